@@ -1,0 +1,284 @@
+"""The `gazette` command line: demo, run, sql, validate, export.
+
+Exit codes: 0 ok, 1 the run finished with critical data-quality failures, 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.config import ConfigError, load_settings, resolve_home
+
+app = typer.Typer(
+    help="Gazette: turn the news web into a DuckDB star schema you can query, trust and chart.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data folder (default: $GAZETTE_HOME or ./data)."),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
+
+EXAMPLE_QUERIES = [
+    (
+        "Articles per outlet per day",
+        "select s.source_name, d.date, count(*) as articles from fact_article a "
+        "join dim_source s using (source_key) join dim_date d on d.date_key = a.published_date_key "
+        "group by all order by d.date, s.source_name",
+    ),
+    (
+        "Most prolific authors",
+        "select au.author_name, count(*) as articles from bridge_article_author b "
+        "join dim_author au using (author_key) group by all order by articles desc limit 10",
+    ),
+    (
+        "Failed fetches of the last run",
+        "select outcome, status, url from fact_fetch where outcome <> 'ok' "
+        "and run_id = (select max(run_id) from ops.etl_run) order by outcome",
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _prepare_prefect(verbose: bool) -> None:
+    """Quiet, offline-friendly Prefect defaults; the user's own settings win."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+
+
+def _run_flow(sources: Path, home: Path, limit: int | None, command: str, verbose: bool):
+    try:
+        load_settings(sources)  # reject a bad config before Prefect starts
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    _prepare_prefect(verbose)
+    from flows.nightly import nightly_news
+
+    return nightly_news(sources_file=sources, home=home, limit=limit, command=command)
+
+
+@app.command()
+def demo(home: HomeOption = None, verbose: VerboseOption = False) -> None:
+    """Serve the bundled demo news site on 127.0.0.1 and run the nightly flow against it."""
+    from flows.demo_site import remember_ports, remembered_ports, serve_demo
+
+    home = resolve_home(home)
+    home.mkdir(parents=True, exist_ok=True)
+    with serve_demo(preferred_ports=remembered_ports(home)) as site:
+        remember_ports(home, site)
+        sources = home / "demo-sources.toml"
+        sources.write_text(site.sources_toml(), encoding="utf-8")
+        console.print(
+            "Serving the demo site: " + ", ".join(f"{k} at {v}" for k, v in site.bases.items()),
+            highlight=False,
+        )
+        summary = _run_flow(sources, home, None, "demo", verbose)
+    _print_summary(summary, show_queries=True)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def run(
+    sources: Annotated[Path, typer.Option("--sources", help="sources.toml to read.")] = Path(
+        "sources.toml"
+    ),
+    home: HomeOption = None,
+    limit: Annotated[int | None, typer.Option(help="Fetch at most N articles.", min=1)] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """One run of the nightly flow (what the schedule runs)."""
+    summary = _run_flow(sources, resolve_home(home), limit, "run", verbose)
+    _print_summary(summary, show_queries=False)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
+    home: HomeOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
+) -> None:
+    """Run ad-hoc read-only SQL against the warehouse."""
+    import duckdb
+
+    from warehouse.db import connect
+
+    if fmt not in ("table", "csv", "json", "markdown"):
+        raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
+    try:
+        con = connect(resolve_home(home), read_only=True)
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+    except duckdb.IOException as exc:
+        raise _fail(f"the warehouse is busy (a run is writing): {exc}", 1) from None
+    try:
+        frame = con.execute(query).pl()
+    except duckdb.Error as exc:
+        raise _fail(f"query failed: {exc}") from None
+    finally:
+        con.close()
+    _print_frame(frame, fmt)
+
+
+def _print_frame(frame, fmt: str) -> None:
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1))
+        sys.stdout.write("\n")
+    elif fmt == "markdown":
+        cols = frame.columns
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for row in frame.iter_rows():
+            cells = (
+                "" if v is None else str(v).replace("|", "\\|").replace("\n", " ") for v in row
+            )
+            lines.append("| " + " | ".join(cells) + " |")
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        table = Table(show_lines=False)
+        for col in frame.columns:
+            table.add_column(col, overflow="fold")
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+        console.print(f"{frame.height} row(s)", style="dim")
+
+
+@app.command()
+def validate(home: HomeOption = None) -> None:
+    """Run every suite on the warehouse, rebuild Data Docs; exit 1 on a critical failure."""
+    from expectations.runner import validate_warehouse
+    from expectations.suites import mart_suites
+    from warehouse import ops
+    from warehouse.db import connect
+
+    home = resolve_home(home)
+    if not (home / "gazette.duckdb").exists():
+        raise _fail(f"no warehouse at {home}: run `gazette run` or `gazette demo` first")
+    now = datetime.now(UTC)
+    run_id = f"validate-{now:%Y%m%dT%H%M%SZ}"
+    con = connect(home)
+    try:
+        report = validate_warehouse(
+            con, mart_suites(now), home / "gx", home / "docs" / "data_docs", run_id, now
+        )
+        ops.record_dq_results(con, report.results)
+    finally:
+        con.close()
+    table = Table(title=f"Data quality: {report.verdict.upper()}")
+    for col in ("suite", "expectation", "column", "severity", "result", "unexpected"):
+        table.add_column(col)
+    for r in report.results:
+        table.add_row(
+            r["suite"],
+            r["expectation"],
+            r["column_name"] or "",
+            r["severity"],
+            "[green]pass[/]" if r["success"] else "[red]FAIL[/]",
+            str(r["unexpected_count"] or 0),
+        )
+    console.print(table)
+    console.print(f"Data Docs: {report.docs_index}")
+    raise typer.Exit(1 if report.verdict == "fail" else 0)
+
+
+@app.command()
+def export(
+    home: HomeOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+) -> None:
+    """Write every mart table to Parquet or CSV for BI tools."""
+    from warehouse.db import connect
+    from warehouse.export import export_marts
+
+    if fmt not in ("parquet", "csv"):
+        raise _fail(f"--format: unknown format {fmt!r}; use parquet or csv")
+    home = resolve_home(home)
+    try:
+        con = connect(home, read_only=True)
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        path = export_marts(con, out or home / "exports" / fmt, fmt)
+    finally:
+        con.close()
+    console.print(f"Exported to {path}")
+
+
+def _print_summary(summary, show_queries: bool) -> None:
+    from warehouse.db import connect
+
+    con = connect(summary.home, read_only=True)
+    try:
+        per_source = con.execute(
+            """
+            select s.source_name, count(a.article_key) as articles,
+                   count(a.article_key) filter (where a.run_id = ?) as new_or_changed
+            from dim_source s left join fact_article a using (source_key)
+            where s.is_current group by all order by s.source_name
+            """,
+            [summary.run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    table = Table(title=f"Run {summary.run_id}")
+    table.add_column("source")
+    table.add_column("articles in warehouse", justify="right")
+    table.add_column("new or changed this run", justify="right")
+    for name, total, fresh in per_source:
+        table.add_row(name, str(total), str(fresh))
+    console.print(table)
+    console.print(
+        f"Discovered {summary.urls_discovered} article URLs; "
+        f"extracted {summary.articles_extracted} articles."
+    )
+    if summary.failures:
+        failures = Table(title="Failures by reason")
+        failures.add_column("reason")
+        failures.add_column("count", justify="right")
+        for reason, count in sorted(summary.failures.items()):
+            failures.add_row(reason, str(count))
+        console.print(failures)
+    colour = {"pass": "green", "warn": "yellow", "fail": "red"}.get(summary.dq_verdict, "white")
+    console.print(f"Data quality: [bold {colour}]{summary.dq_verdict.upper()}[/]")
+    for failed in summary.dq_failed:
+        console.print(f"  critical failure: {failed}")
+    console.print(f"Warehouse:  {summary.home / 'gazette.duckdb'}")
+    console.print(f"Exports:    {summary.exports}")
+    console.print(f"Data Docs:  {summary.docs_index}")
+    if show_queries:
+        console.print("\nTry:")
+        for title, query in EXAMPLE_QUERIES:
+            console.print(f"  # {title}", style="dim")
+            console.print(
+                f'  .venv/bin/gazette sql --home {summary.home} "{query}"', highlight=False
+            )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

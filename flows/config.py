@@ -1,0 +1,147 @@
+"""sources.toml and GAZETTE_* settings, validated before anything runs.
+
+Precedence: explicit argument, then environment variable, then the file, then the default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from flows.fetching import FetchPolicy
+
+DEFAULT_USER_AGENT = "gazette/0.1 (+https://github.com/gazette-news/gazette; news data warehouse)"
+
+
+class ConfigError(ValueError):
+    """A bad config: the message names the key and the reason."""
+
+
+def _check_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {value!r}")
+    return value
+
+
+HttpUrlStr = Annotated[str, AfterValidator(_check_url)]
+
+
+class FetchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_agent: str = DEFAULT_USER_AGENT
+    per_host_delay_s: float = Field(1.0, ge=0)
+    timeout_s: float = Field(20.0, gt=0)
+    connect_timeout_s: float = Field(10.0, gt=0)
+    max_bytes: int = Field(10_000_000, gt=0)
+    max_redirects: int = Field(5, ge=0, le=20)
+    respect_robots: bool = True
+    allow_private_hosts: bool = False
+    max_hosts_in_parallel: int = Field(8, ge=1, le=64)
+
+    @field_validator("user_agent")
+    @classmethod
+    def _names_us(cls, value: str) -> str:
+        if "gazette" not in value.lower():
+            raise ValueError("the user agent must name gazette so site owners know who calls")
+        return value
+
+    def policy(self) -> FetchPolicy:
+        return FetchPolicy(**self.model_dump())
+
+
+class SourceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    homepage: str | None = None
+    feeds: list[HttpUrlStr] = []
+    sitemaps: list[HttpUrlStr] = []
+    sections: list[HttpUrlStr] = []
+    urls: list[HttpUrlStr] = []
+    article_pattern: str | None = None
+    max_articles: int | None = Field(None, gt=0)
+
+    @field_validator("homepage")
+    @classmethod
+    def _homepage_url(cls, value: str | None) -> str | None:
+        return _check_url(value) if value else value
+
+    @model_validator(mode="after")
+    def _has_somewhere_to_look(self) -> SourceSettings:
+        if not (self.homepage or self.feeds or self.sitemaps or self.sections or self.urls):
+            raise ValueError("give at least one of homepage, feeds, sitemaps, sections, urls")
+        return self
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fetch: FetchSettings = FetchSettings()
+    sources: list[SourceSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Settings:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+_ENV_FETCH = {
+    "GAZETTE_USER_AGENT": "user_agent",
+    "GAZETTE_PER_HOST_DELAY_S": "per_host_delay_s",
+    "GAZETTE_TIMEOUT_S": "timeout_s",
+    "GAZETTE_MAX_BYTES": "max_bytes",
+    "GAZETTE_RESPECT_ROBOTS": "respect_robots",
+    "GAZETTE_ALLOW_PRIVATE_HOSTS": "allow_private_hosts",
+}
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(
+            ".[", "["
+        )
+        lines.append(f"{origin}: {key or '(top level)'}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read and validate sources.toml; GAZETTE_* env vars and `overrides` win over the file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such sources file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    fetch = dict(raw.get("fetch", {}))
+    for env, key in _ENV_FETCH.items():
+        if env in os.environ:
+            fetch[key] = os.environ[env]
+    fetch.update((overrides or {}).get("fetch", {}))
+    raw["fetch"] = fetch
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(path))) from exc
+
+
+def resolve_home(home: Path | None) -> Path:
+    """--home, then GAZETTE_HOME, then ./data."""
+    return Path(home or os.environ.get("GAZETTE_HOME") or "data").resolve()

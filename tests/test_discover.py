@@ -1,0 +1,107 @@
+"""Feed, sitemap and section-page parsing on tiny documents."""
+
+from datetime import UTC, datetime
+
+from transforms.discover import (
+    find_feed_links,
+    merge_candidates,
+    parse_feed,
+    parse_section_links,
+    parse_sitemap,
+)
+from transforms.records import Candidate
+
+BASE = "http://news.test/"
+
+
+def test_rss_entries_keep_title_date_and_tags():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>First &amp; best</title><link>http://news.test/a.html?utm_source=rss#top</link>
+    <pubDate>Tue, 03 Nov 2026 08:15:00 +0100</pubDate><category>ferries</category></item>
+    <item><title>No date</title><link>/b.html</link></item></channel></rss>"""
+    entries = parse_feed(rss, BASE)
+    assert [e.url for e in entries] == ["http://news.test/a.html", "http://news.test/b.html"]
+    assert entries[0].title == "First & best"
+    assert entries[0].published_at == datetime(2026, 11, 3, 7, 15, tzinfo=UTC)
+    assert entries[0].tags == ("ferries",)
+    assert entries[1].published_at is None
+
+
+def test_atom_and_json_feed():
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>A</title>
+    <link rel="alternate" href="http://news.test/x.html"/><published>2026-11-02T10:00:00Z</published>
+    </entry></feed>"""
+    [entry] = parse_feed(atom, BASE)
+    assert entry.url == "http://news.test/x.html"
+    assert entry.published_at == datetime(2026, 11, 2, 10, tzinfo=UTC)
+    jf = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "url": "/j.html",'
+    jf += b' "title": "J", "date_published": "2026-11-05T00:00:00+00:00", "tags": ["t"]}]}'
+    [entry] = parse_feed(jf, BASE)
+    assert (entry.url, entry.title, entry.tags) == ("http://news.test/j.html", "J", ("t",))
+
+
+def test_broken_feed_gives_no_entries_not_an_error():
+    assert parse_feed(b"<rss><channel><item><title>x", BASE) == []
+    assert parse_feed(b"{not json", BASE) == []
+
+
+def test_sitemap_index_and_news_sitemap():
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <sitemap><loc>http://news.test/s1.xml</loc></sitemap></sitemapindex>"""
+    assert parse_sitemap(index, BASE).children == ["http://news.test/s1.xml"]
+    urlset = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+      xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+    <url><loc>http://news.test/n.html</loc><lastmod>2026-11-09</lastmod>
+      <news:news><news:publication_date>2026-11-08T09:00:00Z</news:publication_date>
+      <news:title>News title</news:title></news:news></url>
+    <url><loc>http://news.test/plain.html</loc><lastmod>2026-11-07</lastmod></url></urlset>"""
+    doc = parse_sitemap(urlset, BASE)
+    first, second = doc.entries
+    assert first.published_at == datetime(2026, 11, 8, 9, tzinfo=UTC)
+    assert first.title == "News title"
+    assert second.published_at is None  # lastmod is not a publication date
+    assert second.lastmod == datetime(2026, 11, 7, tzinfo=UTC)
+
+
+def test_section_links_split_articles_from_sections_and_stay_on_host():
+    html = b"""<html><body><nav><a href="/world/">World</a><a href="/about/">About</a></nav>
+    <a href="/world/storm-hits.html">Storm</a><a href="https://other.test/x.html">Out</a>
+    <a href="/tag/ferries/">tag</a><a href="/world/storm-hits.html#c">dup</a></body></html>"""
+    articles, sections = parse_section_links(html, BASE + "index.html")
+    assert articles == ["http://news.test/world/storm-hits.html"]
+    assert "http://news.test/world/" in sections
+    assert not any("other.test" in u for u in articles + sections)
+    only, _ = parse_section_links(html, BASE, pattern=r"/nothing/")
+    assert only == []
+
+
+def test_feed_autodiscovery():
+    html = b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+    html += b"</head><body></body></html>"
+    assert find_feed_links(html, BASE) == ["http://news.test/rss.xml"]
+
+
+def test_merge_keeps_evidence_and_caps_newest_first():
+    older = datetime(2026, 11, 1, tzinfo=UTC)
+    newer = datetime(2026, 11, 9, tzinfo=UTC)
+    merged = merge_candidates(
+        [
+            Candidate("http://n/a", "S", "sitemap", lastmod=older),
+            Candidate("http://n/a", "S", "feed", "Title A", older),
+            Candidate("http://n/b", "S", "feed", "Title B", newer),
+        ],
+        max_articles=1,
+    )
+    assert [c.url for c in merged] == ["http://n/b"]
+    both = merge_candidates(
+        [
+            Candidate("http://n/a", "S", "sitemap", lastmod=older),
+            Candidate("http://n/a", "S", "feed", "Title A", newer),
+        ]
+    )
+    assert len(both) == 1
+    assert (both[0].feed_title, both[0].feed_published_at, both[0].lastmod) == (
+        "Title A",
+        newer,
+        older,
+    )

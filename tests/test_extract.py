@@ -1,0 +1,118 @@
+"""Extraction on small hand-written pages: title, date, author choices and their sources."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from transforms.extract import (
+    ExtractionError,
+    extract_article,
+    split_authors,
+    strip_site_name,
+)
+from transforms.records import Candidate
+
+FETCHED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+BODY = "".join(
+    f"<p>Paragraph {i} tells of the harbour council, the ferry fares and the new timetable "
+    f"that residents discussed at length on the quay during the evening meeting.</p>"
+    for i in range(5)
+)
+
+
+def page(head: str = "", body_top: str = "", lang: str = "en") -> bytes:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">{head}</head><body>'
+        f"<nav><a href='/'>Home</a></nav><article>{body_top}{BODY}</article>"
+        f"<section class='comments'><p>Great article, said a reader named Bob.</p></section>"
+        f"</body></html>"
+    ).encode()
+
+
+def test_jsonld_wins_and_says_so():
+    head = (
+        '<title>Fares rise | Harbor Herald</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "Fares rise", '
+        '"datePublished": "2026-11-04T07:30:00+01:00", "dateModified": "2026-11-05T10:00:00Z",'
+        '"author": [{"@type": "Person", "name": "Ana Ruiz"}, {"@type": "Person", '
+        '"name": "Tom Lee"}]}</script>'
+    )
+    record = extract_article(page(head, "<h1>Fares rise</h1>"), "http://n.test/a.html", FETCHED)
+    assert record["title"] == "Fares rise"
+    assert record["title_source"] == "h1"
+    assert record["published_at"] == datetime(2026, 11, 4, 6, 30, tzinfo=UTC)
+    assert record["published_at_source"] == "jsonld"
+    assert record["published_at_precision"] == "minute"
+    assert str(record["published_local_date"]) == "2026-11-04"
+    assert record["modified_at"] == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+    assert record["authors"] == ["Ana Ruiz", "Tom Lee"]
+    assert record["language"] == "en"
+
+
+def test_meta_tags_used_when_no_jsonld():
+    head = (
+        '<meta property="og:title" content="Bridge reopens - Valley Ledger">'
+        '<meta property="og:site_name" content="Valley Ledger">'
+        '<meta property="article:published_time" content="2026-11-06T09:00:00+00:00">'
+        '<meta name="author" content="Mia Chen; Leo Park">'
+    )
+    record = extract_article(page(head), "http://n.test/b.html", FETCHED)
+    assert record["title"] == "Bridge reopens"
+    assert record["title_source"] == "og"
+    assert record["published_at_source"] == "meta"
+    assert record["authors"] == ["Mia Chen", "Leo Park"]
+
+
+def test_visible_dateline_and_byline_when_page_declares_nothing():
+    top = (
+        "<h1>Storm closes the pass</h1><p class='byline'>By Jane Doe and Tom Ruiz</p>"
+        "<p class='dateline'>Published 14 November 2026, 08:15</p>"
+    )
+    record = extract_article(
+        page("<title>Courier — Storm closes the pass</title>", top),
+        "http://n.test/world/storm.html",
+        FETCHED,
+    )
+    assert record["title"] == "Storm closes the pass"
+    assert str(record["published_local_date"]) == "2026-11-14"
+    assert record["published_at_source"] == "text"
+
+
+def test_future_date_is_rejected_for_the_next_evidence():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H",'
+        '"datePublished": "2031-01-01T00:00:00Z"}</script>'
+    )
+    cand = Candidate("http://n.test/c.html", "S", "feed", "H", datetime(2026, 11, 3, tzinfo=UTC))
+    record = extract_article(page(head, "<h1>H</h1>"), cand.url, FETCHED, cand)
+    assert record["published_at_source"] == "feed"
+    assert record["dates_rejected"] == 1
+    assert record["published_at"] <= FETCHED
+
+
+def test_comments_are_not_article_text():
+    record = extract_article(page("", "<h1>Title here</h1>"), "http://n.test/d.html", FETCHED)
+    assert "reader named Bob" not in record["text"]
+    assert record["paragraph_count"] >= 5
+
+
+def test_too_little_text_is_an_extraction_error():
+    with pytest.raises(ExtractionError, match="too little text"):
+        extract_article(b"<html><body><p>Short.</p></body></html>", "http://n.test/e", FETCHED)
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Fares rise | Harbor Herald", None, "Fares rise"),
+        ("Northern Courier — Storm closes the pass", "Northern Courier", "Storm closes the pass"),
+        ("Plain headline", None, "Plain headline"),
+    ],
+)
+def test_strip_site_name(title, site, expected):
+    assert strip_site_name(title, site) == expected
+
+
+def test_split_authors():
+    assert split_authors("By Ana Ruiz, Tom Lee and Mia Chen") == ["Ana Ruiz", "Tom Lee", "Mia Chen"]
+    assert split_authors("") == []

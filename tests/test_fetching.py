@@ -1,0 +1,135 @@
+"""Fetch decisions against a real server on 127.0.0.1: each attempt gets a named outcome."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+
+import pytest
+
+from flows.fetching import Fetcher, FetchPolicy
+
+ARTICLE = "<html><body><article><p>" + "words " * 200 + "</p></article></body></html>"
+
+
+def policy(**overrides) -> FetchPolicy:
+    values = dict(
+        user_agent="gazette-test/0",
+        per_host_delay_s=0.0,
+        timeout_s=2.0,
+        connect_timeout_s=1.0,
+        max_bytes=100_000,
+        allow_private_hosts=True,
+    )
+    values.update(overrides)
+    return FetchPolicy(**values)
+
+
+def test_ok_page_and_user_agent(site):
+    site.add("/a.html", ARTICLE)
+    with Fetcher(policy()) as fetcher:
+        result = fetcher.get(site.url("/a.html"), "article")
+    assert (result.outcome, result.status) == ("ok", 200)
+    assert result.body.startswith(b"<html>")
+    assert "/robots.txt" in site.hits  # robots asked first, even when it is missing
+
+
+def test_loopback_refused_unless_allowed(site):
+    site.add("/a.html", ARTICLE)
+    with Fetcher(policy(allow_private_hosts=False)) as fetcher:
+        result = fetcher.get(site.url("/a.html"), "article")
+    assert result.outcome == "private_address"
+    assert "127.0.0.1" in result.error
+    assert site.hits == []  # refused before any byte was sent
+
+
+def test_every_redirect_hop_is_checked_against_private_addresses(site, monkeypatch):
+    """The first hop passes the guard; the redirect to 10.0.0.1 must be refused unsent."""
+    import flows.fetching as fetching
+
+    monkeypatch.setattr(
+        fetching,
+        "is_public_address",
+        lambda host: (host == "127.0.0.1", f"{host} resolves to non-public address"),
+    )
+    site.add("/go", status=302, Location="http://10.0.0.1/secret")
+    with Fetcher(policy(allow_private_hosts=False, respect_robots=False)) as fetcher:
+        result = fetcher.get(site.url("/go"), "article")
+    assert result.outcome == "private_address"
+    assert "10.0.0.1" in result.error
+    assert site.hits == ["/go"]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254"])
+def test_private_addresses_are_not_public(host):
+    from flows.fetching import is_public_address
+
+    assert is_public_address(host)[0] is False
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"), [(404, "http_error"), (410, "http_error"), (500, "http_error")]
+)
+def test_http_errors_recorded_with_status(site, status, outcome):
+    site.add("/x.html", "gone", status=status)
+    with Fetcher(policy()) as fetcher:
+        result = fetcher.get(site.url("/x.html"), "article")
+    assert (result.outcome, result.status) == (outcome, status)
+    assert result.body == b""
+
+
+def test_robots_disallow_is_obeyed_and_recorded(site):
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", Content_Type="text/plain")
+    site.add("/private/p.html", ARTICLE)
+    with Fetcher(policy()) as fetcher:
+        result = fetcher.get(site.url("/private/p.html"), "article")
+        robots = [r for r in fetcher.log if r.purpose == "robots"]
+    assert result.outcome == "robots_disallowed"
+    assert "/private/p.html" not in site.hits
+    assert len(robots) == 1 and robots[0].outcome == "ok"
+
+
+def test_size_cap_and_gzip_bomb(site):
+    site.add("/big.html", "<html>" + "x" * 300_000)
+    bomb = gzip.compress(b"<html>" + b"a" * 5_000_000)
+    site.add("/bomb.html", bomb, Content_Encoding="gzip")
+    with Fetcher(policy()) as fetcher:
+        big = fetcher.get(site.url("/big.html"), "article")
+        boom = fetcher.get(site.url("/bomb.html"), "article")
+    assert big.outcome == "too_large"
+    assert boom.outcome == "too_large"
+
+
+def test_redirect_loop_and_not_html_and_empty(site):
+    site.add("/loop1", status=302, Location="/loop2")
+    site.add("/loop2", status=302, Location="/loop1")
+    site.add("/paper.html", b"%PDF-1.7 binary", Content_Type="text/html")
+    site.add("/empty.html", "")
+    with Fetcher(policy()) as fetcher:
+        assert fetcher.get(site.url("/loop1"), "article").outcome == "redirect_loop"
+        assert fetcher.get(site.url("/paper.html"), "article").outcome == "not_html"
+        assert fetcher.get(site.url("/empty.html"), "article").outcome == "empty"
+
+
+def test_connection_refused_and_timeout(site):
+    from tests.siteserver import Route
+
+    site.routes["/slow.html"] = Route(200, b"<html></html>", delay_s=3)
+    with Fetcher(policy(timeout_s=0.5, respect_robots=False)) as fetcher:
+        assert fetcher.get(site.url("/slow.html"), "article").outcome == "timeout"
+        refused = fetcher.get("http://127.0.0.1:9/none.html", "article")
+    assert refused.outcome == "connection_error"
+
+
+def test_fetch_many_keeps_order_and_politeness(site):
+    for i in range(4):
+        site.add(f"/{i}.html", ARTICLE)
+    from transforms.records import Candidate
+
+    cands = [Candidate(site.url(f"/{i}.html"), "S", "list") for i in range(4)]
+    with Fetcher(policy(per_host_delay_s=0.1)) as fetcher:
+        results = fetcher.fetch_many(cands)
+    assert [r.url for r in results] == [c.url for c in cands]
+    starts = sorted(r.fetched_at for r in fetcher.log)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.09  # one host: never two requests closer than the delay

@@ -1,0 +1,256 @@
+"""Parse what sources publish (RSS 2.0, Atom, JSON Feed, sitemaps, section pages) into URLs.
+
+Parsing only: the caller fetches the bytes, so loopback demo sites and real sites behave alike
+(trafilatura's own feed and sitemap helpers refuse IP-address hosts).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import lxml.etree as etree
+import lxml.html
+
+from transforms.records import Candidate
+from transforms.urls import host_of, normalise_url
+
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, recover=True, huge_tree=False
+)
+
+
+@dataclass(slots=True)
+class FeedEntry:
+    url: str
+    title: str | None = None
+    published_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    lastmod: datetime | None = None  # sitemaps: when the page changed, not when it was published
+
+
+@dataclass(slots=True)
+class SitemapDoc:
+    """A sitemap is either an index (children) or a URL set (entries); we accept both at once."""
+
+    children: list[str] = field(default_factory=list)
+    entries: list[FeedEntry] = field(default_factory=list)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """RFC 822 (RSS) or ISO 8601 (Atom, sitemaps, JSON Feed) to an aware datetime."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _text(element: etree._Element | None) -> str | None:
+    if element is None:
+        return None
+    text = "".join(element.itertext()).strip()
+    return text or None
+
+
+def _child(element: etree._Element, *names: str) -> etree._Element | None:
+    for child in element:
+        if _local(child.tag) in names:
+            return child
+    return None
+
+
+def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
+    """Entries of an RSS 2.0, Atom or JSON Feed document, URLs normalised, order kept."""
+    stripped = body.lstrip()
+    if stripped.startswith(b"{"):
+        return _parse_json_feed(stripped, base_url)
+    try:
+        root = etree.fromstring(stripped, parser=_XML_PARSER)
+    except etree.XMLSyntaxError:
+        return []
+    if root is None:
+        return []
+    entries: list[FeedEntry] = []
+    for item in root.iter():
+        name = _local(item.tag)
+        if name not in ("item", "entry"):
+            continue
+        link = None
+        if name == "entry":  # Atom: <link rel="alternate" href=…>
+            for child in item:
+                if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
+                    link = child.get("href")
+                    break
+        else:
+            link = _text(_child(item, "link")) or _text(_child(item, "guid"))
+        url = normalise_url(link or "", base_url)
+        if not url:
+            continue
+        date_el = _child(item, "pubdate", "published", "date", "issued", "updated")
+        tags = tuple(
+            t
+            for child in item
+            if _local(child.tag) == "category"
+            for t in [(child.get("term") or _text(child) or "").strip()]
+            if t
+        )
+        entries.append(
+            FeedEntry(url, _text(_child(item, "title")), parse_date(_text(date_el)), tags)
+        )
+    return entries
+
+
+def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    entries = []
+    for item in doc.get("items", []) if isinstance(doc, dict) else []:
+        url = normalise_url(str(item.get("url") or item.get("id") or ""), base_url)
+        if url:
+            tags = tuple(str(t) for t in item.get("tags", []) if t)
+            entries.append(
+                FeedEntry(url, item.get("title"), parse_date(item.get("date_published")), tags)
+            )
+    return entries
+
+
+def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
+    """A sitemap index's children and a URL set's entries (news:publication_date wins)."""
+    doc = SitemapDoc()
+    try:
+        root = etree.fromstring(body.lstrip(), parser=_XML_PARSER)
+    except etree.XMLSyntaxError:
+        return doc
+    if root is None:
+        return doc
+    for node in root.iter():
+        name = _local(node.tag)
+        if name not in ("sitemap", "url"):
+            continue
+        loc = normalise_url(_text(_child(node, "loc")) or "", base_url)
+        if not loc:
+            continue
+        if name == "sitemap":
+            doc.children.append(loc)
+            continue
+        published = None
+        title = None
+        news = _child(node, "news")
+        if news is not None:
+            published = parse_date(_text(_child(news, "publication_date")))
+            title = _text(_child(news, "title"))
+        lastmod = parse_date(_text(_child(node, "lastmod")))
+        doc.entries.append(FeedEntry(loc, title, published, lastmod=lastmod))
+    return doc
+
+
+_NON_ARTICLE = re.compile(
+    r"/(tag|tags|category|section|author|authors|about|contact|privacy|terms|search|login)(/|$)|"
+    r"\.(jpg|jpeg|png|gif|svg|pdf|css|js|xml|rss|zip)$",
+    re.IGNORECASE,
+)
+
+
+def parse_section_links(
+    body: bytes, base_url: str, pattern: str | None = None
+) -> tuple[list[str], list[str]]:
+    """Article links and sub-section links on a section page, same host only.
+
+    With a `pattern` (a regex on the URL) only matching links are articles; without one,
+    links to `.html` pages or dated paths are articles and links ending in `/` or `index.html`
+    are sections. Navigation to other hosts is never followed.
+    """
+    try:
+        tree = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError):
+        return [], []
+    host = host_of(base_url)
+    articles: list[str] = []
+    sections: list[str] = []
+    seen: set[str] = set()
+    regex = re.compile(pattern) if pattern else None
+    for anchor in tree.iter("a"):
+        url = normalise_url(anchor.get("href") or "", base_url)
+        if not url or url in seen or host_of(url) != host:
+            continue
+        seen.add(url)
+        path = url.split("?", 1)[0]
+        if regex is not None:
+            if regex.search(url):
+                articles.append(url)
+            continue
+        if path.endswith("/") or path.endswith("/index.html"):
+            sections.append(url)
+        elif not _NON_ARTICLE.search(path) and (
+            path.endswith((".html", ".htm")) or re.search(r"/20\d\d/\d\d/", path)
+        ):
+            articles.append(url)
+    return articles, sections
+
+
+def find_feed_links(body: bytes, base_url: str) -> list[str]:
+    """Feeds a homepage announces with <link rel="alternate" type="application/rss+xml">."""
+    try:
+        tree = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError):
+        return []
+    found = []
+    for link in tree.iter("link"):
+        kind = (link.get("type") or "").lower()
+        if "alternate" in (link.get("rel") or "").lower() and (
+            "rss" in kind or "atom" in kind or "feed+json" in kind
+        ):
+            url = normalise_url(link.get("href") or "", base_url)
+            if url and url not in found:
+                found.append(url)
+    return found
+
+
+def merge_candidates(
+    candidates: list[Candidate], max_articles: int | None = None
+) -> list[Candidate]:
+    """One candidate per URL, evidence merged (first non-empty wins), newest first when capped.
+
+    A URL found in a feed and in a sitemap keeps the feed's title and date and the sitemap's
+    lastmod, so no evidence is lost to de-duplication.
+    """
+    merged: dict[str, Candidate] = {}
+    for c in candidates:
+        old = merged.get(c.url)
+        if old is None:
+            merged[c.url] = c
+            continue
+        merged[c.url] = replace(
+            old,
+            feed_title=old.feed_title or c.feed_title,
+            feed_published_at=old.feed_published_at or c.feed_published_at,
+            lastmod=old.lastmod or c.lastmod,
+            tags=old.tags or c.tags,
+        )
+    result = list(merged.values())
+    if max_articles is not None and len(result) > max_articles:
+
+        def newest(c: Candidate) -> float:
+            when = c.feed_published_at or c.lastmod
+            return -when.timestamp() if when else 0.0
+
+        result = sorted(result, key=newest)[:max_articles]
+    return result

@@ -1,0 +1,183 @@
+"""Read what a page says about itself (JSON-LD, meta tags, <time>, <h1>, <title>) as evidence.
+
+Each value keeps the name of the place it came from, so the chosen value can say why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "webpage",
+    "report",
+    "liveblogposting",
+}
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "cxenseparse:recs:publishtime",
+)
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified")
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """Everything the page declares, unjudged; `choose_*` functions weigh it."""
+
+    jsonld: dict[str, object] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    title_tag: str | None = None
+    h1: str | None = None
+    canonical: str | None = None
+    html_lang: str | None = None
+    time_published: str | None = None
+    image_count: int = 0
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = re.sub(r"\s+", " ", text).strip()
+    return text or None
+
+
+def _walk_jsonld(node: object) -> list[dict]:
+    """Every JSON object in a JSON-LD document, including those inside @graph and lists."""
+    found: list[dict] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            found.append(item)
+            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+                if isinstance(item.get(key), list | dict):
+                    stack.append(item[key])
+    return found
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type", [])
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds}
+
+
+def _article_jsonld(tree: lxml.html.HtmlElement) -> dict[str, object]:
+    best: dict[str, object] = {}
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            continue
+        for obj in _walk_jsonld(doc):
+            kinds = _types(obj)
+            is_article = kinds & _ARTICLE_TYPES and ("headline" in obj or "datePublished" in obj)
+            # a NewsArticle beats a generic WebPage describing the same URL
+            if is_article and (not best or "webpage" in _types(best)):
+                best = obj
+    return best
+
+
+def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
+    """Collect the page's self-description from a parsed tree."""
+    meta: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
+        content = _clean(node.get("content"))
+        if key and content and key not in meta:
+            meta[key] = content
+    canonical = None
+    for link in tree.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            canonical = link.get("href").strip()
+            break
+    title_nodes = tree.xpath("//title")
+    scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
+    h1_nodes = scope[0].xpath(".//h1") or tree.xpath("//h1")
+    time_nodes = scope[0].xpath(".//time[@datetime]")
+    published_time = None
+    for node in time_nodes:
+        if "published" in (node.get("itemprop") or "").lower() + (node.get("class") or "").lower():
+            published_time = node.get("datetime")
+            break
+    if published_time is None and time_nodes:
+        published_time = time_nodes[0].get("datetime")
+    lang = tree.xpath("/html/@lang") or tree.xpath("//html/@lang")
+    return PageMeta(
+        jsonld=_article_jsonld(tree),
+        meta=meta,
+        title_tag=_clean(title_nodes[0].text_content()) if title_nodes else None,
+        h1=_clean(h1_nodes[0].text_content()) if h1_nodes else None,
+        canonical=canonical,
+        html_lang=_clean(lang[0]) if lang else None,
+        time_published=_clean(published_time),
+        image_count=len(scope[0].xpath(".//img")) if scope[0] is not tree else 0,
+    )
+
+
+def parse_html(body: bytes) -> lxml.html.HtmlElement | None:
+    """A tolerant parse; None for bytes that are not a document at all."""
+    try:
+        return lxml.html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def jsonld_text(meta: PageMeta, key: str) -> str | None:
+    value = meta.jsonld.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("name")
+    return _clean(str(value)) if value is not None else None
+
+
+def jsonld_people(meta: PageMeta) -> tuple[list[str], list[str]]:
+    """JSON-LD authors split into people and organisations (wire agencies, desks)."""
+    people: list[str] = []
+    orgs: list[str] = []
+    value = meta.jsonld.get("author")
+    for item in value if isinstance(value, list) else [value] if value else []:
+        if isinstance(item, str):
+            people.append(item)
+        elif isinstance(item, dict) and item.get("name"):
+            target = orgs if "organization" in _types(item) else people
+            target.append(str(item["name"]))
+    return people, orgs
+
+
+def meta_first(meta: PageMeta, keys: tuple[str, ...]) -> tuple[str, str] | None:
+    for key in keys:
+        if key in meta.meta:
+            return key, meta.meta[key]
+    return None
+
+
+PUBLISHED_META_KEYS = _PUBLISHED_META
+MODIFIED_META_KEYS = _MODIFIED_META

@@ -1,0 +1,50 @@
+-- grain: one row per article (URL); versions of changed articles arrive with issue 5
+create table if not exists fact_article (
+    article_key             varchar primary key,
+    source_key              varchar not null,
+    published_date_key      integer,
+    url                     varchar not null unique,
+    canonical_url           varchar,
+    title                   varchar not null,
+    title_source            varchar,
+    description             varchar,
+    language                varchar,
+    text                    varchar not null,
+    word_count              integer not null,
+    paragraph_count         integer not null,
+    image_count             integer not null,
+    published_at            timestamptz,
+    published_at_source     varchar,
+    published_at_precision  varchar,
+    modified_at             timestamptz,
+    fetched_at              timestamptz not null,
+    content_hash            varchar not null,
+    simhash                 varchar,
+    extractor               varchar not null,
+    extractor_version       varchar not null,
+    run_id                  varchar not null
+);
+comment on table fact_article is 'News articles, one row per article URL, with text and measures.';
+comment on column fact_article.article_key is 'md5 of the normalised URL.';
+comment on column fact_article.source_key is 'The outlet (dim_source).';
+comment on column fact_article.published_date_key is 'Publication day as the publisher dated it (its own time zone), yyyymmdd (dim_date).';
+comment on column fact_article.url is 'Normalised URL the article was fetched from.';
+comment on column fact_article.canonical_url is 'The page''s own <link rel=canonical>, normalised.';
+comment on column fact_article.title is 'The visible headline.';
+comment on column fact_article.title_source is 'Where the title came from: h1, jsonld, og, feed, title_tag, extractor.';
+comment on column fact_article.description is 'Standfirst or meta description.';
+comment on column fact_article.language is 'ISO 639-1 code the page declares.';
+comment on column fact_article.text is 'Main text, paragraphs separated by newlines, no comments.';
+comment on column fact_article.word_count is 'Whitespace-separated words in text.';
+comment on column fact_article.paragraph_count is 'Non-empty lines in text.';
+comment on column fact_article.image_count is 'Images inside the article element.';
+comment on column fact_article.published_at is 'Publication time (UTC).';
+comment on column fact_article.published_at_source is 'Evidence used: jsonld, meta, time_element, feed, text, url.';
+comment on column fact_article.published_at_precision is 'day, minute or second.';
+comment on column fact_article.modified_at is 'Last modification the page declares (UTC).';
+comment on column fact_article.fetched_at is 'When the page was fetched (UTC).';
+comment on column fact_article.content_hash is 'sha256 of title and text: a change means a new version.';
+comment on column fact_article.simhash is 'SimHash of the text (trafilatura), for near-duplicate detection.';
+comment on column fact_article.extractor is 'Extraction library used.';
+comment on column fact_article.extractor_version is 'Its version.';
+comment on column fact_article.run_id is 'The run that wrote this row.';
