@@ -120,7 +120,7 @@ def sql(
     """Run ad-hoc read-only SQL against the warehouse."""
     import duckdb
 
-    from warehouse.db import connect
+    from warehouse.db import connect, query_frame
 
     if fmt not in ("table", "csv", "json", "markdown"):
         raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
@@ -131,7 +131,7 @@ def sql(
     except duckdb.IOException as exc:
         raise _fail(f"the warehouse is busy (a run is writing): {exc}", 1) from None
     try:
-        frame = con.execute(query).pl()
+        frame = query_frame(con, query)
     except duckdb.Error as exc:
         raise _fail(f"query failed: {exc}") from None
     finally:

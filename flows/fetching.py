@@ -76,6 +76,7 @@ class Fetcher:
         policy: FetchPolicy,
         client: httpx.Client | None = None,
         on_result: Callable[[FetchResult], None] | None = None,
+        robots: dict[str, str | None] | None = None,
     ) -> None:
         self.policy = policy
         self.client = client or httpx.Client(
@@ -84,6 +85,9 @@ class Fetcher:
             follow_redirects=False,
         )
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_text: dict[str, str | None] = {}
+        for host, text in (robots or {}).items():
+            self._remember_robots(host, text)
         self._host_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._last_request: dict[str, float] = {}
         self._guard = threading.Lock()
@@ -179,6 +183,19 @@ class Fetcher:
             list(pool.map(work, by_host.values()))
         return [r for r in results if r is not None]
 
+    def robots_rules(self) -> dict[str, str | None]:
+        """host -> robots.txt in force (None: no rules), for a later stage's fetcher."""
+        with self._guard:
+            return dict(self._robots_text)
+
+    def _remember_robots(self, host: str, text: str | None) -> None:
+        parser = None
+        if text is not None:
+            parser = urllib.robotparser.RobotFileParser()
+            parser.parse(text.splitlines())
+        self._robots[host] = parser
+        self._robots_text[host] = text
+
     # -- internals -----------------------------------------------------------------------
     def _check_address(self, url: str) -> None:
         parts = urlsplit(url)
@@ -268,28 +285,25 @@ class Fetcher:
         with self._guard:
             known = host in self._robots
         if not known:
-            self._robots[host] = self._load_robots(url, source_name)
+            text = self._load_robots(url, source_name)
+            with self._guard:
+                self._remember_robots(host, text)
         robots = self._robots[host]
         if robots is not None and not robots.can_fetch(self.policy.user_agent, url):
             raise Refused("robots_disallowed", f"robots.txt of {host} disallows this URL")
 
-    def _load_robots(
-        self, url: str, source_name: str | None
-    ) -> urllib.robotparser.RobotFileParser | None:
+    def _load_robots(self, url: str, source_name: str | None) -> str | None:
         """robots.txt per RFC 9309: 4xx means no rules, 5xx or unreachable means stay out."""
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         result = self.get(robots_url, "robots", source_name)
-        parser = urllib.robotparser.RobotFileParser(robots_url)
         if result.outcome == "ok":
-            parser.parse(result.body.decode("utf-8", errors="replace").splitlines())
-            return parser
+            return result.body.decode("utf-8", errors="replace")
         if result.status is not None and 400 <= result.status < 500:
             return None
         if result.outcome in ("private_address", "invalid_url"):
             return None  # the article request itself will be refused with the same reason
-        parser.parse(["User-agent: *", "Disallow: /"])
-        return parser
+        return "User-agent: *\nDisallow: /\n"
 
 
 def _looks_like_html(content_type: str | None, body: bytes) -> bool:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import Settings, SourceSettings, load_settings
@@ -78,17 +78,19 @@ def host_batches(candidates: list[Candidate], size: int = BATCH_SIZE) -> list[li
 @task(name="discover-source", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def discover_task(
     source: SourceSettings, policy: FetchPolicy
-) -> tuple[list[Candidate], list[FetchResult]]:
+) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None]]:
     """Read one source's feeds, sitemaps and section pages."""
     with Fetcher(policy) as fetcher:
         candidates = discover_source(fetcher, source)
-        return candidates, fetcher.log
+        return candidates, fetcher.log, fetcher.robots_rules()
 
 
 @task(name="fetch-batch", cache_policy=NO_CACHE)
-def fetch_task(batch: list[Candidate], policy: FetchPolicy) -> list[FetchResult]:
+def fetch_task(
+    batch: list[Candidate], policy: FetchPolicy, robots: dict[str, str | None]
+) -> list[FetchResult]:
     """Fetch one batch of article URLs: concurrent across hosts, polite within each."""
-    with Fetcher(policy) as fetcher:
+    with Fetcher(policy, robots=robots) as fetcher:
         fetcher.fetch_many(batch)
         return fetcher.log
 
@@ -176,17 +178,19 @@ def run_pipeline(
         discovered = [discover_task.submit(s, policy) for s in settings.sources]
         candidates: list[Candidate] = []
         fetches: list[FetchResult] = []
+        robots: dict[str, str | None] = {}  # read once per host per run, shared by stages
         for future in discovered:
-            found, attempts = future.result()
+            found, attempts, rules = future.result()
             candidates.extend(found)
             fetches.extend(attempts)
+            robots.update(rules)
         if limit is not None:
             candidates = candidates[:limit]
         summary.urls_discovered = len(candidates)
         logger.info("discovered %d article URLs", len(candidates))
 
         batches = host_batches(candidates)
-        for attempts in fetch_task.map(batches, policy).result():
+        for attempts in fetch_task.map(batches, policy, unmapped(robots)).result():
             fetches.extend(attempts)
         records, failures = extract_task(fetches)
         summary.articles_extracted = len(records)

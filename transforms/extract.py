@@ -152,6 +152,7 @@ def choose_published(
         ("meta", meta_value[1] if meta_value else None),
         ("time_element", meta.time_published),
         ("feed", feed_value),
+        ("text", meta.dateline_published),
         ("text", lambda: _htmldate(body, url)),
         ("url", _url_date(url)),
     ]
@@ -192,7 +193,12 @@ def _htmldate(body: bytes, url: str) -> str | None:
 
 def choose_modified(meta: PageMeta, fetched_at: datetime) -> datetime | None:
     meta_value = meta_first(meta, MODIFIED_META_KEYS)
-    for value in (jsonld_text(meta, "dateModified"), meta_value[1] if meta_value else None):
+    declared = (
+        jsonld_text(meta, "dateModified"),
+        meta_value[1] if meta_value else None,
+        meta.dateline_modified,
+    )
+    for value in declared:
         parsed = _parse_when(value)
         if parsed and EARLIEST_PLAUSIBLE <= parsed[0] <= fetched_at + FUTURE_TOLERANCE:
             return parsed[0].astimezone(UTC)

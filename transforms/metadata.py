@@ -53,6 +53,8 @@ class PageMeta:
     canonical: str | None = None
     html_lang: str | None = None
     time_published: str | None = None
+    dateline_published: str | None = None
+    dateline_modified: str | None = None
     image_count: int = 0
 
 
@@ -129,6 +131,7 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     if published_time is None and time_nodes:
         published_time = time_nodes[0].get("datetime")
     lang = tree.xpath("/html/@lang") or tree.xpath("//html/@lang")
+    dateline_published, dateline_modified = visible_datelines(tree)
     return PageMeta(
         jsonld=_article_jsonld(tree),
         meta=meta,
@@ -137,6 +140,8 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
         canonical=canonical,
         html_lang=_clean(lang[0]) if lang else None,
         time_published=_clean(published_time),
+        dateline_published=dateline_published,
+        dateline_modified=dateline_modified,
         image_count=len(scope[0].xpath(".//img")) if scope[0] is not tree else 0,
     )
 
@@ -181,3 +186,76 @@ def meta_first(meta: PageMeta, keys: tuple[str, ...]) -> tuple[str, str] | None:
 
 PUBLISHED_META_KEYS = _PUBLISHED_META
 MODIFIED_META_KEYS = _MODIFIED_META
+
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_TIME = r"(?:[,\s]+(?:at\s+)?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?)?"
+_DAY_FIRST = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}}){_TIME}", re.IGNORECASE)
+_MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}}){_TIME}", re.IGNORECASE)
+_DATELINE_HINT = re.compile(r"date|time|byline|meta|publish|posted|updated", re.IGNORECASE)
+_MODIFIED_WORDS = re.compile(r"^\W*(updated|modified|last updated|aktualisiert)", re.IGNORECASE)
+
+
+def parse_dateline(text: str) -> str | None:
+    """'Published 14 November 2026, 08:15' -> '2026-11-14T08:15' (no zone: the page gives none)."""
+    for pattern, day_first in ((_DAY_FIRST, True), (_MONTH_FIRST, False)):
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groups()
+        if day_first:
+            day, month, year = int(groups[0]), _MONTHS[groups[1].lower()], int(groups[2])
+        else:
+            month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
+        hour, minute, meridiem = groups[3], groups[4], groups[5]
+        stamp = f"{year:04d}-{month:02d}-{day:02d}"
+        if hour is not None and minute is not None:
+            h = int(hour)
+            if meridiem:
+                h = h % 12 + (12 if meridiem.lower().startswith("p") else 0)
+            if h < 24 and int(minute) < 60:
+                stamp += f"T{h:02d}:{int(minute):02d}"
+        return stamp
+    return None
+
+
+def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
+    """Published and updated stamps from short dateline-like elements in the article header."""
+    scope = (tree.xpath("//article") or tree.xpath("//main") or [tree])[0]
+    published = modified = None
+    for node in scope.iter("p", "span", "div", "time", "small", "li"):
+        hint = f"{node.get('class') or ''} {node.get('id') or ''}"
+        text = _clean(node.text_content()) or ""
+        if not text or len(text) > 120 or not _DATELINE_HINT.search(hint + " " + text[:12]):
+            continue
+        stamp = parse_dateline(text)
+        if stamp is None:
+            continue
+        if _MODIFIED_WORDS.search(text):
+            modified = modified or stamp
+        else:
+            published = published or stamp
+        if published and modified:
+            break
+    return published, modified

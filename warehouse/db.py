@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 SQL_DIR = Path(__file__).parent / "sql"
 DB_NAME = "gazette.duckdb"
@@ -30,8 +31,29 @@ def connect(home: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
         for ddl in schema_statements():
-            con.execute(ddl)
+            run(con, ddl)
     # offline machines: never try to download extensions
-    con.execute("set autoinstall_known_extensions = false")
-    con.execute("set autoload_known_extensions = false")
+    run(con, "set autoinstall_known_extensions = false")
+    run(con, "set autoload_known_extensions = false")
     return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """The single value of a query; drains the result (DuckDB 2.0 blocks on unfinished ones)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
+    """Execute a statement and drain its result, so the connection is free for the next one."""
+    con.execute(sql, params or []).fetchall()
+
+
+def query_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+) -> pl.DataFrame:
+    """A query's result as a polars DataFrame (through Arrow, no row-by-row Python)."""
+    table = con.sql(sql, params=params or None).to_arrow_table()
+    result = pl.from_arrow(table)
+    assert isinstance(result, pl.DataFrame)
+    return result

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.db import run
+
 MART_TABLES = (
     "dim_source",
     "dim_date",
@@ -29,7 +31,7 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str = "parq
     options = "(format parquet)" if fmt == "parquet" else "(format csv, header true)"
     for table in MART_TABLES:
         target = str(staging / f"{table}.{fmt}").replace("'", "''")  # COPY takes no parameters
-        con.execute(f"copy (select * from {table}) to '{target}' {options}")
+        run(con, f"copy (select * from {table}) to '{target}' {options}")
     previous = out_dir.with_name(out_dir.name + ".old")
     shutil.rmtree(previous, ignore_errors=True)
     if out_dir.exists():

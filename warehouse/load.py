@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from transforms.model import StarTables
+from warehouse.db import query_frame, run, scalar
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +29,21 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
         return 0
     con.register("incoming", frame.to_arrow())
     try:
-        before = con.execute(f"select count(*) from {table}").fetchone()[0]
-        con.execute(f"insert or ignore into {table} by name select * from incoming")
-        return con.execute(f"select count(*) from {table}").fetchone()[0] - before
+        before = int(scalar(con, f"select count(*) from {table}"))
+        run(con, f"insert or ignore into {table} by name select * from incoming")
+        return int(scalar(con, f"select count(*) from {table}")) - before
     finally:
         con.unregister("incoming")
 
 
 def load_star(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
     """All of a run's rows, or none of them: one transaction."""
-    con.execute("begin transaction")
+    run(con, "begin transaction")
     try:
         counts = _load(con, tables)
-        con.execute("commit")
+        run(con, "commit")
     except BaseException:
-        con.execute("rollback")
+        run(con, "rollback")
         raise
     return counts
 
@@ -55,22 +56,25 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
     articles = tables.fact_article
     con.register("incoming_articles", articles.to_arrow())
     try:
-        changed = con.execute(
+        changed = query_frame(
+            con,
             """
             select i.article_key, f.article_key is null as is_new
             from incoming_articles i
             left join fact_article f using (article_key)
             where f.article_key is null or f.content_hash <> i.content_hash
-            """
-        ).pl()
+            """,
+        )
         keys = changed.get_column("article_key").to_list()
         if keys:
-            con.execute(
+            run(
+                con,
                 "delete from bridge_article_author where article_key in (select unnest(?))",
                 [keys],
             )
-            con.execute("delete from fact_article where article_key in (select unnest(?))", [keys])
-            con.execute(
+            run(con, "delete from fact_article where article_key in (select unnest(?))", [keys])
+            run(
+                con,
                 """
                 insert into fact_article by name
                 select * from incoming_articles where article_key in (select unnest(?))

@@ -10,9 +10,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from warehouse.db import run
+
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, command: str, at: datetime) -> None:
-    con.execute(
+    run(
+        con,
         "insert into ops.etl_run (run_id, command, started_at, status) values (?, ?, ?, 'running')",
         [run_id, command, at],
     )
@@ -22,9 +25,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, **fields: Any) -> No
     """Set the run's closing figures; unknown field names are a programming error."""
     fields.setdefault("finished_at", datetime.now(UTC))
     assignments = ", ".join(f"{name} = ?" for name in fields)
-    con.execute(
-        f"update ops.etl_run set {assignments} where run_id = ?", [*fields.values(), run_id]
-    )
+    run(con, f"update ops.etl_run set {assignments} where run_id = ?", [*fields.values(), run_id])
 
 
 def record_dq_results(con: duckdb.DuckDBPyConnection, results: list[dict[str, Any]]) -> None:
@@ -33,7 +34,7 @@ def record_dq_results(con: duckdb.DuckDBPyConnection, results: list[dict[str, An
     frame = pl.DataFrame(results, infer_schema_length=None)
     con.register("incoming_dq", frame.to_arrow())
     try:
-        con.execute("insert into ops.dq_result by name select * from incoming_dq")
+        run(con, "insert into ops.dq_result by name select * from incoming_dq")
     finally:
         con.unregister("incoming_dq")
 
@@ -51,7 +52,7 @@ def record_quarantine(
         for url, expectation, reason, record in items
     ]
     if rows:
-        con.executemany(
+        con.executemany(  # executemany drains its own result
             "insert into ops.quarantine "
             "(run_id, url, stage, expectation, reason, record, created_at) "
             "values (?, ?, ?, ?, ?, ?, ?)",

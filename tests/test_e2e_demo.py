@@ -1,0 +1,224 @@
+"""The real nightly flow against the bundled demo site over loopback.
+
+Expected values come from demo/articles.json, the site's own source of truth, never from a
+previous run of the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.demo_site import DEMO_DIR, serve_demo
+from warehouse.db import connect, query_frame, scalar
+
+ARTICLES = json.loads((DEMO_DIR / "articles.json").read_text())
+NAMES = {
+    "harbor-herald": "Harbor Herald",
+    "valley-ledger": "Valley Ledger",
+    "northern-courier": "Northern Courier",
+}
+TABLES = ["dim_source", "dim_date", "dim_author", "fact_article", "bridge_article_author"]
+
+pytestmark = pytest.mark.e2e
+
+
+def table_counts(home: Path) -> dict[str, int]:
+    con = connect(home, read_only=True)
+    try:
+        names = [*TABLES, "fact_fetch", "ops.etl_run", "ops.dq_result"]
+        return {t: int(scalar(con, f"select count(*) from {t}")) for t in names}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_site():
+    with serve_demo() as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def first_run(prefect_harness, demo_site, tmp_path_factory):
+    from flows.nightly import nightly_news
+
+    home = tmp_path_factory.mktemp("home")
+    sources = home / "sources.toml"
+    sources.write_text(demo_site.sources_toml())
+    summary = nightly_news(sources_file=sources, home=home)
+    return home, sources, summary, demo_site
+
+
+def test_every_outlet_loads_every_existing_article(first_run):
+    home, _, summary, _ = first_run
+    expected = Counter(NAMES[a["outlet"]] for a in ARTICLES if not a["missing"])
+    con = connect(home, read_only=True)
+    got = dict(
+        con.execute(
+            "select source_name, count(*) from fact_article join dim_source using (source_key) "
+            "group by all"
+        ).fetchall()
+    )
+    con.close()
+    assert got == dict(expected)
+    assert summary.dq_verdict == "pass"
+    assert summary.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/2026/11/04/ferry-fares-rise.html",  # JSON-LD, two authors, updated later
+        "/business/2026-11-05/central-bank-keeps-rates-on-hold.html",  # OpenGraph, wire copy
+        "/cultura/2026-11-12/veinte-anos-hermanamiento-valdeloma.html",  # Spanish
+        "/world/estavia-lindmark-border-talks.html",  # byline and date only in visible text
+        "/business/brandvik-marine-job-cuts.html",
+    ],
+)
+def test_named_articles_have_their_title_date_and_authors(first_run, path):
+    home, _, _, site = first_run
+    truth = next(a for a in ARTICLES if a["path"] == path)
+    url = site.bases[truth["outlet"]] + path
+    con = connect(home, read_only=True)
+    row = query_frame(
+        con,
+        """
+        select a.title, a.published_date_key, a.published_at, a.modified_at, a.language,
+               a.published_at_source, a.text,
+               list(au.author_name order by b.author_order)
+                 filter (where au.author_name is not null) as authors
+        from fact_article a
+        left join bridge_article_author b using (article_key)
+        left join dim_author au using (author_key)
+        where a.url = ? group by all
+        """,
+        [url],
+    ).row(0, named=True)
+    con.close()
+    published = datetime.fromisoformat(truth["published_at"])
+    assert row["title"] == truth["title"]
+    assert row["published_date_key"] == int(published.strftime("%Y%m%d"))
+    assert row["published_at_source"] in {"jsonld", "meta", "text"}
+    if row["published_at_source"] in {"jsonld", "meta"}:
+        assert row["published_at"] == published
+    assert row["authors"] == truth["authors"]
+    assert row["language"] == truth["language"]
+    if truth["modified_at"]:
+        assert row["modified_at"] == datetime.fromisoformat(truth["modified_at"])
+    assert truth["paragraphs"][0][:60] in row["text"]
+    assert "Accept" not in row["text"]  # the cookie banner is not article text
+
+
+def test_feed_entry_answering_404_is_recorded(first_run):
+    home, _, summary, site = first_run
+    missing = next(a for a in ARTICLES if a["missing"])
+    url = site.bases[missing["outlet"]] + missing["path"]
+    con = connect(home, read_only=True)
+    rows = con.execute(
+        "select status, outcome, error from fact_fetch where url = ?", [url]
+    ).fetchall()
+    article = scalar(con, "select count(*) from fact_article where url = ?", [url])
+    con.close()
+    assert rows == [(404, "http_error", "HTTP 404")]
+    assert article == 0
+    assert summary.failures == {"http_error": 1}
+
+
+def test_every_fetch_attempt_is_recorded_with_the_run(first_run):
+    home, _, summary, _ = first_run
+    con = connect(home, read_only=True)
+    purposes = dict(
+        con.execute(
+            "select purpose, count(*) from fact_fetch where run_id = ? group by all",
+            [summary.run_id],
+        ).fetchall()
+    )
+    run = con.execute(
+        "select status, articles_new, dq_verdict from ops.etl_run where run_id = ?",
+        [summary.run_id],
+    ).fetchall()
+    dq = scalar(con, "select count(*) from ops.dq_result where run_id = ?", [summary.run_id])
+    con.close()
+    existing = sum(not a["missing"] for a in ARTICLES)
+    assert purposes["article"] == existing + 1
+    assert purposes["robots"] == 3  # once per outlet host per run, shared by the stages
+    assert {"feed", "sitemap", "section"} <= set(purposes)
+    assert run == [("succeeded", existing, "pass")]
+    assert dq > 0
+
+
+def test_data_docs_and_exports_are_written(first_run):
+    import pyarrow.parquet as pq
+
+    home, _, summary, _ = first_run
+    assert summary.docs_index is not None and summary.docs_index.is_relative_to(home)
+    assert "fact_article" in summary.docs_index.read_text()
+    counts = table_counts(home)
+    for table in TABLES:
+        exported = pq.read_table(home / "exports" / "parquet" / f"{table}.parquet")
+        assert exported.num_rows == counts[table], table
+
+
+def test_sql_command_json_and_csv(first_run):
+    home, *_ = first_run
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "sql",
+            "--home",
+            str(home),
+            "--format",
+            "json",
+            "select source_name, count(*) as n from fact_article "
+            "join dim_source using (source_key) group by all order by 1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[0] == {"source_name": "Harbor Herald", "n": 16}
+    csv = runner.invoke(app, ["sql", "--home", str(home), "--format", "csv", "select 1 as x"])
+    assert csv.output.splitlines() == ["x", "1"]
+    bad = runner.invoke(app, ["sql", "--home", str(home), "select * from nowhere"])
+    assert bad.exit_code == 2 and "query failed" in bad.output
+
+
+def test_rerun_adds_no_rows_but_fetch_and_ops(first_run):
+    from flows.nightly import nightly_news
+
+    home, sources, _, _ = first_run
+    before = table_counts(home)
+    summary = nightly_news(sources_file=sources, home=home)
+    after = table_counts(home)
+    assert summary.load is not None
+    assert (summary.load.articles_new, summary.load.articles_changed) == (0, 0)
+    assert {t: after[t] for t in TABLES} == {t: before[t] for t in TABLES}
+    assert after["fact_fetch"] > before["fact_fetch"]
+    assert after["ops.etl_run"] == before["ops.etl_run"] + 1
+
+
+def test_loopback_is_refused_and_recorded_when_private_hosts_not_allowed(
+    prefect_harness, demo_site, tmp_path
+):
+    from flows.nightly import nightly_news
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        demo_site.sources_toml().replace(
+            "allow_private_hosts = true", "allow_private_hosts = false"
+        )
+    )
+    summary = nightly_news(sources_file=sources, home=tmp_path)
+    con = connect(tmp_path, read_only=True)
+    outcomes = con.execute("select distinct outcome from fact_fetch").fetchall()
+    articles = scalar(con, "select count(*) from fact_article")
+    con.close()
+    assert outcomes == [("private_address",)]
+    assert articles == 0
+    assert summary.urls_discovered == 0
