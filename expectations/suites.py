@@ -48,9 +48,7 @@ def fact_article_suite(now: datetime) -> SuiteSpec:
             _critical(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=URL_PATTERN)),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="title")),
             _critical(gxe.ExpectColumnValueLengthsToBeBetween(column="title", min_value=1)),
-            _critical(
-                gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=latest)
-            ),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=latest)),
             _warning(gxe.ExpectColumnValuesToNotBeNull(column="published_at", mostly=0.9)),
         ),
     )
@@ -68,9 +66,7 @@ def dim_source_suite(now: datetime) -> SuiteSpec:
             _critical(gxe.ExpectColumnValuesToBeUnique(column="source_key")),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="source_name")),
             _critical(
-                gxe.ExpectColumnValuesToMatchRegex(
-                    column="homepage", regex=URL_PATTERN, mostly=1.0
-                )
+                gxe.ExpectColumnValuesToMatchRegex(column="homepage", regex=URL_PATTERN, mostly=1.0)
             ),
         ),
     )

@@ -195,7 +195,11 @@ def run_pipeline(
         records, failures = extract_task(fetches)
         summary.articles_extracted = len(records)
         summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
-        problems = Counter(f.outcome for f in fetches if not f.ok)
+        problems = Counter(
+            f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome
+            for f in fetches
+            if not f.ok
+        )
         problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
         summary.failures = dict(problems)
 

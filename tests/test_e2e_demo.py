@@ -127,7 +127,7 @@ def test_feed_entry_answering_404_is_recorded(first_run):
     con.close()
     assert rows == [(404, "http_error", "HTTP 404")]
     assert article == 0
-    assert summary.failures == {"http_error": 1}
+    assert summary.failures == {"http_error (404)": 1}
 
 
 def test_every_fetch_attempt_is_recorded_with_the_run(first_run):
