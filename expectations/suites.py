@@ -11,6 +11,7 @@ from typing import Any
 
 FUTURE_TOLERANCE = timedelta(days=1)
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+ARTICLE_URL_PATTERN = r"^(?:https?://[^\s/$.?#][^\s]*|file:///\S+)$"  # ingested files
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ def fact_article_suite(now: datetime) -> SuiteSpec:
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="article_key")),
             _critical(gxe.ExpectColumnValuesToBeUnique(column="article_key")),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="source_key")),
-            _critical(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=URL_PATTERN)),
+            _critical(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=ARTICLE_URL_PATTERN)),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="title")),
             _critical(gxe.ExpectColumnValueLengthsToBeBetween(column="title", min_value=1)),
             _critical(gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=latest)),

@@ -65,7 +65,15 @@ def _prepare_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
 
 
-def _run_flow(sources: Path, home: Path, limit: int | None, command: str, verbose: bool):
+def _run_flow(
+    sources: Path,
+    home: Path,
+    limit: int | None,
+    command: str,
+    verbose: bool,
+    since: datetime | None = None,
+    refresh: bool = False,
+):
     try:
         load_settings(sources)  # reject a bad config before Prefect starts
     except ConfigError as exc:
@@ -73,7 +81,30 @@ def _run_flow(sources: Path, home: Path, limit: int | None, command: str, verbos
     _prepare_prefect(verbose)
     from flows.nightly import nightly_news
 
-    return nightly_news(sources_file=sources, home=home, limit=limit, command=command)
+    return nightly_news(
+        sources_file=sources,
+        home=home,
+        limit=limit,
+        command=command,
+        since=since,
+        refresh=refresh,
+    )
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--since: not a date: {value!r} (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Only articles published (or changed) on or after DATE."),
+]
 
 
 @app.command()
@@ -103,10 +134,55 @@ def run(
     ),
     home: HomeOption = None,
     limit: Annotated[int | None, typer.Option(help="Fetch at most N articles.", min=1)] = None,
+    since: SinceOption = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Refetch known articles and feeds unconditionally.")
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """One run of the nightly flow (what the schedule runs)."""
-    summary = _run_flow(sources, resolve_home(home), limit, "run", verbose)
+    summary = _run_flow(
+        sources, resolve_home(home), limit, "run", verbose, _parse_since(since), refresh
+    )
+    _print_summary(summary, show_queries=False)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .html, .warc(.gz), .txt")],
+    home: HomeOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Load local HTML, WARC and plain-text articles, with no network."""
+    from flows.ingest import IngestError, expand_paths
+
+    try:
+        if not expand_paths(paths):
+            raise _fail("no .html, .warc, .warc.gz or .txt files in the given paths")
+    except IngestError as exc:
+        raise _fail(str(exc)) from None
+    _prepare_prefect(verbose)
+    from flows.nightly import ingest_local
+
+    summary = ingest_local(paths=paths, home=resolve_home(home))
+    _print_summary(summary, show_queries=False)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def reprocess(
+    home: HomeOption = None, since: SinceOption = None, verbose: VerboseOption = False
+) -> None:
+    """Re-extract and re-model from the raw archive, with no network."""
+    home = resolve_home(home)
+    if not (home / "gazette.duckdb").exists():
+        raise _fail(f"no warehouse at {home}: nothing to reprocess")
+    cutoff = _parse_since(since)
+    _prepare_prefect(verbose)
+    from flows.nightly import reprocess_archive
+
+    summary = reprocess_archive(home=home, since=cutoff)
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
 
@@ -249,9 +325,11 @@ def _print_summary(summary, show_queries: bool) -> None:
     for name, total, fresh in per_source:
         table.add_row(name, str(total), str(fresh))
     console.print(table)
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
     console.print(
         f"Discovered {summary.urls_discovered} article URLs; "
-        f"extracted {summary.articles_extracted} articles."
+        f"extracted {summary.articles_extracted} articles"
+        + (f"; skipped {skipped}." if skipped else ".")
     )
     if summary.failures:
         failures = Table(title="Failures by reason")

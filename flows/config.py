@@ -48,8 +48,12 @@ class FetchSettings(BaseModel):
     max_bytes: int = Field(10_000_000, gt=0)
     max_redirects: int = Field(5, ge=0, le=20)
     respect_robots: bool = True
-    allow_private_hosts: bool = False
+    # true, false, or a list of hosts / IPs / CIDR networks allowed to be private
+    allow_private_hosts: bool | list[str] = False
     max_hosts_in_parallel: int = Field(8, ge=1, le=64)
+    max_retries: int = Field(2, ge=0, le=10)
+    backoff_s: float = Field(1.0, ge=0)
+    max_retry_wait_s: float = Field(60.0, ge=0)
 
     @field_validator("user_agent")
     @classmethod
@@ -59,7 +63,10 @@ class FetchSettings(BaseModel):
         return value
 
     def policy(self) -> FetchPolicy:
-        return FetchPolicy(**self.model_dump())
+        values = self.model_dump()
+        if isinstance(values["allow_private_hosts"], list):
+            values["allow_private_hosts"] = tuple(values["allow_private_hosts"])
+        return FetchPolicy(**values)
 
 
 class SourceSettings(BaseModel):

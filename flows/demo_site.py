@@ -6,6 +6,7 @@ the real web. Files hold the placeholder {{BASE_URL}}; it is replaced at serve t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import socket
@@ -46,6 +47,12 @@ class _Handler(BaseHTTPRequestHandler):
         if target.suffix in TEXT_TYPES:
             base = f"http://{self.headers.get('Host') or self.server.server_address[0]}"
             body = body.replace(b"{{BASE_URL}}", base.encode())
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)  # conditional GET: a polite crawler's rerun costs little
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".xml":
             kind = "application/xml"
@@ -55,6 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"{kind}; charset=utf-8" if kind.startswith(("text", "application/xml")) else kind,
         )
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
         self.end_headers()
         self.wfile.write(body)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from transforms.extract import ExtractionError, extract_article
 from transforms.records import Candidate, FetchResult
+from transforms.textdoc import text_article
 
 POOL_THRESHOLD = 24  # pages; below this a pool's start-up (~1 s) costs more than it saves
 
@@ -27,10 +28,12 @@ class ExtractFailure:
 
 
 def _extract_one(
-    item: tuple[bytes, str, datetime, Candidate | None, str | None],
+    item: tuple[bytes, str, datetime, Candidate | None, str | None, str | None],
 ) -> tuple[bool, Any]:
-    body, url, fetched_at, candidate, source_name = item
+    body, url, fetched_at, candidate, source_name, content_type = item
     try:
+        if (content_type or "").startswith("text/plain"):
+            return True, text_article(body, url, fetched_at, source_name)
         return True, extract_article(body, url, fetched_at, candidate, source_name)
     except ExtractionError as exc:
         return False, str(exc)
@@ -42,7 +45,9 @@ def extract_pages(
     pages: list[FetchResult], workers: int | None = None
 ) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
     """Records for usable pages, failures (with reasons) for the rest, in input order."""
-    items = [(p.body, p.url, p.fetched_at, p.candidate, p.source_name) for p in pages]
+    items = [
+        (p.body, p.url, p.fetched_at, p.candidate, p.source_name, p.content_type) for p in pages
+    ]
     workers = workers or os.cpu_count() or 1
     if len(items) < POOL_THRESHOLD or workers < 2:
         outcomes = [_extract_one(i) for i in items]

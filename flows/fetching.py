@@ -1,11 +1,13 @@
-"""Polite, safe HTTP: robots.txt, per-host delay, timeouts, size caps, private-address guard.
+"""Polite, safe HTTP: robots.txt, per-host delay, retries, conditional GET, size caps, SSRF guard.
 
 Plain code, no Prefect: the flow hands in a policy and gets back one `FetchResult` per attempt,
-refusals included, so every decision can be recorded in fact_fetch.
+refusals included, so every decision can be recorded in fact_fetch. Responses are handed to an
+archive hook (the WARC writer) before anyone parses them.
 """
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import socket
 import threading
@@ -14,16 +16,17 @@ import urllib.robotparser
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from transforms.records import Candidate, FetchResult
+from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.urls import host_of
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +37,14 @@ class FetchPolicy:
     connect_timeout_s: float = 10.0
     max_bytes: int = 10_000_000
     respect_robots: bool = True
-    allow_private_hosts: bool = False
+    # False: public addresses only. True: anything. A tuple: these hosts, IPs or CIDR networks
+    # may be private (e.g. ("127.0.0.1",) for a local test site), every other one may not.
+    allow_private_hosts: bool | tuple[str, ...] = False
     max_redirects: int = 5
     max_hosts_in_parallel: int = 8
+    max_retries: int = 2
+    backoff_s: float = 1.0
+    max_retry_wait_s: float = 60.0
 
 
 class Refused(Exception):
@@ -48,35 +56,76 @@ class Refused(Exception):
         self.status = status
 
 
-def is_public_address(host: str) -> tuple[bool, str]:
-    """Whether every address `host` resolves to is public; the reason when not."""
+def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+
+
+def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror as exc:
         raise Refused("connection_error", f"cannot resolve {host}: {exc}") from exc
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if (
-            ip.is_private
-            or ip.is_loopback
-            or ip.is_link_local
-            or ip.is_reserved
-            or ip.is_multicast
-            or ip.is_unspecified
-        ):
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def is_public_address(host: str) -> tuple[bool, str]:
+    """Whether every address `host` resolves to is public; the reason when not."""
+    for ip in resolve(host):
+        if _non_public(ip):
             return False, f"{host} resolves to non-public address {ip}"
     return True, ""
 
 
+def _allowed_private(host: str, allowed: tuple[str, ...]) -> bool:
+    """A host on the allow-list by name, by address or inside an allowed network."""
+    if host in allowed:
+        return True
+    networks = []
+    for entry in allowed:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue
+    try:
+        addresses = resolve(host)
+    except Refused:
+        return False
+    return all(any(ip in net for net in networks) for ip in addresses if _non_public(ip))
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
 class Fetcher:
-    """One fetcher per run: it remembers robots.txt and last-request times per host."""
+    """One fetcher per task: it remembers robots.txt and last-request times per host."""
 
     def __init__(
         self,
         policy: FetchPolicy,
         client: httpx.Client | None = None,
-        on_result: Callable[[FetchResult], None] | None = None,
+        archive: Callable[[FetchResult], ArchiveRef | None] | None = None,
         robots: dict[str, str | None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.policy = policy
         self.client = client or httpx.Client(
@@ -84,14 +133,16 @@ class Fetcher:
             timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
             follow_redirects=False,
         )
+        self._archive = archive
+        self._sleep = sleep
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_text: dict[str, str | None] = {}
+        self._robots_failure: dict[str, Refused] = {}
         for host, text in (robots or {}).items():
             self._remember_robots(host, text)
         self._host_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._last_request: dict[str, float] = {}
         self._guard = threading.Lock()
-        self._on_result = on_result
         self.log: list[FetchResult] = []
 
     def close(self) -> None:
@@ -110,27 +161,84 @@ class Fetcher:
         purpose: str,
         source_name: str | None = None,
         candidate: Candidate | None = None,
+        validators: Validators | None = None,
     ) -> FetchResult:
-        """One polite attempt at `url` (following allowed redirects); never raises."""
+        """A polite fetch of `url`, retried on timeouts, 429 and 5xx; never raises.
+
+        Every attempt is logged; the last one is returned.
+        """
+        attempt = 1
+        while True:
+            result = self._attempt(url, purpose, source_name, candidate, validators, attempt)
+            wait = self._retry_wait(result, attempt)
+            if wait is None:
+                return result
+            self._sleep(wait)
+            attempt += 1
+
+    def fetch_many(
+        self,
+        candidates: Iterable[Candidate],
+        purpose: str = "article",
+        validators: dict[str, Validators] | None = None,
+    ) -> list[FetchResult]:
+        """Concurrent across hosts, one at a time within a host; final results in input order."""
+        items = list(candidates)
+        known = validators or {}
+        by_host: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(items):
+            by_host[host_of(c.url)].append(i)
+        results: list[FetchResult | None] = [None] * len(items)
+
+        def work(indexes: list[int]) -> None:
+            for i in indexes:
+                c = items[i]
+                results[i] = self.get(c.url, purpose, c.source_name, c, known.get(c.url))
+
+        workers = max(1, min(self.policy.max_hosts_in_parallel, len(by_host)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+            list(pool.map(work, by_host.values()))
+        return [r for r in results if r is not None]
+
+    def robots_rules(self) -> dict[str, str | None]:
+        """host -> robots.txt in force (None: no rules), for a later stage's fetcher."""
+        with self._guard:
+            return dict(self._robots_text)
+
+    # -- one attempt ---------------------------------------------------------------------
+    def _attempt(
+        self,
+        url: str,
+        purpose: str,
+        source_name: str | None,
+        candidate: Candidate | None,
+        validators: Validators | None,
+        attempt: int,
+    ) -> FetchResult:
         sent: list[datetime] = []  # when the first request actually left, after any wait
         clock = time.monotonic()
         started = datetime.now(UTC)
-        final_url = url
-        status: int | None = None
-        content_type: str | None = None
-        headers: dict[str, str] = {}
-        body = b""
-        outcome, error = "ok", None
+        response: _Response | None = None
+        outcome, error, status = "ok", None, None
         try:
             if self.policy.respect_robots and purpose != "robots":
                 self._check_robots(url, source_name)
-            final_url, status, content_type, headers, body = self._follow(url, sent)
-            if status >= 400:
+            response = self._follow(url, sent, validators)
+            status = response.status
+            if response.refusal is not None:
+                raise response.refusal
+            if status == 304:
+                outcome, error = "not_modified", None
+            elif status >= 400:
                 raise Refused("http_error", f"HTTP {status}", status)
-            if not body.strip():
+            elif not response.body.strip():
                 raise Refused("empty", "empty body", status)
-            if purpose == "article" and not _looks_like_html(content_type, body):
-                raise Refused("not_html", f"content type {content_type or 'unknown'}", status)
+            elif purpose == "article" and not _looks_like_html(
+                response.content_type, response.body
+            ):
+                raise Refused(
+                    "not_html", f"content type {response.content_type or 'unknown'}", status
+                )
         except Refused as exc:
             outcome, error = exc.outcome, str(exc)
             status = exc.status if exc.status is not None else status
@@ -144,50 +252,45 @@ class Fetcher:
             url=url,
             purpose=purpose,
             source_name=source_name,
-            final_url=final_url,
+            final_url=response.url if response else url,
             host=host_of(url),
             status=status,
-            content_type=content_type,
+            content_type=response.content_type if response else None,
             outcome=outcome,
             error=error,
-            bytes=len(body),
+            bytes=len(response.body) if response else 0,
             elapsed_ms=int((time.monotonic() - clock) * 1000),
             fetched_at=sent[0] if sent else started,
-            body=body if outcome == "ok" else b"",
-            headers=headers,
+            body=response.body if response else b"",
+            headers=response.headers if response else {},
             candidate=candidate,
+            attempt=attempt,
+            truncated=bool(response and response.truncated),
         )
+        if self._archive is not None and response is not None and response.status:
+            result.archive = self._archive(result)  # bytes kept before anyone parses them
+        if result.outcome != "ok":
+            result = replace(result, body=b"")  # archived; nothing downstream parses it
         with self._guard:
             self.log.append(result)
-        if self._on_result:
-            self._on_result(result)
         return result
 
-    def fetch_many(
-        self, candidates: Iterable[Candidate], purpose: str = "article"
-    ) -> list[FetchResult]:
-        """Concurrent across hosts, one at a time within a host; results in input order."""
-        items = list(candidates)
-        by_host: dict[str, list[int]] = defaultdict(list)
-        for i, c in enumerate(items):
-            by_host[host_of(c.url)].append(i)
-        results: list[FetchResult | None] = [None] * len(items)
+    def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None: only timeouts, 429 and 5xx are retried."""
+        transient = result.outcome == "timeout" or (
+            result.outcome == "http_error" and result.status in RETRY_STATUSES
+        )
+        if not transient or attempt > self.policy.max_retries:
+            return None
+        wait = self.policy.backoff_s * 2 ** (attempt - 1)
+        asked = retry_after_seconds(result.headers.get("retry-after"), datetime.now(UTC))
+        if asked is not None:
+            if asked > self.policy.max_retry_wait_s:
+                return None  # the server wants more patience than a nightly run has
+            wait = max(wait, asked)
+        return min(wait, self.policy.max_retry_wait_s)
 
-        def work(indexes: list[int]) -> None:
-            for i in indexes:
-                c = items[i]
-                results[i] = self.get(c.url, purpose, c.source_name, c)
-
-        workers = max(1, min(self.policy.max_hosts_in_parallel, len(by_host)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-            list(pool.map(work, by_host.values()))
-        return [r for r in results if r is not None]
-
-    def robots_rules(self) -> dict[str, str | None]:
-        """host -> robots.txt in force (None: no rules), for a later stage's fetcher."""
-        with self._guard:
-            return dict(self._robots_text)
-
+    # -- internals -----------------------------------------------------------------------
     def _remember_robots(self, host: str, text: str | None) -> None:
         parser = None
         if text is not None:
@@ -196,16 +299,19 @@ class Fetcher:
         self._robots[host] = parser
         self._robots_text[host] = text
 
-    # -- internals -----------------------------------------------------------------------
     def _check_address(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused("invalid_url", f"not an http(s) URL: {url}")
-        if self.policy.allow_private_hosts:
+        allowed = self.policy.allow_private_hosts
+        if allowed is True:
             return
         public, why = is_public_address(parts.hostname)
-        if not public:
-            raise Refused("private_address", f"refused: {why} (allow_private_hosts is false)")
+        if public:
+            return
+        if isinstance(allowed, tuple) and _allowed_private(parts.hostname, allowed):
+            return
+        raise Refused("private_address", f"refused: {why} (not allowed by allow_private_hosts)")
 
     def _wait_turn(self, host: str, delay: float) -> None:
         """Sleep until `delay` seconds have passed since the last request to `host`."""
@@ -216,9 +322,7 @@ class Fetcher:
                 time.sleep(pause)
         self._last_request[host] = time.monotonic()
 
-    def _follow(
-        self, url: str, sent: list[datetime]
-    ) -> tuple[str, int, str | None, dict[str, str], bytes]:
+    def _follow(self, url: str, sent: list[datetime], validators: Validators | None) -> _Response:
         seen = {url}
         current = url
         for _hop in range(self.policy.max_redirects + 1):
@@ -228,47 +332,64 @@ class Fetcher:
                 self._wait_turn(host, self._delay_for(host))
                 if not sent:
                     sent.append(datetime.now(UTC))
-                status, headers, body = self._request(current)
-            if status in (301, 302, 303, 307, 308) and "location" in headers:
-                target = urljoin(current, headers["location"])
+                response = self._request(current, validators if current == url else None)
+            location = response.headers.get("location")
+            if response.status in (301, 302, 303, 307, 308) and location:
+                target = urljoin(current, location)
                 if target in seen:
-                    raise Refused("redirect_loop", f"redirect loop at {target}", status)
+                    raise Refused("redirect_loop", f"redirect loop at {target}", response.status)
                 seen.add(target)
                 current = target
                 continue
-            return current, status, headers.get("content-type"), headers, body
+            return response
         raise Refused("redirect_loop", f"more than {self.policy.max_redirects} redirects")
 
-    def _request(self, url: str) -> tuple[int, dict[str, str], bytes]:
-        """GET with a streamed size cap and a deadline on the whole body."""
+    def _request(self, url: str, validators: Validators | None) -> _Response:
+        """GET with a streamed size cap and a deadline on the whole body.
+
+        A body cut short (size cap, deadline) is returned with its refusal, so the bytes we
+        did receive can still be archived.
+        """
+        headers = {}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
         deadline = time.monotonic() + self.policy.timeout_s
-        with self.client.stream("GET", url) as response:
-            headers = {k.lower(): v for k, v in response.headers.items()}
-            declared = headers.get("content-length", "")
+        with self.client.stream("GET", url, headers=headers) as response:
+            got = {k.lower(): v for k, v in response.headers.items()}
+            result = _Response(url, response.status_code, got)
+            declared = got.get("content-length", "")
             if declared.isdigit() and int(declared) > self.policy.max_bytes:
-                raise Refused(
+                result.refusal = Refused(
                     "too_large",
                     f"Content-Length {declared} > max_bytes {self.policy.max_bytes}",
                     response.status_code,
                 )
+                return result
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
+                chunks.append(chunk)
                 size += len(chunk)
                 if size > self.policy.max_bytes:
-                    raise Refused(
+                    result.refusal = Refused(
                         "too_large",
-                        f"body exceeds max_bytes {self.policy.max_bytes}",
+                        f"body exceeds max_bytes {self.policy.max_bytes} (decoded)",
                         response.status_code,
                     )
+                    break
                 if time.monotonic() > deadline:
-                    raise Refused(
+                    result.refusal = Refused(
                         "timeout",
                         f"body not complete within {self.policy.timeout_s} s",
                         response.status_code,
                     )
-                chunks.append(chunk)
-            return response.status_code, headers, b"".join(chunks)
+                    break
+            result.body = b"".join(chunks)[: self.policy.max_bytes]
+            result.truncated = result.refusal is not None
+            return result
 
     def _delay_for(self, host: str) -> float:
         robots = self._robots.get(host)
@@ -283,27 +404,57 @@ class Fetcher:
     def _check_robots(self, url: str, source_name: str | None) -> None:
         host = host_of(url)
         with self._guard:
-            known = host in self._robots
+            known = host in self._robots or host in self._robots_failure
         if not known:
-            text = self._load_robots(url, source_name)
-            with self._guard:
-                self._remember_robots(host, text)
+            self._load_robots(url, host, source_name)
+        if host in self._robots_failure:
+            failure = self._robots_failure[host]
+            raise Refused(failure.outcome, str(failure))
         robots = self._robots[host]
         if robots is not None and not robots.can_fetch(self.policy.user_agent, url):
             raise Refused("robots_disallowed", f"robots.txt of {host} disallows this URL")
 
-    def _load_robots(self, url: str, source_name: str | None) -> str | None:
-        """robots.txt per RFC 9309: 4xx means no rules, 5xx or unreachable means stay out."""
+    def _load_robots(self, url: str, host: str, source_name: str | None) -> None:
+        """robots.txt per RFC 9309: 4xx means no rules, 5xx means stay out.
+
+        An unreachable host is refused with the reason it was unreachable, which says more
+        than "robots".
+        """
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         result = self.get(robots_url, "robots", source_name)
-        if result.outcome == "ok":
-            return result.body.decode("utf-8", errors="replace")
-        if result.status is not None and 400 <= result.status < 500:
-            return None
-        if result.outcome in ("private_address", "invalid_url"):
-            return None  # the article request itself will be refused with the same reason
-        return "User-agent: *\nDisallow: /\n"
+        with self._guard:
+            if result.outcome == "ok":
+                self._remember_robots(host, result.body.decode("utf-8", errors="replace"))
+            elif result.status is not None and 400 <= result.status < 500:
+                self._remember_robots(host, None)
+            elif result.status is not None:
+                self._remember_robots(host, "User-agent: *\nDisallow: /\n")
+                self._robots_failure[host] = Refused(
+                    "robots_disallowed",
+                    f"robots.txt answered HTTP {result.status}: the whole host is off limits "
+                    "(RFC 9309)",
+                )
+            elif result.outcome in ("private_address", "invalid_url"):
+                self._remember_robots(host, None)  # the request itself is refused the same way
+            else:
+                self._robots_failure[host] = Refused(
+                    result.outcome, f"host unreachable (robots.txt: {result.error})"
+                )
+
+
+@dataclass(slots=True)
+class _Response:
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    truncated: bool = False
+    refusal: Refused | None = None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
 
 
 def _looks_like_html(content_type: str | None, body: bytes) -> bool:

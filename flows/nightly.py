@@ -1,7 +1,7 @@
-"""The nightly flow: discover, fetch, extract, model, load, validate, export: one run.
+"""The flows: nightly (discover, fetch, ...), ingest (local files) and reprocess (the archive).
 
-Tasks take plain values and paths and open their own connections; each works on a source or a
-batch, never on one article.
+All three end the same way: extract, model, load, validate, export. Tasks take plain values and
+paths and open their own connections; each works on a source or a batch, never on one article.
 """
 
 from __future__ import annotations
@@ -17,16 +17,20 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import Settings, SourceSettings, load_settings
-from flows.discovery import discover_source
+from flows.discovery import Discovery
 from flows.extracting import ExtractFailure, extract_pages
 from flows.fetching import Fetcher, FetchPolicy
-from transforms.model import SourceInfo, model_tables
-from transforms.records import Candidate, FetchResult
+from flows.ingest import LOCAL_SOURCE, read_inputs
+from transforms.incremental import select_candidates
+from transforms.model import SourceInfo, evidence_candidate, model_tables
+from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.urls import host_of
 from warehouse import ops
-from warehouse.db import connect
+from warehouse.db import connect, query_frame
 from warehouse.export import export_marts
 from warehouse.load import LoadCounts, load_star
+from warehouse.raw_archive import WarcArchive, read_document
+from warehouse.state import discovery_state, known_pages
 
 BATCH_SIZE = 200
 
@@ -39,6 +43,7 @@ class RunSummary:
     home: Path
     sources: int = 0
     urls_discovered: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
     fetch_outcomes: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     articles_extracted: int = 0
@@ -75,30 +80,51 @@ def host_batches(candidates: list[Candidate], size: int = BATCH_SIZE) -> list[li
     return batches
 
 
+def _archive(home: Path, run_id: str, stage: str, now: datetime) -> WarcArchive:
+    return WarcArchive(home, f"{run_id}-{stage}-{secrets.token_hex(3)}", now)
+
+
+# -- tasks ---------------------------------------------------------------------------------
 @task(name="discover-source", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def discover_task(
-    source: SourceSettings, policy: FetchPolicy
+    source: SourceSettings,
+    policy: FetchPolicy,
+    home: Path,
+    run_id: str,
+    validators: dict[str, Validators],
 ) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None]]:
-    """Read one source's feeds, sitemaps and section pages."""
-    with Fetcher(policy) as fetcher:
-        candidates = discover_source(fetcher, source)
+    """Read one source's feeds, sitemaps and section pages (conditionally), archiving them."""
+    with (
+        _archive(home, run_id, "discover", datetime.now(UTC)) as archive,
+        Fetcher(policy, archive=archive.write_response) as fetcher,
+    ):
+        discovery = Discovery(fetcher, validators, lambda ref: read_document(home, ref).body)
+        candidates = discovery.source(source)
         return candidates, fetcher.log, fetcher.robots_rules()
 
 
 @task(name="fetch-batch", cache_policy=NO_CACHE)
 def fetch_task(
-    batch: list[Candidate], policy: FetchPolicy, robots: dict[str, str | None]
+    batch: list[Candidate],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
+    home: Path,
+    run_id: str,
 ) -> list[FetchResult]:
     """Fetch one batch of article URLs: concurrent across hosts, polite within each."""
-    with Fetcher(policy, robots=robots) as fetcher:
-        fetcher.fetch_many(batch)
+    with (
+        _archive(home, run_id, "fetch", datetime.now(UTC)) as archive,
+        Fetcher(policy, archive=archive.write_response, robots=robots) as fetcher,
+    ):
+        fetcher.fetch_many(batch, validators=validators)
         return fetcher.log
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
 def extract_task(pages: list[FetchResult]) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
     """trafilatura over every fetched article page, in a process pool."""
-    return extract_pages([p for p in pages if p.ok and p.purpose == "article"])
+    return extract_pages([p for p in pages if p.ok and p.purpose in ("article", "ingest")])
 
 
 @task(name="model-and-load", cache_policy=NO_CACHE)
@@ -106,15 +132,14 @@ def load_task(
     home: Path,
     run_id: str,
     now: datetime,
-    sources: list[SourceSettings],
+    sources: list[SourceInfo],
     records: list[dict[str, Any]],
     fetches: list[FetchResult],
     failures: list[ExtractFailure],
+    archived: list[FetchResult],
 ) -> LoadCounts:
     """Build the star-schema frames and load them in one transaction."""
-    tables = model_tables(
-        records, fetches, [SourceInfo(s.name, s.homepage) for s in sources], run_id, now
-    )
+    tables = model_tables(records, fetches, sources, run_id, now, archived)
     con = connect(home)
     try:
         counts = load_star(con, tables)
@@ -160,22 +185,107 @@ def export_task(home: Path) -> Path:
         con.close()
 
 
+# -- the shared back half ----------------------------------------------------------------
+class _Run:
+    """Bookkeeping of one run in ops.etl_run, and the stages every flow ends with."""
+
+    def __init__(self, home: Path, command: str, sources: int) -> None:
+        self.home = home
+        self.now = datetime.now(UTC)
+        self.run_id = new_run_id(self.now)
+        self.summary = RunSummary(run_id=self.run_id, home=home, sources=sources)
+        con = connect(home)
+        try:
+            ops.start_run(con, self.run_id, command, self.now)
+        finally:
+            con.close()
+
+    def finish(
+        self,
+        pages: list[FetchResult],
+        fetches: list[FetchResult],
+        sources: list[SourceInfo],
+        archived: list[FetchResult] | None = None,
+    ) -> RunSummary:
+        summary = self.summary
+        records, failures = extract_task(pages)
+        summary.articles_extracted = len(records)
+        summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
+        problems = Counter(
+            f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome
+            for f in fetches
+            if f.outcome not in ("ok", "not_modified")
+        )
+        problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
+        summary.failures = dict(problems)
+        summary.load = load_task(
+            self.home, self.run_id, self.now, sources, records, fetches, failures, archived or []
+        )
+        summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
+            self.home, self.run_id, self.now
+        )
+        summary.exports = export_task(self.home)
+        return summary
+
+    def close(self, status: str | None = None, message: str | None = None) -> None:
+        s = self.summary
+        if status is None:
+            status = "failed_quality" if s.dq_verdict == "fail" else "succeeded"
+        con = connect(self.home)
+        try:
+            ops.finish_run(
+                con,
+                self.run_id,
+                status=status,
+                sources=s.sources,
+                urls_discovered=s.urls_discovered,
+                fetch_attempts=sum(s.fetch_outcomes.values()),
+                pages_ok=s.fetch_outcomes.get("ok", 0),
+                articles_extracted=s.articles_extracted,
+                articles_new=s.load.articles_new if s.load else 0,
+                articles_changed=s.load.articles_changed if s.load else 0,
+                failures=sum(s.failures.values()),
+                dq_verdict=s.dq_verdict,
+                message=message,
+            )
+        finally:
+            con.close()
+
+
+def _guarded(run: _Run, body: Any) -> RunSummary:
+    try:
+        summary = body()
+    except BaseException as exc:
+        run.close("failed", f"{type(exc).__name__}: {exc}")
+        raise
+    run.close()
+    return summary
+
+
+# -- nightly -------------------------------------------------------------------------------
 def run_pipeline(
-    settings: Settings, home: Path, limit: int | None = None, command: str = "run"
+    settings: Settings,
+    home: Path,
+    limit: int | None = None,
+    command: str = "run",
+    since: datetime | None = None,
+    refresh: bool = False,
 ) -> RunSummary:
-    """The stages in order; called inside the Prefect flow."""
+    """Discover, select what is new or changed, fetch, then the shared back half."""
     logger = get_run_logger()
-    now = datetime.now(UTC)
-    run_id = new_run_id(now)
-    summary = RunSummary(run_id=run_id, home=home, sources=len(settings.sources))
-    con = connect(home)
-    try:
-        ops.start_run(con, run_id, command, now)
-    finally:
-        con.close()
-    try:
+    run = _Run(home, command, len(settings.sources))
+    sources = [SourceInfo(s.name, s.homepage) for s in settings.sources]
+
+    def body() -> RunSummary:
         policy = settings.fetch.policy()
-        discovered = [discover_task.submit(s, policy) for s in settings.sources]
+        con = connect(home)
+        try:
+            remembered = {} if refresh else discovery_state(con)
+        finally:
+            con.close()
+        discovered = [
+            discover_task.submit(s, policy, home, run.run_id, remembered) for s in settings.sources
+        ]
         candidates: list[Candidate] = []
         fetches: list[FetchResult] = []
         robots: dict[str, str | None] = {}  # read once per host per run, shared by stages
@@ -184,64 +294,138 @@ def run_pipeline(
             candidates.extend(found)
             fetches.extend(attempts)
             robots.update(rules)
-        if limit is not None:
-            candidates = candidates[:limit]
-        summary.urls_discovered = len(candidates)
-        logger.info("discovered %d article URLs", len(candidates))
-
-        batches = host_batches(candidates)
-        for attempts in fetch_task.map(batches, policy, unmapped(robots)).result():
+        run.summary.urls_discovered = len(candidates)
+        con = connect(home)
+        try:
+            known = known_pages(con, (c.url for c in candidates))
+        finally:
+            con.close()
+        selection = select_candidates(candidates, known, refresh=refresh, since=since)
+        to_fetch = selection.to_fetch[:limit] if limit is not None else selection.to_fetch
+        run.summary.skipped = dict(selection.skipped)
+        logger.info(
+            "discovered %d article URLs, fetching %d (%s)",
+            len(candidates),
+            len(to_fetch),
+            ", ".join(f"{k}: {v}" for k, v in selection.skipped.items()) or "none skipped",
+        )
+        for attempts in fetch_task.map(
+            host_batches(to_fetch),
+            policy,
+            unmapped(robots),
+            unmapped(selection.validators),
+            unmapped(home),
+            unmapped(run.run_id),
+        ).result():
             fetches.extend(attempts)
-        records, failures = extract_task(fetches)
-        summary.articles_extracted = len(records)
-        summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
-        problems = Counter(
-            f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome
-            for f in fetches
-            if not f.ok
-        )
-        problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
-        summary.failures = dict(problems)
+        return run.finish(fetches, fetches, sources)
 
-        summary.load = load_task(home, run_id, now, settings.sources, records, fetches, failures)
-        summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(home, run_id, now)
-        summary.exports = export_task(home)
-    except BaseException as exc:
-        _close_run(home, run_id, summary, "failed", f"{type(exc).__name__}: {exc}")
-        raise
-    status = "failed_quality" if summary.dq_verdict == "fail" else "succeeded"
-    _close_run(home, run_id, summary, status, None)
-    return summary
-
-
-def _close_run(
-    home: Path, run_id: str, summary: RunSummary, status: str, message: str | None
-) -> None:
-    con = connect(home)
-    try:
-        ops.finish_run(
-            con,
-            run_id,
-            status=status,
-            sources=summary.sources,
-            urls_discovered=summary.urls_discovered,
-            fetch_attempts=sum(summary.fetch_outcomes.values()),
-            pages_ok=summary.fetch_outcomes.get("ok", 0),
-            articles_extracted=summary.articles_extracted,
-            articles_new=summary.load.articles_new if summary.load else 0,
-            articles_changed=summary.load.articles_changed if summary.load else 0,
-            failures=sum(summary.failures.values()),
-            dq_verdict=summary.dq_verdict,
-            message=message,
-        )
-    finally:
-        con.close()
+    return _guarded(run, body)
 
 
 @flow(name="nightly-news", log_prints=True)
 def nightly_news(
-    sources_file: Path, home: Path, limit: int | None = None, command: str = "run"
+    sources_file: Path,
+    home: Path,
+    limit: int | None = None,
+    command: str = "run",
+    since: datetime | None = None,
+    refresh: bool = False,
 ) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
     settings = load_settings(Path(sources_file))
-    return run_pipeline(settings, Path(home), limit, command)
+    return run_pipeline(settings, Path(home), limit, command, since, refresh)
+
+
+# -- ingest --------------------------------------------------------------------------------
+@task(name="archive-local-inputs", cache_policy=NO_CACHE)
+def archive_inputs_task(paths: list[Path], home: Path, run_id: str) -> list[FetchResult]:
+    """Read local files and copy each document into the raw archive first."""
+    documents = []
+    with _archive(home, run_id, "ingest", datetime.now(UTC)) as archive:
+        for doc in read_inputs(paths):
+            origin = doc.url
+            doc.archive = archive.write_resource(
+                doc.url, doc.body, doc.content_type or "", doc.fetched_at, origin
+            )
+            documents.append(doc)
+    return documents
+
+
+@flow(name="ingest-local", log_prints=True)
+def ingest_local(paths: list[Path], home: Path) -> RunSummary:
+    """Load local HTML, WARC and text articles with no network."""
+    home = Path(home)
+    run = _Run(home, "ingest", 0)
+
+    def body() -> RunSummary:
+        documents = archive_inputs_task([Path(p) for p in paths], home, run.run_id)
+        run.summary.urls_discovered = len(documents)
+        names = sorted({d.source_name or LOCAL_SOURCE for d in documents})
+        sources = [SourceInfo(n, None if n == LOCAL_SOURCE else f"https://{n}/") for n in names]
+        run.summary.sources = len(sources)
+        return run.finish(documents, [], sources, archived=documents)
+
+    return _guarded(run, body)
+
+
+# -- reprocess -----------------------------------------------------------------------------
+@task(name="read-archive", cache_policy=NO_CACHE)
+def read_archive_task(home: Path, since: datetime | None) -> list[FetchResult]:
+    """The newest good copy of every article in the raw archive, as pages to re-extract."""
+    con = connect(home)
+    try:
+        rows = query_frame(
+            con,
+            """
+            select url, final_url, source_name, purpose, content_type, fetched_at, evidence,
+                   warc_file, warc_offset, warc_length, sha256
+            from raw.fetch
+            where outcome = 'ok' and purpose in ('article', 'ingest')
+              and (?::timestamptz is null or fetched_at >= ?::timestamptz)
+            qualify row_number() over (partition by url order by fetched_at desc) = 1
+            order by fetched_at, url
+            """,
+            [since, since],
+        )
+    finally:
+        con.close()
+    pages = []
+    for row in rows.iter_rows(named=True):
+        ref = ArchiveRef(row["warc_file"], row["warc_offset"], row["warc_length"], row["sha256"])
+        document = read_document(home, ref)
+        pages.append(
+            FetchResult(
+                url=row["url"],
+                purpose=row["purpose"],
+                source_name=row["source_name"],
+                final_url=row["final_url"],
+                host=host_of(row["url"]),
+                status=document.status,
+                content_type=row["content_type"],
+                outcome="ok",
+                error=None,
+                bytes=len(document.body),
+                elapsed_ms=0,
+                fetched_at=row["fetched_at"],
+                body=document.body,
+                candidate=evidence_candidate(row["evidence"]),
+            )
+        )
+    return pages
+
+
+@flow(name="reprocess-archive", log_prints=True)
+def reprocess_archive(home: Path, since: datetime | None = None) -> RunSummary:
+    """Re-extract and re-model every archived article, with no network."""
+    home = Path(home)
+    run = _Run(home, "reprocess", 0)
+
+    def body() -> RunSummary:
+        pages = read_archive_task(home, since)
+        run.summary.urls_discovered = len(pages)
+        names = sorted({p.source_name or LOCAL_SOURCE for p in pages})
+        run.summary.sources = len(names)
+        return run.finish(pages, [], [SourceInfo(n, None) for n in names])
+
+    return _guarded(run, body)

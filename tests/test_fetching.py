@@ -20,6 +20,7 @@ def policy(**overrides) -> FetchPolicy:
         connect_timeout_s=1.0,
         max_bytes=100_000,
         allow_private_hosts=True,
+        backoff_s=0.01,
     )
     values.update(overrides)
     return FetchPolicy(**values)

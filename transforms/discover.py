@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import json
 import re
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -102,7 +103,8 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
         url = normalise_url(link or "", base_url)
         if not url:
             continue
-        date_el = _child(item, "pubdate", "published", "date", "issued", "updated")
+        date_el = _child(item, "pubdate", "published", "date", "issued")
+        updated = parse_date(_text(_child(item, "updated", "modified")))
         tags = tuple(
             t
             for child in item
@@ -110,8 +112,9 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
             for t in [(child.get("term") or _text(child) or "").strip()]
             if t
         )
+        published = parse_date(_text(date_el)) if date_el is not None else None
         entries.append(
-            FeedEntry(url, _text(_child(item, "title")), parse_date(_text(date_el)), tags)
+            FeedEntry(url, _text(_child(item, "title")), published or updated, tags, updated)
         )
     return entries
 
@@ -130,6 +133,16 @@ def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
                 FeedEntry(url, item.get("title"), parse_date(item.get("date_published")), tags)
             )
     return entries
+
+
+def gunzip_capped(body: bytes, limit: int) -> bytes | None:
+    """Decompress a gzipped sitemap, refusing more than `limit` bytes (gzip bombs)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return None
+    return None if len(data) > limit else data
 
 
 def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:

@@ -6,6 +6,7 @@ yields the same rows; the loader decides what is new.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from transforms.keys import date_key, stable_key
-from transforms.records import FetchResult
+from transforms.records import Candidate, FetchResult
 from transforms.urls import host_of
 
 FACT_ARTICLE_SCHEMA: dict[str, Any] = {
@@ -218,16 +219,108 @@ def build_dim_date(days: Iterable[date | None], run_id: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+def fetch_key(run_id: str, f: FetchResult) -> str:
+    """One HTTP attempt's key, shared by fact_fetch and raw.fetch."""
+    return stable_key("fetch", run_id, f.purpose, f.url, f.attempt, f.fetched_at.isoformat())
+
+
+def candidate_evidence(candidate: Candidate | None) -> str | None:
+    """What the feed or sitemap said, as JSON, so re-extraction sees the same evidence."""
+    if candidate is None:
+        return None
+    return json.dumps(
+        {
+            "url": candidate.url,
+            "source_name": candidate.source_name,
+            "via": candidate.via,
+            "feed_title": candidate.feed_title,
+            "feed_published_at": candidate.feed_published_at.isoformat()
+            if candidate.feed_published_at
+            else None,
+            "lastmod": candidate.lastmod.isoformat() if candidate.lastmod else None,
+            "tags": list(candidate.tags),
+        }
+    )
+
+
+def evidence_candidate(evidence: str | None) -> Candidate | None:
+    """The inverse of `candidate_evidence`."""
+    if not evidence:
+        return None
+    data = json.loads(evidence)
+    return Candidate(
+        url=data["url"],
+        source_name=data["source_name"],
+        via=data["via"],
+        feed_title=data.get("feed_title"),
+        feed_published_at=datetime.fromisoformat(data["feed_published_at"])
+        if data.get("feed_published_at")
+        else None,
+        lastmod=datetime.fromisoformat(data["lastmod"]) if data.get("lastmod") else None,
+        tags=tuple(data.get("tags") or ()),
+    )
+
+
+def build_raw_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFrame:
+    """raw.fetch: one row per archived response (attempts whose bytes were kept)."""
+    rows = [
+        {
+            "fetch_key": fetch_key(run_id, f),
+            "run_id": run_id,
+            "source_name": f.source_name,
+            "purpose": f.purpose,
+            "url": f.url,
+            "final_url": f.final_url,
+            "status": f.status,
+            "content_type": f.content_type,
+            "outcome": f.outcome,
+            "etag": f.headers.get("etag"),
+            "last_modified": f.headers.get("last-modified"),
+            "warc_file": f.archive.warc_file,
+            "warc_offset": f.archive.offset,
+            "warc_length": f.archive.length,
+            "sha256": f.archive.sha256,
+            "evidence": candidate_evidence(f.candidate),
+            "fetched_at": f.fetched_at.astimezone(UTC),
+        }
+        for f in results
+        if f.archive is not None
+    ]
+    return pl.DataFrame(rows, schema=RAW_FETCH_SCHEMA)
+
+
+RAW_FETCH_SCHEMA: dict[str, Any] = {
+    "fetch_key": pl.String,
+    "run_id": pl.String,
+    "source_name": pl.String,
+    "purpose": pl.String,
+    "url": pl.String,
+    "final_url": pl.String,
+    "status": pl.Int16,
+    "content_type": pl.String,
+    "outcome": pl.String,
+    "etag": pl.String,
+    "last_modified": pl.String,
+    "warc_file": pl.String,
+    "warc_offset": pl.Int64,
+    "warc_length": pl.Int64,
+    "sha256": pl.String,
+    "evidence": pl.String,
+    "fetched_at": pl.Datetime("us", "UTC"),
+}
+
+
 def build_fact_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFrame:
     """fact_fetch: one row per HTTP attempt (refusals included)."""
     rows = []
-    for i, f in enumerate(results):
+    for f in results:
         rows.append(
             {
-                "fetch_key": stable_key(run_id, i, f.purpose, f.url, f.fetched_at.isoformat()),
+                "fetch_key": fetch_key(run_id, f),
                 "run_id": run_id,
                 "source_key": source_key(f.source_name) if f.source_name else None,
                 "purpose": f.purpose,
+                "attempt": f.attempt,
                 "url": f.url,
                 "final_url": f.final_url,
                 "host": f.host,
@@ -245,6 +338,7 @@ def build_fact_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFram
         "run_id": pl.String,
         "source_key": pl.String,
         "purpose": pl.String,
+        "attempt": pl.Int16,
         "url": pl.String,
         "final_url": pl.String,
         "host": pl.String,
@@ -269,6 +363,7 @@ class StarTables:
     fact_article: pl.DataFrame
     bridge_article_author: pl.DataFrame
     fact_fetch: pl.DataFrame
+    raw_fetch: pl.DataFrame
 
 
 def model_tables(
@@ -277,8 +372,13 @@ def model_tables(
     sources: Sequence[SourceInfo],
     run_id: str,
     now: datetime,
+    archived: Sequence[FetchResult] = (),
 ) -> StarTables:
-    """All star-schema frames for one run's records."""
+    """All star-schema frames for one run's records.
+
+    `fetches` are HTTP attempts (fact_fetch, and raw.fetch when archived); `archived` are other
+    archived documents (ingested files), which are not HTTP attempts.
+    """
     return StarTables(
         dim_source=build_dim_source(sources, run_id, now),
         dim_date=build_dim_date((r.get("published_local_date") for r in records), run_id),
@@ -286,4 +386,5 @@ def model_tables(
         fact_article=build_fact_article(records, run_id),
         bridge_article_author=build_bridge_article_author(records, run_id),
         fact_fetch=build_fact_fetch(fetches, run_id),
+        raw_fetch=build_raw_fetch([*fetches, *archived], run_id),
     )

@@ -22,6 +22,28 @@ class Candidate:
     tags: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveRef:
+    """Where a response's bytes sit in the raw WARC archive (path relative to the home)."""
+
+    warc_file: str
+    offset: int
+    length: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What we know of a URL from earlier runs, for conditional GET and for skipping it."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+    archive: ArchiveRef | None = None
+    loaded: bool = False  # an article row exists for it
+    gone: bool = False  # last answer was 404 or 410
+
+
 @dataclass(slots=True)
 class FetchResult:
     """One HTTP attempt: what we asked, what came back, and a named outcome."""
@@ -41,6 +63,9 @@ class FetchResult:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     candidate: Candidate | None = None
+    attempt: int = 1
+    truncated: bool = False  # body stops at max_bytes or the deadline: kept, not parsed
+    archive: ArchiveRef | None = None
 
     @property
     def ok(self) -> bool:

@@ -87,6 +87,7 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
     bridge = tables.bridge_article_author.filter(pl.col("article_key").is_in(keys))
     _insert_new(con, "bridge_article_author", bridge)
     fetch_rows = _insert_new(con, "fact_fetch", tables.fact_fetch)
+    _insert_new(con, "raw.fetch", tables.raw_fetch)
     new = int(changed.get_column("is_new").sum()) if keys else 0
     return LoadCounts(
         articles_new=new,

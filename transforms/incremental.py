@@ -1,0 +1,51 @@
+"""Which discovered URLs are worth fetching tonight: new ones, changed ones, and retries.
+
+Known, loaded articles are not refetched unless their feed or sitemap says they changed (a
+lastmod newer than our last fetch) or the user asks for a refresh.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from transforms.records import Candidate, Validators
+
+
+@dataclass(slots=True)
+class Selection:
+    to_fetch: list[Candidate] = field(default_factory=list)
+    validators: dict[str, Validators] = field(default_factory=dict)  # conditional GET
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def select_candidates(
+    candidates: list[Candidate],
+    known: dict[str, Validators],
+    refresh: bool = False,
+    since: datetime | None = None,
+) -> Selection:
+    """New URLs, changed URLs (conditionally) and earlier failures; skipped ones are counted."""
+    selection = Selection()
+    for c in candidates:
+        when = c.feed_published_at or c.lastmod
+        if since is not None and when is not None and when < since:
+            selection.skipped["before --since"] += 1
+            continue
+        seen = known.get(c.url)
+        if refresh or seen is None:
+            selection.to_fetch.append(c)
+            continue
+        changed = (
+            c.lastmod is not None and seen.fetched_at is not None and c.lastmod > seen.fetched_at
+        )
+        if seen.loaded and not changed:
+            selection.skipped["known, unchanged"] += 1
+        elif seen.gone and not changed:
+            selection.skipped["gone (404/410 before)"] += 1
+        else:
+            selection.to_fetch.append(c)
+            if seen.loaded and (seen.etag or seen.last_modified):
+                selection.validators[c.url] = seen
+    return selection

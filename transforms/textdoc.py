@@ -1,0 +1,77 @@
+"""Plain-text articles (`date YYYY-MM-DD` then the text), as pre-scraped corpora ship them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from trafilatura.deduplication import content_fingerprint
+
+from transforms.extract import EXTRACTOR_VERSION, ExtractionError
+
+_HEADER = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
+MAX_TITLE_WORDS = 25
+
+
+def decode_text(body: bytes) -> str:
+    """UTF-8 first (with or without BOM); Windows-1252 is what a non-UTF-8 text file usually is."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return body.decode("latin-1")
+
+
+def text_article(
+    body: bytes, url: str, fetched_at: datetime, source_name: str | None
+) -> dict[str, Any]:
+    """The article record of a text document; its date comes from the `date` header."""
+    raw = decode_text(body).replace("\r\n", "\n")
+    match = _HEADER.match(raw)
+    if not match:
+        raise ExtractionError("text document without a 'date YYYY-MM-DD' header")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        published = datetime(year, month, day, tzinfo=UTC)
+    except ValueError as exc:
+        raise ExtractionError(f"bad date in header: {exc}") from exc
+    paragraphs = [
+        re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n", raw[match.end() :])
+    ]
+    paragraphs = [p for p in paragraphs if p]
+    text = "\n".join(paragraphs)
+    if not text:
+        raise ExtractionError("text document with a header but no text")
+    first = _SENTENCE_END.split(paragraphs[0], maxsplit=1)[0]
+    words = first.split()
+    title = " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")
+    return {
+        "url": url,
+        "canonical_url": None,
+        "source_name": source_name,
+        "title": title,
+        "title_source": "first_sentence",
+        "description": None,
+        "language": None,
+        "authors": [],
+        "authors_source": None,
+        "text": text,
+        "word_count": len(text.split()),
+        "paragraph_count": len(paragraphs),
+        "image_count": 0,
+        "published_at": published,
+        "published_at_source": "text_header",
+        "published_at_precision": "day",
+        "published_local_date": published.date(),
+        "dates_rejected": 0,
+        "modified_at": None,
+        "fetched_at": fetched_at,
+        "content_hash": hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
+        "simhash": content_fingerprint(text),
+        "extractor": "gazette-text",
+        "extractor_version": EXTRACTOR_VERSION,
+    }

@@ -1,0 +1,154 @@
+"""The raw archive: every response we keep, as WARC records under <home>/raw/, before parsing.
+
+Rows of `raw.fetch` point into these files (path, offset, length), so any mart row can be
+re-derived from the bytes we fetched, with no network (`gazette reprocess`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from transforms.records import ArchiveRef, FetchResult
+
+# The body we store is decoded (no gzip), so these headers would describe it wrongly.
+_DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+@dataclass(slots=True)
+class ArchivedDocument:
+    """One record read back from a WARC file."""
+
+    url: str
+    status: int | None
+    content_type: str | None
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: str | None
+    record_type: str
+
+
+class WarcArchive:
+    """An append-only, gzipped WARC file for one writer (a task); thread-safe."""
+
+    def __init__(self, home: Path, name: str, day: datetime) -> None:
+        self.home = Path(home)
+        relative = Path("raw") / f"{day:%Y/%m/%d}" / f"{name}.warc.gz"
+        self.relative = str(relative)
+        path = self.home / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "ab")  # noqa: SIM115 - closed in close()
+        self._writer = WARCWriter(self._file, gzip=True)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+    def __enter__(self) -> WarcArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _append(self, record: object, body: bytes) -> ArchiveRef:
+        with self._lock:
+            offset = self._file.tell()
+            self._writer.write_record(record)
+            self._file.flush()
+            length = self._file.tell() - offset
+        return ArchiveRef(self.relative, offset, length, hashlib.sha256(body).hexdigest())
+
+    def write_response(self, result: FetchResult) -> ArchiveRef:
+        """An HTTP response (any status) with its headers; truncated bodies are marked."""
+        headers = [(k, v) for k, v in result.headers.items() if k.lower() not in _DROP_HEADERS]
+        headers.append(("Content-Length", str(len(result.body))))
+        status_line = f"{result.status} {_reason(result.status)}"
+        http_headers = StatusAndHeaders(status_line, headers, protocol="HTTP/1.1")
+        warc_headers = {
+            "WARC-Date": result.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "WARC-Gazette-Requested-URI": result.url,
+            "WARC-Gazette-Purpose": result.purpose,
+        }
+        if result.truncated:
+            reason = "length" if result.outcome == "too_large" else "time"
+            warc_headers["WARC-Truncated"] = reason
+        record = self._writer.create_warc_record(
+            result.final_url,
+            "response",
+            payload=io.BytesIO(result.body),
+            length=len(result.body),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        return self._append(record, result.body)
+
+    def write_resource(
+        self, uri: str, body: bytes, content_type: str, fetched_at: datetime, origin: str
+    ) -> ArchiveRef:
+        """A local document (ingest): the file's bytes, its type and where it came from."""
+        record = self._writer.create_warc_record(
+            uri,
+            "resource",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type=content_type,
+            warc_headers_dict={
+                "WARC-Date": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "WARC-Gazette-Origin": origin,
+            },
+        )
+        return self._append(record, body)
+
+
+def read_document(home: Path, ref: ArchiveRef) -> ArchivedDocument:
+    """The record at `ref`, checked against its sha256."""
+    with open(Path(home) / ref.warc_file, "rb") as handle:
+        handle.seek(ref.offset)
+        data = handle.read(ref.length)
+    document = next(iter_documents(io.BytesIO(data)))
+    digest = hashlib.sha256(document.body).hexdigest()
+    if digest != ref.sha256:
+        raise ValueError(f"{ref.warc_file}@{ref.offset}: sha256 mismatch (archive damaged)")
+    return document
+
+
+def iter_documents(stream: io.IOBase) -> Iterator[ArchivedDocument]:
+    """response and resource records of a WARC stream (gzipped or not), in file order."""
+    for record in ArchiveIterator(stream):
+        if record.rec_type not in ("response", "resource"):
+            continue
+        status = None
+        headers: dict[str, str] = {}
+        content_type = record.rec_headers.get_header("Content-Type")
+        if record.http_headers is not None:
+            code = record.http_headers.get_statuscode()
+            status = int(code) if code and code.isdigit() else None
+            headers = {k.lower(): v for k, v in record.http_headers.headers}
+            content_type = headers.get("content-type")
+        yield ArchivedDocument(
+            url=record.rec_headers.get_header("WARC-Target-URI") or "",
+            status=status,
+            content_type=content_type,
+            headers=headers,
+            body=record.content_stream().read(),
+            fetched_at=record.rec_headers.get_header("WARC-Date"),
+            record_type=record.rec_type,
+        )
+
+
+def _reason(status: int | None) -> str:
+    try:
+        return HTTPStatus(status).phrase if status else "Unknown"
+    except ValueError:
+        return "Unknown"
