@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,15 +79,6 @@ class DemoSite:
         return text
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 @contextmanager
 def serve_demo(
     site_dir: Path = SITE_DIR, preferred_ports: dict[str, int] | None = None
@@ -99,10 +89,11 @@ def serve_demo(
     try:
         for outlet in sorted(p for p in site_dir.iterdir() if p.is_dir()):
             port = (preferred_ports or {}).get(outlet.name, 0)
-            if port and not _free(port):
-                port = 0
             handler = partial(_Handler, root=outlet.resolve())
-            server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+            try:  # the remembered port keeps URLs (and article keys) stable across demo runs
+                server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+            except OSError:
+                server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             servers.append(server)

@@ -16,6 +16,7 @@ class Route:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
     delay_s: float = 0.0
+    trickle_s: float = 0.0  # pause between 64-byte pieces of the body
 
 
 @dataclass
@@ -55,7 +56,13 @@ def start(site: Site) -> ThreadingHTTPServer:
                 self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(route.body)
+                if route.trickle_s:
+                    for i in range(0, len(route.body), 64):
+                        self.wfile.write(route.body[i : i + 64])
+                        self.wfile.flush()
+                        time.sleep(route.trickle_s)
+                else:
+                    self.wfile.write(route.body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
