@@ -189,7 +189,7 @@ def test_sql_command_json_and_csv(first_run):
     assert bad.exit_code == 2 and "query failed" in bad.output
 
 
-def test_rerun_adds_no_rows_but_fetch_and_ops(first_run):
+def test_rerun_adds_no_rows_and_refetches_nothing_unchanged(first_run):
     from flows.nightly import nightly_news
 
     home, sources, _, _ = first_run
@@ -199,8 +199,55 @@ def test_rerun_adds_no_rows_but_fetch_and_ops(first_run):
     assert summary.load is not None
     assert (summary.load.articles_new, summary.load.articles_changed) == (0, 0)
     assert {t: after[t] for t in TABLES} == {t: before[t] for t in TABLES}
-    assert after["fact_fetch"] > before["fact_fetch"]
     assert after["ops.etl_run"] == before["ops.etl_run"] + 1
+    con = connect(home, read_only=True)
+    second = dict(
+        con.execute(
+            "select purpose || ':' || outcome, count(*) from fact_fetch where run_id = ? "
+            "group by all",
+            [summary.run_id],
+        ).fetchall()
+    )
+    con.close()
+    # only robots.txt and conditional requests for the feed, sitemaps and section pages
+    assert second == {
+        "robots:ok": 3,
+        "feed:not_modified": 1,
+        "sitemap:not_modified": 3,
+        "section:not_modified": 5,
+    }
+    assert summary.skipped == {"known, unchanged": 45, "gone (404/410 before)": 1}
+
+
+def test_refresh_refetches_but_changes_nothing(first_run):
+    from flows.nightly import nightly_news
+
+    home, sources, _, _ = first_run
+    before = table_counts(home)
+    summary = nightly_news(sources_file=sources, home=home, refresh=True)
+    after = table_counts(home)
+    assert summary.fetch_outcomes["ok"] >= 45 + 9  # every article, feed, sitemap and section
+    assert {t: after[t] for t in TABLES} == {t: before[t] for t in TABLES}
+
+
+def test_reprocess_rebuilds_marts_from_the_archive_without_network(first_run):
+    from flows.nightly import reprocess_archive
+
+    home, *_ = first_run
+    before = table_counts(home)
+    con = connect(home)
+    titles = sorted(r[0] for r in con.execute("select title from fact_article").fetchall())
+    con.execute("delete from bridge_article_author").fetchall()
+    con.execute("delete from fact_article").fetchall()
+    con.close()
+    summary = reprocess_archive(home=home)
+    after = table_counts(home)
+    assert summary.load is not None and summary.load.articles_new == 45
+    assert after["fact_fetch"] == before["fact_fetch"]  # not one HTTP attempt
+    assert {t: after[t] for t in TABLES} == {t: before[t] for t in TABLES}
+    con = connect(home, read_only=True)
+    assert sorted(r[0] for r in con.execute("select title from fact_article").fetchall()) == titles
+    con.close()
 
 
 def test_loopback_is_refused_and_recorded_when_private_hosts_not_allowed(
