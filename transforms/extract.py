@@ -80,10 +80,13 @@ def choose_title(meta: PageMeta, candidate: Candidate | None, fallback: str | No
     sites put the logo in <h1>, so an unconfirmed <h1> ranks below the declared headlines.
     """
     site = meta.meta.get("og:site_name")
+    feed_title = candidate.feed_title if candidate else None
+    if feed_title and " " not in feed_title.strip():
+        feed_title = None  # "story-4711" is an identifier some feeds put in <title>, not a headline
     voices = [
         ("jsonld", jsonld_text(meta, "headline")),
         ("og", meta.meta.get("og:title")),
-        ("feed", candidate.feed_title if candidate else None),
+        ("feed", feed_title),
         ("title_tag", strip_site_name(meta.title_tag, site) if meta.title_tag else None),
     ]
     h1 = meta.h1
