@@ -105,3 +105,20 @@ def test_merge_keeps_evidence_and_caps_newest_first():
         newer,
         older,
     )
+
+
+def test_url_variants_fold_into_one_candidate_and_one_key():
+    from transforms.model import article_key
+    from transforms.urls import normalise_url
+
+    variants = [
+        "https://www.news.test/a/story.html?utm_source=rss&utm_medium=x#comments",
+        "http://m.news.test:80/a/story.html",
+        "https://news.test:443/a/story.html",
+    ]
+    urls = [normalise_url(v) for v in variants]
+    merged = merge_candidates([Candidate(u, "S", "feed") for u in urls])
+    assert len(merged) == 1
+    assert merged[0].url == "https://www.news.test/a/story.html"  # first spelling is fetched
+    assert len({article_key(u) for u in urls}) == 1
+    assert article_key("https://news.test/b.html") != article_key(urls[0])

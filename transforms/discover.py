@@ -17,7 +17,7 @@ import lxml.etree as etree
 import lxml.html
 
 from transforms.records import Candidate
-from transforms.urls import host_of, normalise_url
+from transforms.urls import host_of, normalise_url, url_identity
 
 _XML_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, recover=True, huge_tree=False
@@ -247,11 +247,12 @@ def merge_candidates(
     """
     merged: dict[str, Candidate] = {}
     for c in candidates:
-        old = merged.get(c.url)
+        key = url_identity(c.url)
+        old = merged.get(key)
         if old is None:
-            merged[c.url] = c
+            merged[key] = c
             continue
-        merged[c.url] = replace(
+        merged[key] = replace(
             old,
             feed_title=old.feed_title or c.feed_title,
             feed_published_at=old.feed_published_at or c.feed_published_at,

@@ -16,7 +16,7 @@ import polars as pl
 
 from transforms.keys import date_key, stable_key
 from transforms.records import Candidate, FetchResult
-from transforms.urls import host_of
+from transforms.urls import host_of, url_identity
 
 FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "article_key": pl.String,
@@ -58,7 +58,8 @@ def source_key(name: str) -> str:
 
 
 def article_key(url: str) -> str:
-    return stable_key("article", url)
+    """One key per article, whatever host variant or scheme it was fetched under."""
+    return stable_key("article", url_identity(url))
 
 
 def author_key(name: str) -> str:

@@ -33,3 +33,23 @@ def host_of(url: str) -> str:
     if parts.port and parts.port != default:
         return f"{host}:{parts.port}"
     return host
+
+
+_VARIANT_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+
+
+def url_identity(url: str) -> str:
+    """The article behind a URL: scheme and www./m./amp. host variants folded together.
+
+    We still fetch the spelling the source gave; identity only decides what is the same article
+    (so https://m.example.com/a and http://www.example.com/a share one article_key).
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for prefix in _VARIANT_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https", host + port, path, parts.query, ""))

@@ -25,7 +25,7 @@ create table if not exists fact_article (
     run_id                  varchar not null
 );
 comment on table fact_article is 'News articles, one row per article URL, with text and measures.';
-comment on column fact_article.article_key is 'md5 of the normalised URL.';
+comment on column fact_article.article_key is 'md5 of the URL identity (normalised, www./m. variants and scheme folded).';
 comment on column fact_article.source_key is 'The outlet (dim_source).';
 comment on column fact_article.published_date_key is 'Publication day as the publisher dated it (its own time zone), yyyymmdd (dim_date).';
 comment on column fact_article.url is 'Normalised URL the article was fetched from.';
