@@ -392,14 +392,9 @@ class Fetcher:
             return result
 
     def _delay_for(self, host: str) -> float:
-        robots = self._robots.get(host)
-        crawl_delay = None
-        if robots is not None:
-            try:
-                crawl_delay = robots.crawl_delay(self.policy.user_agent)
-            except (AttributeError, ValueError):
-                crawl_delay = None
-        return max(self.policy.per_host_delay_s, float(crawl_delay or 0))
+        text = self._robots_text.get(host)
+        crawl_delay = crawl_delay_for(text, self.policy.user_agent) if text else None
+        return max(self.policy.per_host_delay_s, crawl_delay or 0.0)
 
     def _check_robots(self, url: str, source_name: str | None) -> None:
         host = host_of(url)
@@ -455,6 +450,37 @@ class _Response:
     @property
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
+
+
+def crawl_delay_for(robots_text: str, user_agent: str) -> float | None:
+    """Crawl-delay for our agent (or *), decimals allowed (urllib's parser takes integers only)."""
+    token = user_agent.split("/")[0].strip().lower()
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in robots_text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        field, value = (part.strip() for part in line.split(":", 1))
+        field = field.lower()
+        if field == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        else:
+            in_rules = True
+            if field == "crawl-delay":
+                try:
+                    delay = float(value)
+                except ValueError:
+                    continue
+                for agent in agents:
+                    delays.setdefault(agent, delay)
+    for agent, delay in delays.items():
+        if agent != "*" and agent in token:
+            return delay
+    return delays.get("*")
 
 
 def _looks_like_html(content_type: str | None, body: bytes) -> bool:

@@ -134,3 +134,71 @@ def test_fetch_many_keeps_order_and_politeness(site):
     starts = sorted(r.fetched_at for r in fetcher.log)
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.09  # one host: never two requests closer than the delay
+
+
+def test_crawl_delay_from_robots_is_honoured(site):
+    from transforms.records import Candidate
+
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", Content_Type="text/plain")
+    for i in range(3):
+        site.add(f"/{i}.html", ARTICLE)
+    with Fetcher(policy(per_host_delay_s=0.0)) as fetcher:
+        fetcher.fetch_many([Candidate(site.url(f"/{i}.html"), "S", "list") for i in range(3)])
+    starts = sorted(r.fetched_at for r in fetcher.log if r.purpose == "article")
+    assert min((b - a).total_seconds() for a, b in itertools.pairwise(starts)) >= 0.29
+
+
+def test_429_is_retried_with_retry_after_and_404_is_not(site):
+    from tests.siteserver import Route
+
+    answers = iter([Route(429, b"slow down", {"Retry-After": "0"}), Route(200, ARTICLE.encode())])
+    site.routes["/limited.html"] = lambda: next(answers)
+    site.add("/missing.html", "no", status=404)
+    waits: list[float] = []
+    with Fetcher(policy(respect_robots=False), sleep=waits.append) as fetcher:
+        assert fetcher.get(site.url("/limited.html"), "article").outcome == "ok"
+        assert fetcher.get(site.url("/missing.html"), "article").outcome == "http_error"
+    attempts = [(r.url.rsplit("/", 1)[1], r.attempt, r.status) for r in fetcher.log]
+    assert attempts == [
+        ("limited.html", 1, 429),
+        ("limited.html", 2, 200),
+        ("missing.html", 1, 404),
+    ]
+    assert waits == [0.01]  # backoff, since Retry-After asked for 0 s
+
+
+def test_retry_after_too_long_gives_up_at_once(site):
+    from tests.siteserver import Route
+
+    site.routes["/busy.html"] = Route(503, b"busy", {"Retry-After": "3600"})
+    waits: list[float] = []
+    with Fetcher(policy(respect_robots=False), sleep=waits.append) as fetcher:
+        result = fetcher.get(site.url("/busy.html"), "article")
+    assert (result.outcome, result.status, result.attempt, waits) == ("http_error", 503, 1, [])
+
+
+def test_retry_after_http_date():
+    from datetime import UTC, datetime
+
+    from flows.fetching import retry_after_seconds
+
+    now = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("Thu, 26 Nov 2026 12:00:30 GMT", now) == 30
+    assert retry_after_seconds("120", now) == 120
+    assert retry_after_seconds("soon", now) is None
+
+
+def test_conditional_get_sends_validators_and_records_not_modified(site):
+    from tests.siteserver import Route
+    from transforms.records import Validators
+
+    seen: list[str | None] = []
+
+    def conditional() -> Route:
+        return Route(304, b"", {"ETag": '"v1"'})
+
+    site.routes["/feed.xml"] = conditional
+    with Fetcher(policy(respect_robots=False)) as fetcher:
+        result = fetcher.get(site.url("/feed.xml"), "feed", validators=Validators(etag='"v1"'))
+    seen.append(result.outcome)
+    assert seen == ["not_modified"]
