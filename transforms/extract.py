@@ -7,15 +7,19 @@ process pool and in tests alike.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import htmldate
 import trafilatura
 from trafilatura.deduplication import content_fingerprint
 
+from transforms.authors import parse_byline
 from transforms.metadata import (
     MODIFIED_META_KEYS,
     PUBLISHED_META_KEYS,
@@ -23,6 +27,7 @@ from transforms.metadata import (
     jsonld_people,
     jsonld_text,
     meta_first,
+    parse_dateline,
     parse_html,
     read_page_meta,
 )
@@ -53,19 +58,73 @@ def _norm(text: str | None) -> str:
     return re.sub(r"\W+", " ", (text or "").lower()).strip()
 
 
+def _alnum(text: str | None) -> str:
+    return re.sub(r"[^0-9a-z]", "", (text or "").lower())
+
+
 _SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+")
+# Section labels some networks append to headlines: "… | Opinion"
+_SECTION_LABELS = {
+    "opinion",
+    "analysis",
+    "review",
+    "editorial",
+    "commentary",
+    "explainer",
+    "live",
+    "video",
+    "podcast",
+    "photos",
+    "gallery",
+    "exclusive",
+    "updated",
+    "watch",
+    "letters",
+}
 
 
-def strip_site_name(title: str, site_name: str | None = None) -> str:
-    """'Headline | Site' / 'Site — Headline' -> 'Headline'."""
+def site_names(meta: PageMeta, url: str) -> set[str]:
+    """What this site calls itself: og:site_name, the publisher, the domain's own label."""
+    names = {meta.meta.get("og:site_name"), meta.meta.get("application-name")}
+    publisher = meta.jsonld.get("publisher")
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        names.add(publisher["name"])
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    labels = host.split(".")
+    if len(labels) >= 2:
+        names.add(labels[-2])  # artlyst.com -> artlyst
+        names.add(".".join(labels[-2:]))  # earth.org -> earth.org
+    return {n for n in names if n}
+
+
+def _is_site_name(segment: str, sites: set[str]) -> bool:
+    key = _alnum(segment)
+    if not key:
+        return False
+    for site in sites:
+        site_key = _alnum(site)
+        if site_key and (
+            key == site_key or (key.startswith(site_key) and len(segment.split()) <= 4)
+        ):
+            return True
+    return False
+
+
+def strip_site_name(title: str, site_name: str | set[str] | None = None) -> str:
+    """'Headline | Site' / 'Site — Headline' / 'Headline | Opinion' -> 'Headline'."""
+    title = re.sub(r"\s+", " ", html.unescape(title)).strip()
+    sites = {site_name} if isinstance(site_name, str) else set(site_name or ())
     parts = [p.strip() for p in _SEPARATORS.split(title) if p.strip()]
+    while len(parts) >= 2 and (
+        _is_site_name(parts[-1], sites) or parts[-1].lower() in _SECTION_LABELS
+    ):
+        parts.pop()
+    while len(parts) >= 2 and _is_site_name(parts[0], sites):
+        parts.pop(0)
     if len(parts) < 2:
-        return title.strip()
-    site = _norm(site_name)
-    if site:
-        kept = [p for p in parts if _norm(p) != site]
-        if kept and len(kept) < len(parts):
-            return " - ".join(kept)
+        return parts[0] if parts else title
+    if sites and len(parts) == len(_SEPARATORS.split(title)):
+        return title  # no site name found among the parts: the separators are the headline's
     # "Headline | Site" is the common order; "Site — Headline" shows as a short first part
     first_words = len(parts[0].split())
     if first_words <= 3 and len(parts[-1].split()) > first_words:
@@ -73,32 +132,36 @@ def strip_site_name(title: str, site_name: str | None = None) -> str:
     return parts[0] if len(parts) == 2 else max(parts, key=len)
 
 
-def choose_title(meta: PageMeta, candidate: Candidate | None, fallback: str | None):
-    """The visible headline, confirmed by another voice when possible.
+def choose_title(
+    meta: PageMeta, candidate: Candidate | None, fallback: str | None, url: str = ""
+) -> tuple[str | None, str | None]:
+    """The visible headline: the <h1> unless it is missing, the site's name or a fragment.
 
-    An <h1> wins when another source (JSON-LD, og:title, the feed, <title>) contains it; some
-    sites put the logo in <h1>, so an unconfirmed <h1> ranks below the declared headlines.
+    Declared headlines (JSON-LD, og:title, the feed, <title>) are edited for sharing and
+    search; the <h1> is what readers see. Site-name and section suffixes are cut from all.
     """
-    site = meta.meta.get("og:site_name")
+    sites = site_names(meta, url)
     feed_title = candidate.feed_title if candidate else None
     if feed_title and " " not in feed_title.strip():
         feed_title = None  # "story-4711" is an identifier some feeds put in <title>, not a headline
     voices = [
-        ("jsonld", jsonld_text(meta, "headline")),
-        ("og", meta.meta.get("og:title")),
-        ("feed", feed_title),
-        ("title_tag", strip_site_name(meta.title_tag, site) if meta.title_tag else None),
+        (name, strip_site_name(value, sites))
+        for name, value in (
+            ("jsonld", jsonld_text(meta, "headline")),
+            ("og", meta.meta.get("og:title")),
+            ("feed", feed_title),
+            ("title_tag", meta.title_tag),
+        )
+        if value
     ]
-    h1 = meta.h1
-    if h1 and len(h1) > 3:
+    h1 = strip_site_name(meta.h1, sites) if meta.h1 else None
+    if h1 and not _is_site_name(h1, sites):
         h1_norm = _norm(h1)
-        if any(v and h1_norm in _norm(v) for _, v in voices) or not any(v for _, v in voices):
+        confirmed = any(h1_norm and h1_norm in _norm(v) for _, v in voices)
+        if confirmed or len(h1.split()) >= 3 or not voices:
             return h1, "h1"
-    for name, value in voices[:3]:
-        if value:
-            return (strip_site_name(value, site) if name == "og" else value), name
-    if voices[3][1]:
-        return voices[3][1], "title_tag"
+    if voices:
+        return voices[0][1], voices[0][0]
     if h1:
         return h1, "h1"
     return (fallback, "extractor") if fallback else (None, None)
@@ -111,7 +174,8 @@ def _parse_when(value: str | None) -> tuple[datetime, str] | None:
     value = value.strip()
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
     if not match:
-        return None
+        textual = parse_dateline(value)  # "November 25, 2025" in a meta tag
+        return _parse_when(textual) if textual else None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -142,11 +206,15 @@ def choose_published(
     url: str,
     candidate: Candidate | None,
     fetched_at: datetime,
+    trafilatura_date: str | None = None,
 ) -> DateChoice:
-    """The strongest plausible publication date; implausible ones are rejected and counted.
+    """The best-supported plausible publication date; implausible ones are rejected and counted.
 
-    Order: JSON-LD, article meta tags, <time datetime>, the feed or news sitemap, the visible
-    dateline (htmldate), the URL. Feeds lie more often than a page's own markup.
+    Voices in order of trust: JSON-LD, article meta tags, <time datetime>, the feed or news
+    sitemap, the visible dateline, htmldate, trafilatura, the URL. When the page's own voices
+    agree, the first one wins; when they disagree, the day most voices name wins (pages often
+    keep a stale datePublished in JSON-LD while the article shows another day), ties going to
+    the more trusted voice.
     """
     meta_value = meta_first(meta, PUBLISHED_META_KEYS)
     feed_value = candidate.feed_published_at if candidate else None
@@ -156,14 +224,13 @@ def choose_published(
         ("time_element", meta.time_published),
         ("feed", feed_value),
         ("text", meta.dateline_published),
-        ("text", lambda: _htmldate(body, url)),
+        ("text", _htmldate(body, url) or trafilatura_date),  # one engine: one vote
         ("url", _url_date(url)),
     ]
     latest = fetched_at + FUTURE_TOLERANCE
     rejected = 0
+    plausible: list[tuple[str, datetime, str]] = []
     for source, value in voices:
-        if callable(value):
-            value = value()
         if value is None:
             continue
         if isinstance(value, datetime):
@@ -176,8 +243,17 @@ def choose_published(
         if not (EARLIEST_PLAUSIBLE <= when <= latest):
             rejected += 1
             continue
-        return DateChoice(when.astimezone(UTC), source, precision, when.date(), rejected)
-    return DateChoice(None, None, None, None, rejected)
+        plausible.append((source, when, precision))
+    if not plausible:
+        return DateChoice(None, None, None, None, rejected)
+    votes = Counter(when.date() for _, when, _ in plausible)
+    best_day = max(votes, key=lambda day: (votes[day], -_first_index(plausible, day)))
+    source, when, precision = next(v for v in plausible if v[1].date() == best_day)
+    return DateChoice(when.astimezone(UTC), source, precision, when.date(), rejected)
+
+
+def _first_index(plausible: list[tuple[str, datetime, str]], day: date) -> int:
+    return next(i for i, (_, when, _) in enumerate(plausible) if when.date() == day)
 
 
 def _htmldate(body: bytes, url: str) -> str | None:
@@ -208,33 +284,59 @@ def choose_modified(meta: PageMeta, fetched_at: datetime) -> datetime | None:
     return None
 
 
-_BY = re.compile(r"^\s*(by|von|par|por)\s+", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
-
-
 def split_authors(value: str | None) -> list[str]:
-    """'By Ana Ruiz and Tom Lee' -> ['Ana Ruiz', 'Tom Lee']; order kept, duplicates dropped."""
-    if not value:
-        return []
-    names: list[str] = []
-    for part in _SPLIT.split(_BY.sub("", value)):
-        name = re.sub(r"\s+", " ", _BY.sub("", part)).strip(" .|-")
-        if name and any(c.isalpha() for c in name) and name not in names:
-            names.append(name)
-    return names
+    """'By Ana Ruiz and Tom Lee' -> ['Ana Ruiz', 'Tom Lee'] (people only, order kept)."""
+    return parse_byline(value)[0]
 
 
-def choose_authors(meta: PageMeta, extracted_author: str | None) -> tuple[list[str], str | None]:
-    people, _orgs = jsonld_people(meta)
-    if people:
-        return [n for p in people for n in split_authors(p)], "jsonld"
-    if _orgs:
-        return [], "jsonld"  # wire copy credited to an agency: no person to name
-    if "author" in meta.meta:
-        return split_authors(meta.meta["author"]), "meta"
+_META_AUTHOR_KEYS = (
+    "author",
+    "article:author",
+    "sailthru.author",
+    "parsely-author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "twitter:data1",
+)
+
+
+def choose_authors(
+    meta: PageMeta, extracted_author: str | None, sites: set[str] = frozenset()
+) -> tuple[list[str], list[str], str | None]:
+    """(people, organisations, source): the first voice that names people wins.
+
+    JSON-LD, then meta tags, then the visible byline trafilatura found. Organisations (wire
+    agencies, desks, the site itself) are collected from every voice and kept apart.
+    """
+    ld_people, ld_orgs = jsonld_people(meta)
+    voices: list[tuple[str, list[str]]] = [("jsonld", ld_people + ld_orgs)]
+    for key in _META_AUTHOR_KEYS:
+        value = meta.meta.get(key)
+        if value and not value.startswith(("http://", "https://")):
+            if key == "twitter:data1" and meta.meta.get("twitter:label1", "").lower() not in (
+                "written by",
+                "by",
+                "author",
+            ):
+                continue
+            voices.append(("meta", [value]))
     if extracted_author:
-        return split_authors(extracted_author), "text"
-    return [], None
+        voices.append(("text", extracted_author.split(";")))
+    organisations: list[str] = []
+    chosen: tuple[list[str], str | None] = ([], None)
+    for source, values in voices:
+        people: list[str] = []
+        for value in values:
+            found, orgs = parse_byline(value, sites)
+            people.extend(p for p in found if p not in people)
+            organisations.extend(o for o in orgs if o not in organisations)
+        if people and not chosen[0]:
+            chosen = (people, source)
+    people, source = chosen
+    if not people and organisations:
+        source = voices[0][0] if ld_orgs else "meta"
+    return people, organisations, source
 
 
 def choose_language(meta: PageMeta) -> str | None:
@@ -274,11 +376,13 @@ def extract_article(
     text = (found.get("text") or "").strip()
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError(f"too little text ({len(text)} chars < {MIN_TEXT_CHARS})")
-    title, title_source = choose_title(meta, candidate, found.get("title"))
+    title, title_source = choose_title(meta, candidate, found.get("title"), url)
     if not title:
         raise ExtractionError("no title")
-    published = choose_published(meta, body, url, candidate, fetched_at)
-    authors, authors_source = choose_authors(meta, found.get("author"))
+    published = choose_published(meta, body, url, candidate, fetched_at, found.get("date"))
+    authors, organisations, authors_source = choose_authors(
+        meta, found.get("author"), site_names(meta, url)
+    )
     canonical = normalise_url(meta.canonical, url) if meta.canonical else None
     paragraphs = [line for line in text.split("\n") if line.strip()]
     return {
@@ -293,6 +397,7 @@ def extract_article(
         or found.get("description"),
         "language": choose_language(meta),
         "authors": authors,
+        "organisations": organisations,
         "authors_source": authors_source,
         "text": text,
         "word_count": len(text.split()),

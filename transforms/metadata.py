@@ -47,6 +47,7 @@ class PageMeta:
     """Everything the page declares, unjudged; `choose_*` functions weigh it."""
 
     jsonld: dict[str, object] = field(default_factory=dict)
+    jsonld_ids: dict[str, dict] = field(default_factory=dict)  # "@id" -> node, for references
     meta: dict[str, str] = field(default_factory=dict)
     title_tag: str | None = None
     h1: str | None = None
@@ -87,8 +88,9 @@ def _types(obj: dict) -> set[str]:
     return {str(k).lower() for k in kinds}
 
 
-def _article_jsonld(tree: lxml.html.HtmlElement) -> dict[str, object]:
+def _article_jsonld(tree: lxml.html.HtmlElement) -> tuple[dict[str, object], dict[str, dict]]:
     best: dict[str, object] = {}
+    ids: dict[str, dict] = {}
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         raw = (script.text or "").strip()
         if not raw:
@@ -98,12 +100,14 @@ def _article_jsonld(tree: lxml.html.HtmlElement) -> dict[str, object]:
         except ValueError:
             continue
         for obj in _walk_jsonld(doc):
+            if isinstance(obj.get("@id"), str) and len(obj) > 1:
+                ids.setdefault(obj["@id"], obj)
             kinds = _types(obj)
             is_article = kinds & _ARTICLE_TYPES and ("headline" in obj or "datePublished" in obj)
             # a NewsArticle beats a generic WebPage describing the same URL
             if is_article and (not best or "webpage" in _types(best)):
                 best = obj
-    return best
+    return best, ids
 
 
 def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
@@ -132,8 +136,10 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
         published_time = time_nodes[0].get("datetime")
     lang = tree.xpath("/html/@lang") or tree.xpath("//html/@lang")
     dateline_published, dateline_modified = visible_datelines(tree)
+    jsonld, ids = _article_jsonld(tree)
     return PageMeta(
-        jsonld=_article_jsonld(tree),
+        jsonld=jsonld,
+        jsonld_ids=ids,
         meta=meta,
         title_tag=_clean(title_nodes[0].text_content()) if title_nodes else None,
         h1=_clean(h1_nodes[0].text_content()) if h1_nodes else None,
@@ -169,11 +175,15 @@ def jsonld_people(meta: PageMeta) -> tuple[list[str], list[str]]:
     orgs: list[str] = []
     value = meta.jsonld.get("author")
     for item in value if isinstance(value, list) else [value] if value else []:
+        if isinstance(item, dict) and "name" not in item and isinstance(item.get("@id"), str):
+            item = meta.jsonld_ids.get(item["@id"], item)  # Yoast-style {"@id": ...} reference
         if isinstance(item, str):
             people.append(item)
         elif isinstance(item, dict) and item.get("name"):
-            target = orgs if "organization" in _types(item) else people
-            target.append(str(item["name"]))
+            name = item["name"]
+            name = name[0] if isinstance(name, list) and name else name
+            target = orgs if _types(item) & {"organization", "newsmediaorganization"} else people
+            target.append(str(name))
     return people, orgs
 
 

@@ -1,0 +1,125 @@
+"""Bylines into names: people apart from organisations (agencies, desks, the site itself).
+
+A byline is written for readers ("By Ana Ruiz and Tom Lee, Staff Writers | Reuters"); the
+warehouse wants ["Ana Ruiz", "Tom Lee"] as people and ["Reuters"] as an organisation.
+"""
+
+from __future__ import annotations
+
+import re
+
+AGENCIES = {
+    "ap",
+    "associated press",
+    "the associated press",
+    "afp",
+    "agence france-presse",
+    "agence france presse",
+    "reuters",
+    "thomson reuters",
+    "dpa",
+    "efe",
+    "ansa",
+    "pa",
+    "pa media",
+    "press association",
+    "bloomberg",
+    "upi",
+    "xinhua",
+    "tass",
+    "kyodo",
+    "anadolu",
+    "anadolu agency",
+    "cna",
+    "aap",
+    "cp",
+    "the canadian press",
+    "ians",
+    "pti",
+    "ani",
+}
+_ORG_WORDS = re.compile(
+    r"\b(news|desk|staff|team|editors|editorial|newsroom|press|agency|agencies|media|magazine|"
+    r"times|today|post|herald|journal|tribune|gazette|network|online|digital|wire|wires|"
+    r"service|bureau|contributor|contributors|correspondents|partners|sponsored|"
+    r"foundation|institute|university|council|ministry|department|inc|ltd|llc|group)\b",
+    re.IGNORECASE,
+)
+_ROLE = re.compile(
+    r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"
+    r"political|special|guest|freelance|science|health|business|sports?|technology|tech)\s+)*"
+    r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
+    r"analyst|expert|contributor|intern|critic|author)s?\b.*$",
+    re.IGNORECASE,
+)
+_BY = re.compile(
+    r"^\s*((written|words|reporting|story|posted|published|photos?|text)\s+by|by|von|par|por)"
+    r"\s*:?\s+",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"\s*(?:;|,|&|\||\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE)
+_NOISE = re.compile(
+    r"(https?://\S+|\S+@\S+|@\w+|\(.*?\)|\b(updated|published|posted)\s+(on\s+)?[\d(]|"
+    r"\bon\s+(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b.*$|"
+    r"\b(updated|published|posted)\s*:.*$|\d{1,2}:\d{2}.*$|"
+    r"\b\d{4}-\d{2}-\d{2}\b.*$|\bon (facebook|twitter|x|instagram|linkedin)\b)",
+    re.IGNORECASE,
+)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" .,;:|-–—()")
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def is_organisation(name: str, site_names: set[str] = frozenset()) -> bool:
+    lowered = name.lower()
+    if lowered in AGENCIES or _alnum(name) in {_alnum(s) for s in site_names if s}:
+        return True
+    if _ORG_WORDS.search(name):
+        return True
+    return lowered.startswith("the ") or lowered == "staff"
+
+
+def _person_case(name: str) -> str:
+    """ANA RUIZ / ana ruiz -> Ana Ruiz; mixed case (McDonald, de la Cruz) is left alone."""
+    letters = [c for c in name if c.isalpha()]
+    if letters and (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
+        return " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+    return name
+
+
+def parse_byline(
+    value: str | None, site_names: set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """(people, organisations) named in a byline, in order, without duplicates."""
+    people: list[str] = []
+    orgs: list[str] = []
+    if not value:
+        return people, orgs
+    text = _NOISE.sub(" ", _BY.sub("", value.replace("\xa0", " ")))
+    for part in _SPLIT.split(text):
+        part = _squash(_BY.sub("", part))
+        if not part or not any(c.isalpha() for c in part):
+            continue
+        if is_organisation(part, site_names):
+            if part not in orgs:
+                orgs.append(part)
+            continue
+        if re.fullmatch(r"[A-Z][A-Za-z.]{1,5}", part) and sum(c.isupper() for c in part) >= 2:
+            continue  # credentials after a comma: CFP, PhD, MD
+        name = _squash(_ROLE.sub("", part))
+        words = name.split()
+        if name != part and len(words) < 2:
+            continue  # a role with a qualifier ("Shipping Expert"), not a name
+        if not name or not 1 <= len(words) <= 5 or len(name) > 60 or re.search(r"\d", name):
+            continue
+        if len(words) == 1 and not name[:1].isupper():
+            continue  # "staff", "admin": not a name
+        name = _person_case(name)
+        if name not in people:
+            people.append(name)
+    return people, orgs
