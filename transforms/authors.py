@@ -47,17 +47,46 @@ _ORG_WORDS = re.compile(
 )
 _ROLE = re.compile(
     r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"
-    r"political|special|guest|freelance|science|health|business|sports?|technology|tech)\s+)*"
+    r"political|special|guest|freelance|science|health|business|sports?|technology|tech|"
+    r"former|lead|principal)\s+)*"
     r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
     r"analyst|expert|contributor|intern|critic|author)s?\b.*$",
     re.IGNORECASE,
 )
 _BY = re.compile(
-    r"^\s*((written|words|reporting|story|posted|published|photos?|text)\s+by|by|von|par|por)"
-    r"\s*:?\s+",
+    r"^\s*((\w+\s+){0,2}by|von|par|por)\s*:?\s+",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:;|,|&|\||\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE)
+_CREDENTIALS = {
+    "cfp",
+    "phd",
+    "md",
+    "ms",
+    "rd",
+    "mba",
+    "cpa",
+    "cpp",
+    "psp",
+    "jd",
+    "rn",
+    "dds",
+    "esq",
+    "mph",
+    "msc",
+    "ba",
+    "bsc",
+    "ma",
+    "cfa",
+    "do",
+    "np",
+    "pa-c",
+    "lcsw",
+    "rdn",
+    "cdn",
+    "jr",
+    "sr",
+}
 _NOISE = re.compile(
     r"(https?://\S+|\S+@\S+|@\w+|\(.*?\)|\b(updated|published|posted)\s+(on\s+)?[\d(]|"
     r"\bon\s+(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b.*$|"
@@ -109,7 +138,7 @@ def parse_byline(
             if part not in orgs:
                 orgs.append(part)
             continue
-        if re.fullmatch(r"[A-Z][A-Za-z.]{1,5}", part) and sum(c.isupper() for c in part) >= 2:
+        if part.replace(".", "").lower() in _CREDENTIALS:
             continue  # credentials after a comma: CFP, PhD, MD
         name = _squash(_ROLE.sub("", part))
         words = name.split()

@@ -306,7 +306,8 @@ def choose_authors(
 ) -> tuple[list[str], list[str], str | None]:
     """(people, organisations, source): the first voice that names people wins.
 
-    JSON-LD, then meta tags, then the visible byline trafilatura found. Organisations (wire
+    JSON-LD, then meta tags, then byline-like elements of the page, then the byline trafilatura
+    found in the text. Organisations (wire
     agencies, desks, the site itself) are collected from every voice and kept apart.
     """
     ld_people, ld_orgs = jsonld_people(meta)
@@ -321,6 +322,8 @@ def choose_authors(
             ):
                 continue
             voices.append(("meta", [value]))
+    for byline in meta.bylines:
+        voices.append(("byline", [byline]))
     if extracted_author:
         voices.append(("text", extracted_author.split(";")))
     organisations: list[str] = []

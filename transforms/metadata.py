@@ -56,6 +56,7 @@ class PageMeta:
     time_published: str | None = None
     dateline_published: str | None = None
     dateline_modified: str | None = None
+    bylines: list[str] = field(default_factory=list)
     image_count: int = 0
 
 
@@ -148,6 +149,7 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
         time_published=_clean(published_time),
         dateline_published=dateline_published,
         dateline_modified=dateline_modified,
+        bylines=visible_bylines(tree),
         image_count=len(scope[0].xpath(".//img")) if scope[0] is not tree else 0,
     )
 
@@ -269,3 +271,32 @@ def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | No
         if published and modified:
             break
     return published, modified
+
+
+_BYLINE_XPATH = (
+    '//*[contains(translate(@class, "BYLINE", "byline"), "byline")'
+    ' or contains(translate(@class, "AUTHOR", "author"), "author")'
+    ' or @rel = "author" or contains(@itemprop, "author")]'
+)
+_NOT_BYLINE_CONTEXT = re.compile(r"comment|related|recommend|footer|sidebar|newsletter", re.I)
+
+
+def visible_bylines(tree: lxml.html.HtmlElement, limit: int = 5) -> list[str]:
+    """Short texts of byline-like elements, in page order, outside comments and related lists."""
+    found: list[str] = []
+    for node in tree.xpath(_BYLINE_XPATH):
+        if node.tag in ("meta", "link", "script", "style", "body", "html"):
+            continue
+        text = _clean(node.text_content())
+        if not text or len(text) > 80 or text in found:
+            continue
+        context = (
+            " ".join(f"{a.get('class') or ''} {a.get('id') or ''}" for a in node.iterancestors())
+            + f" {node.tag}"
+        )
+        if _NOT_BYLINE_CONTEXT.search(context):
+            continue
+        found.append(text)
+        if len(found) >= limit:
+            break
+    return found
