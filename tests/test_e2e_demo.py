@@ -92,7 +92,7 @@ def test_named_articles_have_their_title_date_and_authors(first_run, path):
         select a.title, a.published_date_key, a.published_at, a.modified_at, a.language,
                a.published_at_source, a.text,
                list(au.author_name order by b.author_order)
-                 filter (where au.author_name is not null) as authors
+                 filter (where au.author_type = 'person') as authors
         from fact_article a
         left join bridge_article_author b using (article_key)
         left join dim_author au using (author_key)
@@ -113,6 +113,46 @@ def test_named_articles_have_their_title_date_and_authors(first_run, path):
         assert row["modified_at"] == datetime.fromisoformat(truth["modified_at"])
     assert truth["paragraphs"][0][:60] in row["text"]
     assert "Accept" not in row["text"]  # the cookie banner is not article text
+
+
+def test_every_article_says_where_its_values_came_from(first_run):
+    home, *_ = first_run
+    con = connect(home, read_only=True)
+    missing = scalar(
+        con,
+        """
+        select count(*) from fact_article
+        where title_source is null or published_at_source is null or extractor is null
+           or extractor_version is null or extraction_method is null or language is null
+           or published_at > fetched_at + interval 1 day
+        """,
+    )
+    spanish = con.execute(
+        "select language_declared, language_detected from fact_article where language = 'es'"
+    ).fetchall()
+    con.close()
+    assert missing == 0
+    assert spanish == [("es", "es")]
+
+
+def test_gallery_captions_are_credits_not_text(first_run):
+    home, *_ = first_run
+    expected = sum(len(a["gallery"]) for a in ARTICLES if not a["missing"])
+    con = connect(home, read_only=True)
+    credits = con.execute(
+        "select caption, credit_person, credit_agency from fact_image_credit"
+    ).fetchall()
+    leaked = scalar(con, "select count(*) from fact_article where text like '%View gallery%'")
+    con.close()
+    assert len(credits) == expected
+    assert leaked == 0
+    truth = {
+        (g["caption"], g["credit_name"], g["credit_agency"])
+        for a in ARTICLES
+        if not a["missing"]
+        for g in a["gallery"]
+    }
+    assert set(credits) == truth
 
 
 def test_feed_entry_answering_404_is_recorded(first_run):

@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import htmldate
 import trafilatura
 from trafilatura.deduplication import content_fingerprint
+from trafilatura.xml import xmltotxt
 
 from transforms.authors import parse_byline
+from transforms.captions import figure_captions, merge_credits, split_caption_lines
 from transforms.metadata import (
     MODIFIED_META_KEYS,
     PUBLISHED_META_KEYS,
@@ -356,6 +358,70 @@ def choose_language(meta: PageMeta) -> str | None:
     return None
 
 
+_DETECTOR: Any = None
+DETECT_MIN_CHARS = 200  # shorter texts give unreliable language guesses
+DETECT_MIN_PROBABILITY = 0.9
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """py3langid's guess and its probability; the model loads once per process (~1 s)."""
+    global _DETECTOR
+    if len(text) < DETECT_MIN_CHARS:
+        return None, 0.0
+    if _DETECTOR is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _DETECTOR = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    code, probability = _DETECTOR.classify(text[:5000])
+    return code, float(probability)
+
+
+def resolve_language(declared: str | None, detected: str | None, probability: float) -> str | None:
+    """The detected language wins over the declared one when it is sure; else the declaration."""
+    if detected and probability >= DETECT_MIN_PROBABILITY:
+        return detected
+    return declared or detected
+
+
+def _main_text(body: bytes, url: str) -> tuple[str, str, dict[str, Any], str]:
+    """(plain text, markdown, trafilatura's metadata, method that won).
+
+    trafilatura first (precision, no comments), then trafilatura favouring recall, then its
+    baseline extractor, which takes every paragraph-like block.
+    """
+    found: dict[str, Any] = {}
+    for method, options in (("trafilatura", {}), ("trafilatura_recall", {"favor_recall": True})):
+        doc = trafilatura.bare_extraction(
+            body,
+            url=url,
+            include_comments=False,
+            include_formatting=True,
+            with_metadata=not found,
+            date_extraction_params={"original_date": True, "extensive_search": True},
+            **options,
+        )
+        if doc is None:
+            continue
+        if not found:
+            found = doc.as_dict()
+        if doc.body is None:
+            continue
+        text = xmltotxt(doc.body, include_formatting=False).strip()
+        if len(text) >= MIN_TEXT_CHARS:
+            return text, xmltotxt(doc.body, include_formatting=True).strip(), found, method
+    _, text, _ = trafilatura.baseline(body)
+    text = (text or "").strip()
+    return text, text, found, "baseline"
+
+
+def _drop_leading_title(text: str, title: str) -> str:
+    """The headline has its own column; repeated as the first line it is not body text."""
+    first, _, rest = text.partition("\n")
+    if _norm(first.lstrip("# ")) == _norm(title) and rest.strip():
+        return rest.strip()
+    return text
+
+
 def extract_article(
     body: bytes,
     url: str,
@@ -368,26 +434,25 @@ def extract_article(
     if tree is None:
         raise ExtractionError("not parseable as HTML")
     meta = read_page_meta(tree)
-    doc = trafilatura.bare_extraction(
-        body,
-        url=url,
-        include_comments=False,
-        with_metadata=True,
-        date_extraction_params={"original_date": True, "extensive_search": True},
-    )
-    found = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
-    text = (found.get("text") or "").strip()
+    text, markdown, found, method = _main_text(body, url)
+    text, text_credits = split_caption_lines(text)
+    markdown, _ = split_caption_lines(markdown)
+    text = text.strip()
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError(f"too little text ({len(text)} chars < {MIN_TEXT_CHARS})")
+    credits = merge_credits(text_credits, figure_captions(tree))
     title, title_source = choose_title(meta, candidate, found.get("title"), url)
     if not title:
         raise ExtractionError("no title")
+    text, markdown = _drop_leading_title(text, title), _drop_leading_title(markdown, title)
     published = choose_published(meta, body, url, candidate, fetched_at, found.get("date"))
     authors, organisations, authors_source = choose_authors(
         meta, found.get("author"), site_names(meta, url)
     )
     canonical = normalise_url(meta.canonical, url) if meta.canonical else None
     paragraphs = [line for line in text.split("\n") if line.strip()]
+    declared = choose_language(meta)
+    detected, probability = detect_language(text)
     return {
         "url": url,
         "canonical_url": canonical,
@@ -398,14 +463,18 @@ def extract_article(
         or meta.meta.get("og:description")
         or meta.meta.get("description")
         or found.get("description"),
-        "language": choose_language(meta),
+        "language": resolve_language(declared, detected, probability),
+        "language_declared": declared,
+        "language_detected": detected,
         "authors": authors,
         "organisations": organisations,
         "authors_source": authors_source,
         "text": text,
+        "text_markdown": markdown,
+        "image_credits": [c.as_dict() for c in credits],
         "word_count": len(text.split()),
         "paragraph_count": len(paragraphs),
-        "image_count": meta.image_count,
+        "image_count": max(meta.image_count, len(credits)),
         "published_at": published.value,
         "published_at_source": published.source,
         "published_at_precision": published.precision,
@@ -417,4 +486,5 @@ def extract_article(
         "simhash": content_fingerprint(text),
         "extractor": EXTRACTOR,
         "extractor_version": EXTRACTOR_VERSION,
+        "extraction_method": method,
     }

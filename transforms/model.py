@@ -28,19 +28,25 @@ FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "title_source": pl.String,
     "description": pl.String,
     "language": pl.String,
+    "language_declared": pl.String,
+    "language_detected": pl.String,
     "text": pl.String,
+    "text_markdown": pl.String,
     "word_count": pl.Int32,
     "paragraph_count": pl.Int32,
     "image_count": pl.Int32,
     "published_at": pl.Datetime("us", "UTC"),
     "published_at_source": pl.String,
     "published_at_precision": pl.String,
+    "dates_rejected": pl.Int16,
+    "authors_source": pl.String,
     "modified_at": pl.Datetime("us", "UTC"),
     "fetched_at": pl.Datetime("us", "UTC"),
     "content_hash": pl.String,
     "simhash": pl.String,
     "extractor": pl.String,
     "extractor_version": pl.String,
+    "extraction_method": pl.String,
     "run_id": pl.String,
 }
 
@@ -119,18 +125,25 @@ def build_fact_article(records: Iterable[dict[str, Any]], run_id: str) -> pl.Dat
 _DERIVED = {"article_key", "source_key", "published_date_key", "run_id"}
 
 
+def _byline(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, type) in byline order: people first, then organisations."""
+    people = [(" ".join(a.split()), "person") for a in record.get("authors") or []]
+    orgs = [(" ".join(o.split()), "organisation") for o in record.get("organisations") or []]
+    return people + orgs
+
+
 def build_dim_author(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
-    """dim_author: one row per normalised author name."""
-    names = [" ".join(a.split()) for r in records for a in r.get("authors") or []]
-    frame = pl.DataFrame({"author_name": names}, schema={"author_name": pl.String})
+    """dim_author: one row per normalised author name (people and organisations)."""
+    rows = [
+        {"author_key": author_key(name), "author_name": name, "author_type": kind}
+        for r in records
+        for name, kind in _byline(r)
+    ]
+    schema = {"author_key": pl.String, "author_name": pl.String, "author_type": pl.String}
     return (
-        frame.unique("author_name", keep="first", maintain_order=True)
-        .with_columns(
-            author_key=pl.col("author_name").map_elements(author_key, return_dtype=pl.String),
-            run_id=pl.lit(run_id),
-        )
+        pl.DataFrame(rows, schema=schema)
         .unique("author_key", keep="first", maintain_order=True)
-        .select("author_key", "author_name", "run_id")
+        .with_columns(run_id=pl.lit(run_id))
     )
 
 
@@ -139,7 +152,7 @@ def build_bridge_article_author(records: Iterable[dict[str, Any]], run_id: str) 
     rows = []
     for r in records:
         seen: set[str] = set()
-        for name in r.get("authors") or []:
+        for name, _kind in _byline(r):
             key = author_key(name)
             if key in seen:
                 continue
@@ -160,6 +173,33 @@ def build_bridge_article_author(records: Iterable[dict[str, Any]], run_id: str) 
     }
     return pl.DataFrame(rows, schema=schema).unique(
         ["article_key", "author_key"], keep="last", maintain_order=True
+    )
+
+
+def build_fact_image_credit(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """fact_image_credit: one row per photo caption per article, in page order."""
+    rows = [
+        {
+            "article_key": article_key(r["url"]),
+            "image_order": i,
+            "caption": credit.get("caption"),
+            "credit_person": credit.get("credit_person"),
+            "credit_agency": credit.get("credit_agency"),
+            "run_id": run_id,
+        }
+        for r in records
+        for i, credit in enumerate(r.get("image_credits") or [], start=1)
+    ]
+    schema = {
+        "article_key": pl.String,
+        "image_order": pl.Int16,
+        "caption": pl.String,
+        "credit_person": pl.String,
+        "credit_agency": pl.String,
+        "run_id": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema).unique(
+        ["article_key", "image_order"], keep="last", maintain_order=True
     )
 
 
@@ -363,6 +403,7 @@ class StarTables:
     dim_author: pl.DataFrame
     fact_article: pl.DataFrame
     bridge_article_author: pl.DataFrame
+    fact_image_credit: pl.DataFrame
     fact_fetch: pl.DataFrame
     raw_fetch: pl.DataFrame
 
@@ -386,6 +427,7 @@ def model_tables(
         dim_author=build_dim_author(records, run_id),
         fact_article=build_fact_article(records, run_id),
         bridge_article_author=build_bridge_article_author(records, run_id),
+        fact_image_credit=build_fact_image_credit(records, run_id),
         fact_fetch=build_fact_fetch(fetches, run_id),
         raw_fetch=build_raw_fetch([*fetches, *archived], run_id),
     )

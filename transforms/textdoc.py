@@ -9,7 +9,13 @@ from typing import Any
 
 from trafilatura.deduplication import content_fingerprint
 
-from transforms.extract import EXTRACTOR_VERSION, ExtractionError
+from transforms.captions import split_caption_lines
+from transforms.extract import (
+    EXTRACTOR_VERSION,
+    ExtractionError,
+    detect_language,
+    resolve_language,
+)
 
 _HEADER = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
@@ -42,10 +48,12 @@ def text_article(
     paragraphs = [
         re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n", raw[match.end() :])
     ]
-    paragraphs = [p for p in paragraphs if p]
+    text, image_credits = split_caption_lines("\n".join(p for p in paragraphs if p))
+    paragraphs = [p for p in text.split("\n") if p]
     text = "\n".join(paragraphs)
     if not text:
         raise ExtractionError("text document with a header but no text")
+    detected, probability = detect_language(text)
     first = _SENTENCE_END.split(paragraphs[0], maxsplit=1)[0]
     words = first.split()
     title = " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")
@@ -56,13 +64,18 @@ def text_article(
         "title": title,
         "title_source": "first_sentence",
         "description": None,
-        "language": None,
+        "language": resolve_language(None, detected, probability),
+        "language_declared": None,
+        "language_detected": detected,
         "authors": [],
+        "organisations": [],
         "authors_source": None,
         "text": text,
+        "text_markdown": "\n\n".join(paragraphs),
+        "image_credits": [c.as_dict() for c in image_credits],
         "word_count": len(text.split()),
         "paragraph_count": len(paragraphs),
-        "image_count": 0,
+        "image_count": len(image_credits),
         "published_at": published,
         "published_at_source": "text_header",
         "published_at_precision": "day",
@@ -74,4 +87,5 @@ def text_article(
         "simhash": content_fingerprint(text),
         "extractor": "gazette-text",
         "extractor_version": EXTRACTOR_VERSION,
+        "extraction_method": "text_document",
     }

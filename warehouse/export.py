@@ -15,6 +15,7 @@ MART_TABLES = (
     "dim_author",
     "fact_article",
     "bridge_article_author",
+    "fact_image_credit",
     "fact_fetch",
 )
 

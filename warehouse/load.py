@@ -67,11 +67,12 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
         )
         keys = changed.get_column("article_key").to_list()
         if keys:
-            run(
-                con,
-                "delete from bridge_article_author where article_key in (select unnest(?))",
-                [keys],
-            )
+            for dependent in ("bridge_article_author", "fact_image_credit"):
+                run(
+                    con,
+                    f"delete from {dependent} where article_key in (select unnest(?))",
+                    [keys],
+                )
             run(con, "delete from fact_article where article_key in (select unnest(?))", [keys])
             run(
                 con,
@@ -84,8 +85,9 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
     finally:
         con.unregister("incoming_articles")
 
-    bridge = tables.bridge_article_author.filter(pl.col("article_key").is_in(keys))
-    _insert_new(con, "bridge_article_author", bridge)
+    for dependent in ("bridge_article_author", "fact_image_credit"):
+        frame = getattr(tables, dependent).filter(pl.col("article_key").is_in(keys))
+        _insert_new(con, dependent, frame)
     fetch_rows = _insert_new(con, "fact_fetch", tables.fact_fetch)
     _insert_new(con, "raw.fetch", tables.raw_fetch)
     new = int(changed.get_column("is_new").sum()) if keys else 0

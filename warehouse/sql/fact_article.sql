@@ -9,21 +9,35 @@ create table if not exists fact_article (
     title_source            varchar,
     description             varchar,
     language                varchar,
+    language_declared       varchar,
+    language_detected       varchar,
     text                    varchar not null,
+    text_markdown           varchar,
     word_count              integer not null,
     paragraph_count         integer not null,
     image_count             integer not null,
     published_at            timestamptz,
     published_at_source     varchar,
     published_at_precision  varchar,
+    dates_rejected          smallint,
+    authors_source          varchar,
     modified_at             timestamptz,
     fetched_at              timestamptz not null,
     content_hash            varchar not null,
     simhash                 varchar,
     extractor               varchar not null,
     extractor_version       varchar not null,
+    extraction_method       varchar,
     run_id                  varchar not null
 );
+-- columns added after the first release: existing warehouses gain them on open
+alter table fact_article add column if not exists language_declared varchar;
+alter table fact_article add column if not exists language_detected varchar;
+alter table fact_article add column if not exists text_markdown varchar;
+alter table fact_article add column if not exists dates_rejected smallint;
+alter table fact_article add column if not exists authors_source varchar;
+alter table fact_article add column if not exists extraction_method varchar;
+
 comment on table fact_article is 'News articles, one row per article URL, with text and measures.';
 comment on column fact_article.article_key is 'md5 of the URL identity (normalised, www./m. variants and scheme folded).';
 comment on column fact_article.source_key is 'The outlet (dim_source).';
@@ -31,15 +45,21 @@ comment on column fact_article.published_date_key is 'Publication day as the pub
 comment on column fact_article.url is 'Normalised URL the article was fetched from.';
 comment on column fact_article.canonical_url is 'The page''s own <link rel=canonical>, normalised.';
 comment on column fact_article.title is 'The visible headline.';
-comment on column fact_article.title_source is 'Where the title came from: h1, jsonld, og, feed, title_tag, extractor.';
+comment on column fact_article.title_source is 'Where the title came from: h1, jsonld, og, feed, title_tag, extractor, first_sentence.';
 comment on column fact_article.description is 'Standfirst or meta description.';
-comment on column fact_article.language is 'ISO 639-1 code the page declares.';
-comment on column fact_article.text is 'Main text, paragraphs separated by newlines, no comments.';
+comment on column fact_article.language is 'ISO 639-1 code: the detected language when detection is sure (p >= 0.9), else the declared one.';
+comment on column fact_article.language_declared is 'What the page declares (JSON-LD inLanguage, meta, <html lang>).';
+comment on column fact_article.language_detected is 'What py3langid detects in the text (200 characters or more).';
+comment on column fact_article.text_markdown is 'Main text as markdown (headings, lists, emphasis kept).';
+comment on column fact_article.dates_rejected is 'Candidate publication dates rejected as implausible (future, before 1990).';
+comment on column fact_article.authors_source is 'Where the byline came from: jsonld, meta, byline (page element), text.';
+comment on column fact_article.extraction_method is 'What produced the text: trafilatura, trafilatura_recall, baseline, text_document.';
+comment on column fact_article.text is 'Main text, paragraphs separated by newlines; no comments, no photo captions (see fact_image_credit).';
 comment on column fact_article.word_count is 'Whitespace-separated words in text.';
 comment on column fact_article.paragraph_count is 'Non-empty lines in text.';
 comment on column fact_article.image_count is 'Images inside the article element.';
 comment on column fact_article.published_at is 'Publication time (UTC).';
-comment on column fact_article.published_at_source is 'Evidence used: jsonld, meta, time_element, feed, text, url.';
+comment on column fact_article.published_at_source is 'Evidence used: jsonld, meta, time_element, feed, text (visible dateline or htmldate), url, text_header.';
 comment on column fact_article.published_at_precision is 'day, minute or second.';
 comment on column fact_article.modified_at is 'Last modification the page declares (UTC).';
 comment on column fact_article.fetched_at is 'When the page was fetched (UTC).';
