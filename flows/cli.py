@@ -311,8 +311,9 @@ def _print_summary(summary, show_queries: bool) -> None:
             """
             select s.source_name, count(a.article_key) as articles,
                    count(a.article_key) filter (where a.run_id = ?) as new_or_changed
-            from dim_source s left join fact_article a using (source_key)
-            where s.is_current group by all order by s.source_name
+            from dim_source s
+            left join fact_article a on a.source_key = s.source_key and a.is_current
+            group by all order by s.source_name
             """,
             [summary.run_id],
         ).fetchall()

@@ -28,7 +28,7 @@ from transforms.urls import host_of
 from warehouse import ops
 from warehouse.db import connect, query_frame
 from warehouse.export import export_marts
-from warehouse.load import LoadCounts, load_star
+from warehouse.load import LoadCounts, Quarantine, load_star
 from warehouse.raw_archive import WarcArchive, read_document
 from warehouse.state import discovery_state, known_pages
 
@@ -137,20 +137,16 @@ def load_task(
     fetches: list[FetchResult],
     failures: list[ExtractFailure],
     archived: list[FetchResult],
+    versioning: bool = True,
 ) -> LoadCounts:
-    """Build the star-schema frames and load them in one transaction."""
+    """Build the star-schema frames and load them, quarantine included, in one transaction."""
     tables = model_tables(records, fetches, sources, run_id, now, archived)
+    held = Quarantine(
+        "extract", [(f.url, None, f.reason, {"source_name": f.source_name}) for f in failures]
+    )
     con = connect(home)
     try:
-        counts = load_star(con, tables)
-        ops.record_quarantine(
-            con,
-            run_id,
-            "extract",
-            ((f.url, None, f.reason, {"source_name": f.source_name}) for f in failures),
-            now,
-        )
-        return counts
+        return load_star(con, tables, versioning, [held], run_id, now)
     finally:
         con.close()
 
@@ -206,6 +202,7 @@ class _Run:
         fetches: list[FetchResult],
         sources: list[SourceInfo],
         archived: list[FetchResult] | None = None,
+        versioning: bool = True,
     ) -> RunSummary:
         summary = self.summary
         records, failures = extract_task(pages)
@@ -219,7 +216,15 @@ class _Run:
         problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
         summary.failures = dict(problems)
         summary.load = load_task(
-            self.home, self.run_id, self.now, sources, records, fetches, failures, archived or []
+            self.home,
+            self.run_id,
+            self.now,
+            sources,
+            records,
+            fetches,
+            failures,
+            archived or [],
+            versioning,
         )
         summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
             self.home, self.run_id, self.now
@@ -274,7 +279,17 @@ def run_pipeline(
     """Discover, select what is new or changed, fetch, then the shared back half."""
     logger = get_run_logger()
     run = _Run(home, command, len(settings.sources))
-    sources = [SourceInfo(s.name, s.homepage) for s in settings.sources]
+    sources = [
+        SourceInfo(
+            s.name,
+            s.homepage,
+            tuple(s.feeds),
+            tuple(s.sitemaps),
+            tuple(s.sections),
+            tuple(s.urls),
+        )
+        for s in settings.sources
+    ]
 
     def body() -> RunSummary:
         policy = settings.fetch.policy()
@@ -426,6 +441,7 @@ def reprocess_archive(home: Path, since: datetime | None = None) -> RunSummary:
         run.summary.urls_discovered = len(pages)
         names = sorted({p.source_name or LOCAL_SOURCE for p in pages})
         run.summary.sources = len(names)
-        return run.finish(pages, [], [SourceInfo(n, None) for n in names])
+        sources = [SourceInfo(n, None, versioned=False) for n in names]
+        return run.finish(pages, [], sources, versioning=False)
 
     return _guarded(run, body)

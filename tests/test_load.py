@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from trafilatura.deduplication import content_fingerprint
 
 from transforms.model import SourceInfo, model_tables
 from transforms.records import FetchResult
@@ -30,6 +31,7 @@ def record(url: str, title: str = "T", authors=("Ana Ruiz",)) -> dict:
         "published_at": datetime(2026, 11, 4, 8, tzinfo=UTC),
         "fetched_at": NOW,
         "content_hash": f"hash-{title}",
+        "simhash": content_fingerprint(f"{url} {text} " * 5),
         "extractor": "trafilatura",
         "extractor_version": "2",
     }
@@ -72,18 +74,112 @@ def test_second_load_of_same_records_adds_only_fetch_rows(tmp_path):
     assert con.execute("select distinct run_id from fact_article").fetchall() == [("r1",)]
 
 
-def test_changed_article_replaces_row_and_its_authors(tmp_path):
+def test_changed_article_becomes_a_new_version_with_its_edit(tmp_path):
     con = connect(tmp_path)
     load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
     changed = record("http://herald.test/a", title="New", authors=("Tom Lee", "Ana Ruiz"))
+    changed["text"] += "\nCorrection: an earlier version misspelled the ferry's name."
     result = load_star(con, model_tables([changed], [], SOURCES, "r2", NOW))
     assert (result.articles_new, result.articles_changed) == (0, 1)
-    assert con.execute("select title, run_id from fact_article").fetchall() == [("New", "r2")]
+    versions = con.execute(
+        "select version, title, is_current, valid_to is null, run_id from fact_article "
+        "order by version"
+    ).fetchall()
+    assert versions == [(1, "T", False, False, "r1"), (2, "New", True, True, "r2")]
+    edit = con.execute(
+        "select from_version, to_version, headline_changed, body_changed, correction_notice, "
+        "chars_added > 0 from fact_article_edit"
+    ).fetchall()
+    assert edit == [
+        (1, 2, True, True, "Correction: an earlier version misspelled the ferry's name.", True)
+    ]
     names = con.execute(
         "select author_name from bridge_article_author join dim_author using (author_key) "
         "order by author_order"
     ).fetchall()
     assert names == [("Tom Lee",), ("Ana Ruiz",)]
+
+
+def test_reprocess_rewrites_the_current_version_in_place(tmp_path):
+    con = connect(tmp_path)
+    load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
+    better = record("http://herald.test/a", title="Better title")
+    load_star(con, model_tables([better], [], SOURCES, "r2", NOW), versioning=False)
+    assert con.execute("select version, title, is_current from fact_article").fetchall() == [
+        (1, "Better title", True)
+    ]
+    assert scalar(con, "select count(*) from fact_article_edit") == 0
+
+
+def test_changed_source_settings_start_a_new_source_version(tmp_path):
+    con = connect(tmp_path)
+    load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
+    moved = [SourceInfo("Herald", "http://herald.test/", feeds=("http://herald.test/rss",))]
+    later = datetime(2026, 11, 27, tzinfo=UTC)
+    load_star(con, model_tables([record("http://herald.test/b")], [], moved, "r2", later))
+    rows = con.execute(
+        "select source_key, version, is_current, valid_to from dim_source order by version"
+    ).fetchall()
+    assert [(v, c) for _, v, c, _ in rows] == [(1, False), (2, True)]
+    assert rows[0][3] == later
+    by_article = dict(con.execute("select url, source_key from fact_article").fetchall())
+    assert by_article["http://herald.test/a"] == rows[0][0]  # the version in force then
+    assert by_article["http://herald.test/b"] == rows[1][0]
+    load_star(con, model_tables([], [], moved, "r3", later))
+    assert scalar(con, "select count(*) from dim_source") == 2  # unchanged: no new version
+
+
+def test_near_duplicates_share_a_story_and_the_first_publisher_is_marked(tmp_path):
+    con = connect(tmp_path)
+    wire = " ".join(f"word{i} of the wire story about the central bank" for i in range(60))
+    first = record("http://herald.test/wire")
+    first.update(
+        text=wire,
+        simhash=content_fingerprint(wire),
+        content_hash="w1",
+        published_at=datetime(2026, 11, 5, 13, tzinfo=UTC),
+    )
+    load_star(con, model_tables([first], [], SOURCES, "r1", NOW))
+    ledger = [SourceInfo("Ledger", "http://ledger.test/")]
+    copy = record("http://ledger.test/rates")
+    copy.update(
+        source_name="Ledger",
+        text=wire + " (Agency)",
+        simhash=content_fingerprint(wire + " (Agency)"),
+        content_hash="w2",
+        published_at=datetime(2026, 11, 5, 14, tzinfo=UTC),
+    )
+    other = record("http://ledger.test/other")
+    other_text = "a completely different story about ferries and harbours " * 20
+    other.update(
+        source_name="Ledger",
+        text=other_text,
+        simhash=content_fingerprint(other_text),
+        content_hash="o1",
+    )
+    load_star(con, model_tables([copy, other], [], ledger, "r2", NOW))
+    rows = dict(
+        (url, (story, first_flag))
+        for url, story, first_flag in con.execute(
+            "select url, story_key, is_first_in_story from fact_article"
+        ).fetchall()
+    )
+    assert rows["http://herald.test/wire"][0] == rows["http://ledger.test/rates"][0]
+    assert rows["http://ledger.test/other"][0] != rows["http://herald.test/wire"][0]
+    assert rows["http://herald.test/wire"][1] is True
+    assert rows["http://ledger.test/rates"][1] is False
+
+
+def test_url_variants_and_same_site_canonical_collapse_into_one_article(tmp_path):
+    con = connect(tmp_path)
+    a = record("https://www.herald.test/a.html")
+    b = record("http://m.herald.test/a.html")
+    c = record("https://herald.test/print/a.html")
+    c["canonical_url"] = "https://herald.test/a.html"
+    foreign = record("https://mirror.test/a.html")
+    foreign["canonical_url"] = "https://herald.test/a.html"  # another site cannot claim it
+    load_star(con, model_tables([a, b, c, foreign], [], SOURCES, "r1", NOW))
+    assert scalar(con, "select count(distinct article_key) from fact_article") == 2
 
 
 def test_failed_load_leaves_previous_state(tmp_path, monkeypatch):

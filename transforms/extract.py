@@ -29,6 +29,7 @@ from transforms.metadata import (
     jsonld_people,
     jsonld_text,
     meta_first,
+    page_tags,
     parse_dateline,
     parse_html,
     read_page_meta,
@@ -414,6 +415,16 @@ def _main_text(body: bytes, url: str) -> tuple[str, str, dict[str, Any], str]:
     return text, text, found, "baseline"
 
 
+def normalise_tags(tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Lower case, whitespace squashed, one entry per tag (the first source wins)."""
+    seen: dict[str, str] = {}
+    for tag, source in tags:
+        name = re.sub(r"\s+", " ", tag).strip(" #,;").lower()
+        if name and len(name) <= 80 and name not in seen:
+            seen[name] = source
+    return list(seen.items())
+
+
 def _drop_leading_title(text: str, title: str) -> str:
     """The headline has its own column; repeated as the first line it is not body text."""
     first, _, rest = text.partition("\n")
@@ -472,6 +483,9 @@ def extract_article(
         "text": text,
         "text_markdown": markdown,
         "image_credits": [c.as_dict() for c in credits],
+        "tags": normalise_tags(
+            page_tags(meta) + [(t, "feed") for t in (candidate.tags if candidate else ())]
+        ),
         "word_count": len(text.split()),
         "paragraph_count": len(paragraphs),
         "image_count": max(meta.image_count, len(credits)),

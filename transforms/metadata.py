@@ -49,6 +49,7 @@ class PageMeta:
     jsonld: dict[str, object] = field(default_factory=dict)
     jsonld_ids: dict[str, dict] = field(default_factory=dict)  # "@id" -> node, for references
     meta: dict[str, str] = field(default_factory=dict)
+    meta_all: dict[str, list[str]] = field(default_factory=dict)  # repeated tags: article:tag
     title_tag: str | None = None
     h1: str | None = None
     canonical: str | None = None
@@ -114,11 +115,13 @@ def _article_jsonld(tree: lxml.html.HtmlElement) -> tuple[dict[str, object], dic
 def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     """Collect the page's self-description from a parsed tree."""
     meta: dict[str, str] = {}
+    meta_all: dict[str, list[str]] = {}
     for node in tree.iter("meta"):
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
         content = _clean(node.get("content"))
-        if key and content and key not in meta:
-            meta[key] = content
+        if key and content:
+            meta.setdefault(key, content)
+            meta_all.setdefault(key, []).append(content)
     canonical = None
     for link in tree.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
@@ -139,6 +142,7 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     dateline_published, dateline_modified = visible_datelines(tree)
     jsonld, ids = _article_jsonld(tree)
     return PageMeta(
+        meta_all=meta_all,
         jsonld=jsonld,
         jsonld_ids=ids,
         meta=meta,
@@ -299,4 +303,23 @@ def visible_bylines(tree: lxml.html.HtmlElement, limit: int = 5) -> list[str]:
         found.append(text)
         if len(found) >= limit:
             break
+    return found
+
+
+def page_tags(meta: PageMeta) -> list[tuple[str, str]]:
+    """(tag, where it came from): article:tag, keywords, JSON-LD keywords, the section."""
+    found: list[tuple[str, str]] = []
+    for key in ("article:tag", "keywords", "news_keywords"):
+        for value in meta.meta_all.get(key, []):
+            found.extend((t, "meta") for t in value.split(","))
+    keywords = meta.jsonld.get("keywords")
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    if isinstance(keywords, list):
+        found.extend((str(t), "jsonld") for t in keywords)
+    for section in meta.meta_all.get("article:section", []):
+        found.append((section, "section"))
+    section = meta.jsonld.get("articleSection")
+    if isinstance(section, str):
+        found.append((section, "section"))
     return found

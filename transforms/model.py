@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -20,6 +21,12 @@ from transforms.urls import host_of, url_identity
 
 FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "article_key": pl.String,
+    "version": pl.Int32,
+    "valid_from": pl.Datetime("us", "UTC"),
+    "valid_to": pl.Datetime("us", "UTC"),
+    "is_current": pl.Boolean,
+    "story_key": pl.String,
+    "is_first_in_story": pl.Boolean,
     "source_key": pl.String,
     "published_date_key": pl.Int32,
     "url": pl.String,
@@ -53,33 +60,80 @@ FACT_ARTICLE_SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
-    """What the model needs of a configured source."""
+    """What the model needs of a configured source; `versioned` False keeps the current version
+    (ingest and reprocess know a source's name, not its settings)."""
 
     name: str
     homepage: str | None
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    versioned: bool = True
+
+    def settings_hash(self) -> str:
+        return stable_key(
+            "settings",
+            self.name,
+            self.homepage,
+            *self.feeds,
+            "|",
+            *self.sitemaps,
+            "|",
+            *self.sections,
+            "|",
+            *self.urls,
+        )
 
 
-def source_key(name: str) -> str:
+def source_id(name: str) -> str:
+    """The source across its versions; the loader maps it to the version in force."""
     return stable_key("source", name)
 
 
-def article_key(url: str) -> str:
-    """One key per article, whatever host variant or scheme it was fetched under."""
-    return stable_key("article", url_identity(url))
+source_key = source_id  # facts are built with the source id; load swaps in the version key
+
+
+def source_version_key(source: str, version: int) -> str:
+    return stable_key("source-version", source, version)
+
+
+def article_key(url: str, canonical: str | None = None) -> str:
+    """One key per article: a same-site canonical URL wins over the URL it was fetched at,
+    and host variants (www., m.) and the scheme do not count."""
+    identity = url_identity(url)
+    if canonical:
+        canonical_identity = url_identity(canonical)
+        if urlsplit(canonical_identity).netloc == urlsplit(identity).netloc:
+            identity = canonical_identity
+    return stable_key("article", identity)
+
+
+def record_key(record: dict[str, Any]) -> str:
+    return article_key(record["url"], record.get("canonical_url"))
 
 
 def author_key(name: str) -> str:
     return stable_key("author", " ".join(name.lower().split()))
 
 
+def tag_key(name: str) -> str:
+    return stable_key("tag", name)
+
+
 def build_dim_source(sources: Sequence[SourceInfo], run_id: str, now: datetime) -> pl.DataFrame:
-    """dim_source: one row per configured source (current version)."""
+    """dim_source candidates: one row per configured source; the loader versions them."""
     rows = [
         {
-            "source_key": source_key(s.name),
+            "source_key": None,
+            "source_id": source_id(s.name),
+            "version": None,
             "source_name": s.name,
             "domain": host_of(s.homepage) if s.homepage else "",
             "homepage": s.homepage,
+            "feeds": list(s.feeds),
+            "sitemaps": list(s.sitemaps),
+            "settings_hash": s.settings_hash() if s.versioned else None,
             "valid_from": now,
             "valid_to": None,
             "is_current": True,
@@ -91,30 +145,38 @@ def build_dim_source(sources: Sequence[SourceInfo], run_id: str, now: datetime) 
         rows,
         schema={
             "source_key": pl.String,
+            "source_id": pl.String,
+            "version": pl.Int32,
             "source_name": pl.String,
             "domain": pl.String,
             "homepage": pl.String,
+            "feeds": pl.List(pl.String),
+            "sitemaps": pl.List(pl.String),
+            "settings_hash": pl.String,
             "valid_from": pl.Datetime("us", "UTC"),
             "valid_to": pl.Datetime("us", "UTC"),
             "is_current": pl.Boolean,
             "run_id": pl.String,
         },
-    ).unique("source_key", keep="first", maintain_order=True)
+    ).unique("source_id", keep="first", maintain_order=True)
 
 
 def build_fact_article(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
-    """fact_article: one row per article URL; the last record of a URL in a batch wins."""
+    """fact_article candidates: one row per article; versions and stories are set at load."""
     rows = []
     for r in records:
         local = r.get("published_local_date")
         rows.append(
             {
-                "article_key": article_key(r["url"]),
-                "source_key": source_key(r["source_name"]),
+                **{k: r.get(k) for k in FACT_ARTICLE_SCHEMA if k not in _DERIVED},
+                "article_key": record_key(r),
+                "source_key": source_id(r["source_name"]),
                 "published_date_key": date_key(local.year, local.month, local.day)
                 if local
                 else None,
-                **{k: r.get(k) for k in FACT_ARTICLE_SCHEMA if k not in _DERIVED},
+                "version": 1,
+                "valid_from": r["fetched_at"],
+                "is_current": True,
                 "run_id": run_id,
             }
         )
@@ -122,7 +184,15 @@ def build_fact_article(records: Iterable[dict[str, Any]], run_id: str) -> pl.Dat
     return frame.unique("article_key", keep="last", maintain_order=True)
 
 
-_DERIVED = {"article_key", "source_key", "published_date_key", "run_id"}
+_DERIVED = {
+    "article_key",
+    "source_key",
+    "published_date_key",
+    "run_id",
+    "version",
+    "valid_from",
+    "is_current",
+}
 
 
 def _byline(record: dict[str, Any]) -> list[tuple[str, str]]:
@@ -159,7 +229,7 @@ def build_bridge_article_author(records: Iterable[dict[str, Any]], run_id: str) 
             seen.add(key)
             rows.append(
                 {
-                    "article_key": article_key(r["url"]),
+                    "article_key": record_key(r),
                     "author_key": key,
                     "author_order": len(seen),
                     "run_id": run_id,
@@ -176,11 +246,47 @@ def build_bridge_article_author(records: Iterable[dict[str, Any]], run_id: str) 
     )
 
 
+def build_dim_tag(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """dim_tag: one row per normalised tag."""
+    names = sorted({name for r in records for name, _ in r.get("tags") or []})
+    return pl.DataFrame(
+        {
+            "tag_key": [tag_key(n) for n in names],
+            "tag_name": names,
+            "run_id": [run_id] * len(names),
+        },
+        schema={"tag_key": pl.String, "tag_name": pl.String, "run_id": pl.String},
+    )
+
+
+def build_bridge_article_tag(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """bridge_article_tag: one row per article x tag."""
+    rows = [
+        {
+            "article_key": record_key(r),
+            "tag_key": tag_key(name),
+            "tag_source": source,
+            "run_id": run_id,
+        }
+        for r in records
+        for name, source in r.get("tags") or []
+    ]
+    schema = {
+        "article_key": pl.String,
+        "tag_key": pl.String,
+        "tag_source": pl.String,
+        "run_id": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema).unique(
+        ["article_key", "tag_key"], keep="first", maintain_order=True
+    )
+
+
 def build_fact_image_credit(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
     """fact_image_credit: one row per photo caption per article, in page order."""
     rows = [
         {
-            "article_key": article_key(r["url"]),
+            "article_key": record_key(r),
             "image_order": i,
             "caption": credit.get("caption"),
             "credit_person": credit.get("credit_person"),
@@ -403,6 +509,8 @@ class StarTables:
     dim_author: pl.DataFrame
     fact_article: pl.DataFrame
     bridge_article_author: pl.DataFrame
+    dim_tag: pl.DataFrame
+    bridge_article_tag: pl.DataFrame
     fact_image_credit: pl.DataFrame
     fact_fetch: pl.DataFrame
     raw_fetch: pl.DataFrame
@@ -427,6 +535,8 @@ def model_tables(
         dim_author=build_dim_author(records, run_id),
         fact_article=build_fact_article(records, run_id),
         bridge_article_author=build_bridge_article_author(records, run_id),
+        dim_tag=build_dim_tag(records, run_id),
+        bridge_article_tag=build_bridge_article_tag(records, run_id),
         fact_image_credit=build_fact_image_credit(records, run_id),
         fact_fetch=build_fact_fetch(fetches, run_id),
         raw_fetch=build_raw_fetch([*fetches, *archived], run_id),

@@ -1,18 +1,27 @@
 """Load one run's frames into the star schema in a single transaction.
 
-Dimensions and facts are keyed, so loading the same frames twice changes nothing; fact_fetch
-and ops rows are per run by nature.
+Sources and articles are versioned (SCD type 2); dimensions and bridges are keyed, so loading
+the same frames twice changes nothing. fact_fetch, raw.fetch and ops rows are per run by nature.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import duckdb
 import polars as pl
 
-from transforms.model import StarTables
+from transforms.edits import describe_edit
+from transforms.model import StarTables, source_version_key
 from warehouse.db import query_frame, run, scalar
+from warehouse.stories import assign_stories
+
+DEPENDENTS = ("bridge_article_author", "bridge_article_tag", "fact_image_credit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +30,17 @@ class LoadCounts:
     articles_changed: int
     authors_new: int
     fetch_rows: int
+    sources_versioned: int = 0
+    in_stories: int = 0
+    quarantined: int = 0
+
+
+@dataclass(slots=True)
+class Quarantine:
+    """Rows held back from the marts, loaded in the same transaction as the rest."""
+
+    stage: str
+    items: list[tuple[str, str | None, str, dict[str, Any] | None]] = field(default_factory=list)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
@@ -36,11 +56,27 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
         con.unregister("incoming")
 
 
-def load_star(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
-    """All of a run's rows, or none of them: one transaction."""
+def load_star(
+    con: duckdb.DuckDBPyConnection,
+    tables: StarTables,
+    versioning: bool = True,
+    quarantine: Iterable[Quarantine] = (),
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> LoadCounts:
+    """All of a run's rows, or none of them: one transaction.
+
+    versioning=False (reprocess) rewrites the current version in place: a better extractor is
+    not an edit by the publisher.
+    """
     run(con, "begin transaction")
     try:
-        counts = _load(con, tables)
+        counts = _load(con, tables, versioning)
+        held = 0
+        for batch in quarantine:
+            held += _quarantine(con, run_id or "", batch, now)
+        if held:
+            counts = dataclasses.replace(counts, quarantined=held)
         run(con, "commit")
     except BaseException:
         run(con, "rollback")
@@ -48,52 +84,169 @@ def load_star(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
     return counts
 
 
-def _load(con: duckdb.DuckDBPyConnection, tables: StarTables) -> LoadCounts:
-    _insert_new(con, "dim_source", tables.dim_source)
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, run_id: str, batch: Quarantine, now: datetime | None
+) -> int:
+    rows = [
+        [run_id, url, batch.stage, expectation, reason, json.dumps(record, default=str), now]
+        for url, expectation, reason, record in batch.items
+    ]
+    if rows:
+        con.executemany(
+            "insert into ops.quarantine "
+            "(run_id, url, stage, expectation, reason, record, created_at) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return len(rows)
+
+
+def _version_sources(con: duckdb.DuckDBPyConnection, sources: pl.DataFrame) -> dict[str, str]:
+    """source_id -> the source_key of its version in force, opening new versions as needed."""
+    mapping: dict[str, str] = {}
+    for row in sources.iter_rows(named=True):
+        current = con.execute(
+            "select source_key, version, settings_hash from dim_source "
+            "where source_id = ? and is_current",
+            [row["source_id"]],
+        ).fetchall()
+        if current and (row["settings_hash"] is None or current[0][2] == row["settings_hash"]):
+            mapping[row["source_id"]] = current[0][0]
+            continue
+        version = current[0][1] + 1 if current else 1
+        if current:
+            run(
+                con,
+                "update dim_source set is_current = false, valid_to = ? where source_key = ?",
+                [row["valid_from"], current[0][0]],
+            )
+        key = source_version_key(row["source_id"], version)
+        values = {
+            **row,
+            "source_key": key,
+            "version": version,
+            "settings_hash": row["settings_hash"] or "",
+        }
+        frame = pl.DataFrame([values], schema=sources.schema)
+        _insert_new(con, "dim_source", frame)
+        mapping[row["source_id"]] = key
+    return mapping
+
+
+def _load(con: duckdb.DuckDBPyConnection, tables: StarTables, versioning: bool) -> LoadCounts:
+    before_versions = int(scalar(con, "select count(*) from dim_source"))
+    sources = _version_sources(con, tables.dim_source)
+    # facts were built with the source id; they point at the version in force now
+    known = set(sources)
+    articles = tables.fact_article.with_columns(source_key=pl.col("source_key").replace(sources))
+    fetches = tables.fact_fetch.with_columns(
+        source_key=pl.when(pl.col("source_key").is_in(known))
+        .then(pl.col("source_key").replace(sources))
+        .otherwise(pl.col("source_key"))
+    )
     _insert_new(con, "dim_date", tables.dim_date)
     authors_new = _insert_new(con, "dim_author", tables.dim_author)
+    _insert_new(con, "dim_tag", tables.dim_tag)
 
-    articles = tables.fact_article
+    new_keys, changed_keys = _merge_articles(con, articles, versioning)
+    touched = new_keys + changed_keys
+    if touched:
+        for dependent in DEPENDENTS:
+            run(con, f"delete from {dependent} where article_key in (select unnest(?))", [touched])
+            frame = getattr(tables, dependent).filter(pl.col("article_key").is_in(touched))
+            _insert_new(con, dependent, frame)
+    in_stories = assign_stories(con, touched)
+    fetch_rows = _insert_new(con, "fact_fetch", fetches)
+    _insert_new(con, "raw.fetch", tables.raw_fetch)
+    return LoadCounts(
+        articles_new=len(new_keys),
+        articles_changed=len(changed_keys),
+        authors_new=authors_new,
+        fetch_rows=fetch_rows,
+        sources_versioned=int(scalar(con, "select count(*) from dim_source")) - before_versions,
+        in_stories=in_stories,
+    )
+
+
+def _merge_articles(
+    con: duckdb.DuckDBPyConnection, articles: pl.DataFrame, versioning: bool
+) -> tuple[list[str], list[str]]:
+    """SCD type 2 on fact_article: new keys get version 1, changed ones version n + 1.
+
+    New articles go in with one set-based insert; only changed ones (few) are handled row by
+    row, because each needs its edit described.
+    """
+    if articles.is_empty():
+        return [], []
     con.register("incoming_articles", articles.to_arrow())
     try:
-        changed = query_frame(
+        status = query_frame(
             con,
             """
             select i.article_key, f.article_key is null as is_new
             from incoming_articles i
-            left join fact_article f using (article_key)
+            left join fact_article f on f.article_key = i.article_key and f.is_current
             where f.article_key is null or f.content_hash <> i.content_hash
             """,
         )
-        keys = changed.get_column("article_key").to_list()
-        if keys:
-            for dependent in ("bridge_article_author", "fact_image_credit"):
-                run(
-                    con,
-                    f"delete from {dependent} where article_key in (select unnest(?))",
-                    [keys],
-                )
-            run(con, "delete from fact_article where article_key in (select unnest(?))", [keys])
+        new_keys = status.filter(pl.col("is_new")).get_column("article_key").to_list()
+        changed_keys = status.filter(~pl.col("is_new")).get_column("article_key").to_list()
+        if new_keys:
             run(
                 con,
-                """
-                insert into fact_article by name
-                select * from incoming_articles where article_key in (select unnest(?))
-                """,
-                [keys],
+                "insert into fact_article by name select * from incoming_articles "
+                "where article_key in (select unnest(?))",
+                [new_keys],
             )
+        current = query_frame(
+            con,
+            """
+            select article_key, version, valid_from, story_key, is_first_in_story, title, text,
+                   published_at
+            from fact_article where is_current and article_key in (select unnest(?))
+            """,
+            [changed_keys],
+        )
     finally:
         con.unregister("incoming_articles")
-
-    for dependent in ("bridge_article_author", "fact_image_credit"):
-        frame = getattr(tables, dependent).filter(pl.col("article_key").is_in(keys))
-        _insert_new(con, dependent, frame)
-    fetch_rows = _insert_new(con, "fact_fetch", tables.fact_fetch)
-    _insert_new(con, "raw.fetch", tables.raw_fetch)
-    new = int(changed.get_column("is_new").sum()) if keys else 0
-    return LoadCounts(
-        articles_new=new,
-        articles_changed=len(keys) - new,
-        authors_new=authors_new,
-        fetch_rows=fetch_rows,
-    )
+    old = {r["article_key"]: r for r in current.iter_rows(named=True)}
+    rows = []
+    edits = []
+    for after in articles.filter(pl.col("article_key").is_in(changed_keys)).iter_rows(named=True):
+        key = after["article_key"]
+        before = old[key]
+        if versioning:
+            after["version"] = before["version"] + 1
+            after["valid_from"] = after["fetched_at"]
+            edits.append(
+                {
+                    "article_key": key,
+                    "from_version": before["version"],
+                    "to_version": after["version"],
+                    "edited_at": after["fetched_at"],
+                    **describe_edit(before, after),
+                    "run_id": after["run_id"],
+                }
+            )
+            run(
+                con,
+                "update fact_article set is_current = false, valid_to = ? "
+                "where article_key = ? and is_current",
+                [after["fetched_at"], key],
+            )
+        else:  # same version, better extraction: replace it where it stands
+            after["version"] = before["version"]
+            after["valid_from"] = before["valid_from"]
+            run(
+                con,
+                "delete from fact_article where article_key = ? and version = ?",
+                [key, before["version"]],
+            )
+        after["story_key"] = before["story_key"]
+        after["is_first_in_story"] = before["is_first_in_story"]
+        rows.append(after)
+    if rows:
+        _insert_new(con, "fact_article", pl.DataFrame(rows, schema=articles.schema))
+    if edits:
+        _insert_new(con, "fact_article_edit", pl.DataFrame(edits, infer_schema_length=None))
+    return new_keys, changed_keys

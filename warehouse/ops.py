@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,25 +35,3 @@ def record_dq_results(con: duckdb.DuckDBPyConnection, results: list[dict[str, An
         run(con, "insert into ops.dq_result by name select * from incoming_dq")
     finally:
         con.unregister("incoming_dq")
-
-
-def record_quarantine(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    stage: str,
-    items: Iterable[tuple[str, str | None, str, dict[str, Any] | None]],
-    at: datetime,
-) -> int:
-    """(url, expectation, reason, record) tuples held back from the marts at `stage`."""
-    rows = [
-        [run_id, url, stage, expectation, reason, json.dumps(record, default=str), at]
-        for url, expectation, reason, record in items
-    ]
-    if rows:
-        con.executemany(  # executemany drains its own result
-            "insert into ops.quarantine "
-            "(run_id, url, stage, expectation, reason, record, created_at) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    return len(rows)

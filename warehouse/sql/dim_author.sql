@@ -5,8 +5,6 @@ create table if not exists dim_author (
     author_type  varchar not null default 'person',
     run_id       varchar not null
 );
-alter table dim_author add column if not exists author_type varchar default 'person';
-
 comment on table dim_author is 'Bylined people and organisations (agencies, desks), one row per normalised name.';
 comment on column dim_author.author_key is 'md5 of the lower-cased name.';
 comment on column dim_author.author_name is 'The name as first seen, whitespace normalised.';

@@ -1,9 +1,15 @@
--- grain: one row per article (URL); versions of changed articles arrive with issue 5
+-- grain: one row per article version (SCD type 2: a changed headline or text is a new version)
 create table if not exists fact_article (
-    article_key             varchar primary key,
+    article_key             varchar not null,
+    version                 integer not null,
+    valid_from              timestamptz not null,
+    valid_to                timestamptz,
+    is_current              boolean not null,
+    story_key               varchar,
+    is_first_in_story       boolean,
     source_key              varchar not null,
     published_date_key      integer,
-    url                     varchar not null unique,
+    url                     varchar not null,
     canonical_url           varchar,
     title                   varchar not null,
     title_source            varchar,
@@ -28,19 +34,18 @@ create table if not exists fact_article (
     extractor               varchar not null,
     extractor_version       varchar not null,
     extraction_method       varchar,
-    run_id                  varchar not null
+    run_id                  varchar not null,
+    primary key (article_key, version)
 );
--- columns added after the first release: existing warehouses gain them on open
-alter table fact_article add column if not exists language_declared varchar;
-alter table fact_article add column if not exists language_detected varchar;
-alter table fact_article add column if not exists text_markdown varchar;
-alter table fact_article add column if not exists dates_rejected smallint;
-alter table fact_article add column if not exists authors_source varchar;
-alter table fact_article add column if not exists extraction_method varchar;
-
-comment on table fact_article is 'News articles, one row per article URL, with text and measures.';
-comment on column fact_article.article_key is 'md5 of the URL identity (normalised, www./m. variants and scheme folded).';
-comment on column fact_article.source_key is 'The outlet (dim_source).';
+comment on table fact_article is 'News articles, one row per version (filter is_current for the latest), with text and measures.';
+comment on column fact_article.article_key is 'The article across its versions: md5 of its URL identity (canonical URL on the same site, else the URL; www./m. variants and scheme folded).';
+comment on column fact_article.version is '1 for the first text seen; +1 each time the headline or text changes.';
+comment on column fact_article.valid_from is 'When this version was first fetched (UTC).';
+comment on column fact_article.valid_to is 'When a newer version replaced it; null while current.';
+comment on column fact_article.is_current is 'True for the latest version: WHERE is_current gives one row per article.';
+comment on column fact_article.story_key is 'Story cluster: near-duplicate and syndicated articles share it across outlets and runs.';
+comment on column fact_article.is_first_in_story is 'True for the story''s earliest-published article.';
+comment on column fact_article.source_key is 'The outlet version in force when fetched (dim_source).';
 comment on column fact_article.published_date_key is 'Publication day as the publisher dated it (its own time zone), yyyymmdd (dim_date).';
 comment on column fact_article.url is 'Normalised URL the article was fetched from.';
 comment on column fact_article.canonical_url is 'The page''s own <link rel=canonical>, normalised.';
@@ -64,7 +69,7 @@ comment on column fact_article.published_at_precision is 'day, minute or second.
 comment on column fact_article.modified_at is 'Last modification the page declares (UTC).';
 comment on column fact_article.fetched_at is 'When the page was fetched (UTC).';
 comment on column fact_article.content_hash is 'sha256 of title and text: a change means a new version.';
-comment on column fact_article.simhash is 'SimHash of the text (trafilatura), for near-duplicate detection.';
 comment on column fact_article.extractor is 'Extraction library used.';
 comment on column fact_article.extractor_version is 'Its version.';
 comment on column fact_article.run_id is 'The run that wrote this row.';
+comment on column fact_article.simhash is 'SimHash (64 bits, hex) of the text, for near-duplicate detection (see story_simhash_band).';
