@@ -309,3 +309,45 @@ def test_loopback_is_refused_and_recorded_when_private_hosts_not_allowed(
     assert outcomes == [("private_address",)]
     assert articles == 0
     assert summary.urls_discovered == 0
+
+
+def test_views_answer_the_demo_questions(first_run):
+    home, *_ = first_run
+    con = connect(home, read_only=True)
+    daily = {
+        (name, str(day)): n
+        for name, day, n in con.execute(
+            "select source_name, date, articles from v_daily_source_volume"
+        ).fetchall()
+    }
+    wire = [a for a in ARTICLES if a["agency"] and not a["missing"]]
+    wire_story = con.execute(
+        """
+        select outlets, outlet_names, first_publisher from v_story
+        where story_key = (select story_key from v_article where url like ?)
+        """,
+        ["%" + wire[0]["path"]],
+    ).fetchall()
+    health = dict(
+        con.execute("select source_name, failed_by_outcome from v_source_health").fetchall()
+    )
+    authors = scalar(
+        con,
+        "select authors from v_article where url like ?",
+        ["%/2026/11/04/ferry-fares-rise.html"],
+    )
+    missing = next(a for a in ARTICLES if a["missing"])
+    tries = scalar(con, "select count(*) from fact_fetch where url like ?", ["%" + missing["path"]])
+    con.close()
+
+    expected = Counter(
+        (NAMES[a["outlet"]], a["published_at"][:10]) for a in ARTICLES if not a["missing"]
+    )
+    assert daily == dict(expected)
+    first = min(wire, key=lambda a: datetime.fromisoformat(a["published_at"]))
+    assert wire_story == [
+        (2, "; ".join(sorted(NAMES[a["outlet"]] for a in wire)), NAMES[first["outlet"]])
+    ]
+    assert health["Harbor Herald"] == f"http_error: {tries}"  # the 404, on every run that tried
+    assert health["Valley Ledger"] is None
+    assert authors == "Clara Beaumont; Owen Prideaux"

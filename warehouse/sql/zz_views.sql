@@ -1,0 +1,137 @@
+-- BI views: stable, documented names over the star schema (applied after every table exists)
+
+create or replace view v_article as
+select
+    a.article_key, a.version, a.url, a.title, a.description, a.language,
+    s.source_name, s.domain as source_domain,
+    a.published_at, a.published_at_source, d.date as published_date, d.year, d.quarter,
+    d.month, d.month_name, d.week, d.day_name, d.is_weekend,
+    (select string_agg(au.author_name, '; ' order by b.author_order)
+       from bridge_article_author b join dim_author au using (author_key)
+      where b.article_key = a.article_key and au.author_type = 'person') as authors,
+    (select string_agg(au.author_name, '; ' order by b.author_order)
+       from bridge_article_author b join dim_author au using (author_key)
+      where b.article_key = a.article_key and au.author_type = 'organisation') as organisations,
+    a.word_count, a.paragraph_count, a.image_count, a.story_key, a.is_first_in_story,
+    a.modified_at, a.fetched_at
+from fact_article a
+join dim_source s on s.source_key = a.source_key
+left join dim_date d on d.date_key = a.published_date_key
+where a.is_current;
+comment on view v_article is 'Current articles with their source, authors and date attributes: one row per article.';
+comment on column v_article.article_key is 'The article (fact_article.article_key).';
+comment on column v_article.version is 'Its current version number.';
+comment on column v_article.url is 'URL it was fetched from.';
+comment on column v_article.title is 'Visible headline.';
+comment on column v_article.description is 'Standfirst or meta description.';
+comment on column v_article.language is 'ISO 639-1 language.';
+comment on column v_article.source_name is 'Outlet name.';
+comment on column v_article.source_domain is 'Outlet host.';
+comment on column v_article.published_at is 'Publication time (UTC).';
+comment on column v_article.published_at_source is 'Evidence the date came from.';
+comment on column v_article.published_date is 'Publication day as the publisher dated it.';
+comment on column v_article.year is 'Year of published_date.';
+comment on column v_article.quarter is 'Quarter of published_date.';
+comment on column v_article.month is 'Month of published_date.';
+comment on column v_article.month_name is 'Month name of published_date.';
+comment on column v_article.week is 'ISO week of published_date.';
+comment on column v_article.day_name is 'Day name of published_date.';
+comment on column v_article.is_weekend is 'Published on a Saturday or Sunday.';
+comment on column v_article.authors is 'People in the byline, in order, separated by "; ".';
+comment on column v_article.organisations is 'Agencies and desks in the byline, separated by "; ".';
+comment on column v_article.word_count is 'Words in the text.';
+comment on column v_article.paragraph_count is 'Paragraphs in the text.';
+comment on column v_article.image_count is 'Images in the article.';
+comment on column v_article.story_key is 'Story cluster.';
+comment on column v_article.is_first_in_story is 'First publisher of its story.';
+comment on column v_article.modified_at is 'Last modification the page declares (UTC).';
+comment on column v_article.fetched_at is 'When this version was fetched (UTC).';
+
+create or replace view v_daily_source_volume as
+select s.source_name, d.date, count(*) as articles, sum(a.word_count) as words
+from fact_article a
+join dim_source s on s.source_key = a.source_key
+join dim_date d on d.date_key = a.published_date_key
+where a.is_current
+group by all;
+comment on view v_daily_source_volume is 'Articles and words per source per publication day (current versions).';
+comment on column v_daily_source_volume.source_name is 'Outlet name.';
+comment on column v_daily_source_volume.date is 'Publication day.';
+comment on column v_daily_source_volume.articles is 'Articles published that day.';
+comment on column v_daily_source_volume.words is 'Their words in total.';
+
+create or replace view v_story as
+select
+    a.story_key,
+    count(*) as articles,
+    count(distinct s.source_name) as outlets,
+    string_agg(distinct s.source_name, '; ' order by s.source_name) as outlet_names,
+    arg_min(s.source_name, (a.published_at, a.article_key)) as first_publisher,
+    arg_min(a.title, (a.published_at, a.article_key)) as first_title,
+    min(a.published_at) as first_published_at,
+    max(a.published_at) as last_published_at
+from fact_article a
+join dim_source s on s.source_key = a.source_key
+where a.is_current and a.story_key is not null
+group by a.story_key;
+comment on view v_story is 'One row per story cluster: how many articles and outlets carried it, and who published first.';
+comment on column v_story.story_key is 'The story (fact_article.story_key).';
+comment on column v_story.articles is 'Articles in the story.';
+comment on column v_story.outlets is 'Distinct outlets that carried it.';
+comment on column v_story.outlet_names is 'Their names, separated by "; ".';
+comment on column v_story.first_publisher is 'Outlet of the earliest-published article.';
+comment on column v_story.first_title is 'Headline of the earliest-published article.';
+comment on column v_story.first_published_at is 'When the story first appeared (UTC).';
+comment on column v_story.last_published_at is 'When it last appeared (UTC).';
+
+create or replace view v_source_health as
+with fetches as (
+    select s.source_name,
+           count(*) filter (where f.purpose = 'article') as article_fetches,
+           count(*) filter (where f.purpose = 'article' and f.outcome = 'ok') as fetched_ok,
+           count(*) filter (where f.outcome not in ('ok', 'not_modified')) as failed,
+           max(f.fetched_at) filter (where f.outcome in ('ok', 'not_modified')) as last_success
+    from fact_fetch f join dim_source s on s.source_key = f.source_key
+    group by s.source_name
+),
+outcomes as (
+    select s.source_name, f.outcome, count(*) as n
+    from fact_fetch f join dim_source s on s.source_key = f.source_key
+    where f.outcome not in ('ok', 'not_modified')
+    group by all
+),
+failed_by as (
+    select source_name, string_agg(outcome || ': ' || n, ', ' order by n desc, outcome) as failed_by_outcome
+    from outcomes group by source_name
+),
+extracted as (
+    select s.source_name, count(*) as articles
+    from fact_article a join dim_source s on s.source_key = a.source_key
+    where a.is_current group by s.source_name
+),
+held as (
+    select json_extract_string(record, '$.source_name') as source_name, count(*) as quarantined
+    from ops.quarantine group by all
+)
+select n.source_name,
+       coalesce(f.article_fetches, 0) as article_fetches,
+       coalesce(f.fetched_ok, 0) as fetched_ok,
+       coalesce(f.failed, 0) as failed,
+       b.failed_by_outcome,
+       coalesce(e.articles, 0) as articles,
+       coalesce(h.quarantined, 0) as quarantined,
+       f.last_success
+from (select distinct source_name from dim_source) n
+left join fetches f using (source_name)
+left join failed_by b using (source_name)
+left join extracted e using (source_name)
+left join held h using (source_name);
+comment on view v_source_health is 'Per source, over all runs: fetches, failures by outcome, articles extracted, quarantined, last success.';
+comment on column v_source_health.source_name is 'Outlet name.';
+comment on column v_source_health.article_fetches is 'Article fetch attempts.';
+comment on column v_source_health.fetched_ok is 'Article fetches that succeeded.';
+comment on column v_source_health.failed is 'Attempts of any purpose that failed.';
+comment on column v_source_health.failed_by_outcome is 'Failed attempts per outcome, most frequent first ("http_error: 2, timeout: 1").';
+comment on column v_source_health.articles is 'Current articles in the warehouse.';
+comment on column v_source_health.quarantined is 'Pages held back in ops.quarantine.';
+comment on column v_source_health.last_success is 'Last successful (or not-modified) request (UTC).';
