@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import math
 import socket
 import threading
 import time
-import urllib.robotparser
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +22,14 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from protego import Protego
 
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.urls import host_of
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_CRAWL_DELAY_S = 60.0
+ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
@@ -57,14 +61,13 @@ class Refused(Exception):
 
 
 def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
+    """Anything not globally routable (private, loopback, link-local, CGNAT 100.64/10, ...),
+    looking through IPv4-mapped and 6to4 IPv6 addresses."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is not None and _non_public(inner):
+            return True
+    return not ip.is_global or ip.is_multicast
 
 
 def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -72,6 +75,8 @@ def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror as exc:
         raise Refused("connection_error", f"cannot resolve {host}: {exc}") from exc
+    except (UnicodeError, ValueError) as exc:
+        raise Refused("invalid_url", f"not a valid host name {host!r}: {exc}") from exc
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
@@ -129,13 +134,13 @@ class Fetcher:
     ) -> None:
         self.policy = policy
         self.client = client or httpx.Client(
-            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": policy.user_agent},
             timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
             follow_redirects=False,
         )
         self._archive = archive
         self._sleep = sleep
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots: dict[str, Protego | None] = {}
         self._robots_text: dict[str, str | None] = {}
         self._robots_failure: dict[str, Refused] = {}
         for host, text in (robots or {}).items():
@@ -223,7 +228,7 @@ class Fetcher:
         try:
             if self.policy.respect_robots and purpose != "robots":
                 self._check_robots(url, source_name)
-            response = self._follow(url, sent, validators)
+            response = self._follow(url, sent, validators, purpose, source_name)
             status = response.status
             if response.refusal is not None:
                 raise response.refusal
@@ -246,8 +251,10 @@ class Fetcher:
             outcome, error = "timeout", f"timed out ({type(exc).__name__}) {exc}".strip()
         except (httpx.TransportError, OSError) as exc:
             outcome, error = "connection_error", f"{type(exc).__name__}: {exc}"
-        except httpx.InvalidURL as exc:
-            outcome, error = "invalid_url", str(exc)
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            outcome, error = "invalid_url", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # one odd URL or server must not end the run
+            outcome, error = "connection_error", f"unexpected {type(exc).__name__}: {exc}"
         result = FetchResult(
             url=url,
             purpose=purpose,
@@ -269,6 +276,8 @@ class Fetcher:
         )
         if self._archive is not None and response is not None and response.status:
             result.archive = self._archive(result)  # bytes kept before anyone parses them
+        if purpose == "robots" and response is not None:
+            result.robots_text = response.body[:ROBOTS_MAX_BYTES].decode("utf-8", "replace")
         if result.outcome != "ok":
             result = replace(result, body=b"")  # archived; nothing downstream parses it
         with self._guard:
@@ -292,15 +301,16 @@ class Fetcher:
 
     # -- internals -----------------------------------------------------------------------
     def _remember_robots(self, host: str, text: str | None) -> None:
-        parser = None
-        if text is not None:
-            parser = urllib.robotparser.RobotFileParser()
-            parser.parse(text.splitlines())
-        self._robots[host] = parser
+        """Protego: longest match, * and $ wildcards, decimal Crawl-delay (RFC 9309)."""
+        self._robots[host] = Protego.parse(text) if text is not None else None
         self._robots_text[host] = text
 
     def _check_address(self, url: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            _ = parts.port  # out-of-range ports raise here
+        except ValueError as exc:
+            raise Refused("invalid_url", f"not a valid URL: {url} ({exc})") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused("invalid_url", f"not an http(s) URL: {url}")
         allowed = self.policy.allow_private_hosts
@@ -322,10 +332,19 @@ class Fetcher:
                 time.sleep(pause)
         self._last_request[host] = time.monotonic()
 
-    def _follow(self, url: str, sent: list[datetime], validators: Validators | None) -> _Response:
+    def _follow(
+        self,
+        url: str,
+        sent: list[datetime],
+        validators: Validators | None,
+        purpose: str = "article",
+        source_name: str | None = None,
+    ) -> _Response:
         seen = {url}
         current = url
-        for _hop in range(self.policy.max_redirects + 1):
+        for hop in range(self.policy.max_redirects + 1):
+            if hop and self.policy.respect_robots and purpose != "robots":
+                self._check_robots(current, source_name)  # a redirect may lead where we may not go
             self._check_address(current)
             host = host_of(current)
             with self._host_locks[host]:
@@ -345,56 +364,79 @@ class Fetcher:
         raise Refused("redirect_loop", f"more than {self.policy.max_redirects} redirects")
 
     def _request(self, url: str, validators: Validators | None) -> _Response:
-        """GET with a streamed size cap and a deadline on the whole body.
+        """GET with a streamed size cap (after decompression) and a deadline on the whole body.
 
-        A body cut short (size cap, deadline) is returned with its refusal, so the bytes we
-        did receive can still be archived.
+        The body is inflated here, chunk by bounded chunk, so a gzip bomb costs at most
+        max_bytes of memory. A body cut short (size cap, deadline) is returned with its refusal,
+        so the bytes we did receive can still be archived.
         """
-        headers = {}
+        headers = {"Accept-Encoding": "gzip, deflate"}
         if validators is not None:
-            if validators.etag:
+            if validators.etag and validators.etag.isascii():
                 headers["If-None-Match"] = validators.etag
-            if validators.last_modified:
+            if validators.last_modified and validators.last_modified.isascii():
                 headers["If-Modified-Since"] = validators.last_modified
         deadline = time.monotonic() + self.policy.timeout_s
+        limit = self.policy.max_bytes
         with self.client.stream("GET", url, headers=headers) as response:
             got = {k.lower(): v for k, v in response.headers.items()}
             result = _Response(url, response.status_code, got)
+            self._check_peer(response, url)
             declared = got.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.policy.max_bytes:
+            encoding = got.get("content-encoding", "identity").lower().strip()
+            if encoding in ("identity", "") and declared.isdigit() and int(declared) > limit:
                 result.refusal = Refused(
-                    "too_large",
-                    f"Content-Length {declared} > max_bytes {self.policy.max_bytes}",
-                    response.status_code,
+                    "too_large", f"Content-Length {declared} > max_bytes {limit}", result.status
                 )
                 return result
+            inflater = _inflater(encoding)
             chunks: list[bytes] = []
             size = 0
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > self.policy.max_bytes:
+            for raw in response.iter_raw():
+                data = inflater.decompress(raw, limit + 1 - size) if inflater else raw
+                chunks.append(data)
+                size += len(data)
+                if size > limit or (inflater is not None and inflater.unconsumed_tail):
                     result.refusal = Refused(
-                        "too_large",
-                        f"body exceeds max_bytes {self.policy.max_bytes} (decoded)",
-                        response.status_code,
+                        "too_large", f"body exceeds max_bytes {limit} (decoded)", result.status
                     )
                     break
                 if time.monotonic() > deadline:
                     result.refusal = Refused(
                         "timeout",
                         f"body not complete within {self.policy.timeout_s} s",
-                        response.status_code,
+                        result.status,
                     )
                     break
-            result.body = b"".join(chunks)[: self.policy.max_bytes]
+            result.body = b"".join(chunks)[:limit]
             result.truncated = result.refusal is not None
             return result
 
+    def _check_peer(self, response: httpx.Response, url: str) -> None:
+        """The address we actually connected to must pass the rule too (DNS rebinding)."""
+        allowed = self.policy.allow_private_hosts
+        if allowed is True:
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if not peer:
+            return
+        ip = ipaddress.ip_address(str(peer[0]).split("%")[0])
+        host = urlsplit(url).hostname or ""
+        if _non_public(ip) and not (isinstance(allowed, tuple) and _allowed_private(host, allowed)):
+            raise Refused(
+                "private_address",
+                f"refused: {host} connected to non-public address {ip} (DNS changed?)",
+                response.status_code,
+            )
+
     def _delay_for(self, host: str) -> float:
-        text = self._robots_text.get(host)
-        crawl_delay = crawl_delay_for(text, self.policy.user_agent) if text else None
-        return max(self.policy.per_host_delay_s, crawl_delay or 0.0)
+        robots = self._robots.get(host)
+        crawl_delay = robots.crawl_delay(self.policy.user_agent) if robots is not None else None
+        if crawl_delay is None or not math.isfinite(crawl_delay) or crawl_delay < 0:
+            crawl_delay = 0.0
+        # a Crawl-delay of hours would stall the run: honour it up to a ceiling
+        return max(self.policy.per_host_delay_s, min(crawl_delay, MAX_CRAWL_DELAY_S))
 
     def _check_robots(self, url: str, source_name: str | None) -> None:
         host = host_of(url)
@@ -406,8 +448,8 @@ class Fetcher:
             failure = self._robots_failure[host]
             raise Refused(failure.outcome, str(failure))
         robots = self._robots[host]
-        if robots is not None and not robots.can_fetch(self.policy.user_agent, url):
-            raise Refused("robots_disallowed", f"robots.txt of {host} disallows this URL")
+        if robots is not None and not robots.can_fetch(url, self.policy.user_agent):
+            raise Refused("robots_disallowed", f"robots.txt of {host} disallows {url}")
 
     def _load_robots(self, url: str, host: str, source_name: str | None) -> None:
         """robots.txt per RFC 9309: 4xx means no rules, 5xx means stay out.
@@ -419,8 +461,9 @@ class Fetcher:
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         result = self.get(robots_url, "robots", source_name)
         with self._guard:
-            if result.outcome == "ok":
-                self._remember_robots(host, result.body.decode("utf-8", errors="replace"))
+            if result.status is not None and 200 <= result.status < 300:
+                # ok, empty (no rules) or cut at the size cap (parse what arrived)
+                self._remember_robots(host, result.robots_text or "")
             elif result.status is not None and 400 <= result.status < 500:
                 self._remember_robots(host, None)
             elif result.status is not None:
@@ -452,35 +495,13 @@ class _Response:
         return self.headers.get("content-type")
 
 
-def crawl_delay_for(robots_text: str, user_agent: str) -> float | None:
-    """Crawl-delay for our agent (or *), decimals allowed (urllib's parser takes integers only)."""
-    token = user_agent.split("/")[0].strip().lower()
-    delays: dict[str, float] = {}
-    agents: list[str] = []
-    in_rules = False
-    for raw in robots_text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        field, value = (part.strip() for part in line.split(":", 1))
-        field = field.lower()
-        if field == "user-agent":
-            if in_rules:
-                agents, in_rules = [], False
-            agents.append(value.lower())
-        else:
-            in_rules = True
-            if field == "crawl-delay":
-                try:
-                    delay = float(value)
-                except ValueError:
-                    continue
-                for agent in agents:
-                    delays.setdefault(agent, delay)
-    for agent, delay in delays.items():
-        if agent != "*" and agent in token:
-            return delay
-    return delays.get("*")
+def _inflater(encoding: str) -> zlib._Decompress | None:
+    """A bounded decompressor for the encodings we ask for; None for identity."""
+    if encoding == "gzip" or encoding == "x-gzip":
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    return None
 
 
 def _looks_like_html(content_type: str | None, body: bytes) -> bool:

@@ -6,6 +6,7 @@ paths and open their own connections; each works on a source or a batch, never o
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -190,6 +191,7 @@ class _Run:
         self.now = datetime.now(UTC)
         self.run_id = new_run_id(self.now)
         self.summary = RunSummary(run_id=self.run_id, home=home, sources=sources)
+        self.stage_failures: Counter[str] = Counter()
         con = connect(home)
         try:
             ops.start_run(con, self.run_id, command, self.now)
@@ -214,6 +216,7 @@ class _Run:
             if f.outcome not in ("ok", "not_modified")
         )
         problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
+        problems.update(self.stage_failures)
         summary.failures = dict(problems)
         summary.load = load_task(
             self.home,
@@ -304,8 +307,13 @@ def run_pipeline(
         candidates: list[Candidate] = []
         fetches: list[FetchResult] = []
         robots: dict[str, str | None] = {}  # read once per host per run, shared by stages
-        for future in discovered:
-            found, attempts, rules = future.result()
+        for source, future in zip(settings.sources, discovered, strict=True):
+            try:
+                found, attempts, rules = future.result()
+            except Exception as exc:  # one broken source must not sink the others
+                logger.error("discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc)
+                run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
+                continue
             candidates.extend(found)
             fetches.extend(attempts)
             robots.update(rules)
@@ -324,15 +332,20 @@ def run_pipeline(
             len(to_fetch),
             ", ".join(f"{k}: {v}" for k, v in selection.skipped.items()) or "none skipped",
         )
-        for attempts in fetch_task.map(
+        futures = fetch_task.map(
             host_batches(to_fetch),
             policy,
             unmapped(robots),
             unmapped(selection.validators),
             unmapped(home),
             unmapped(run.run_id),
-        ).result():
-            fetches.extend(attempts)
+        )
+        for future in futures:
+            try:
+                fetches.extend(future.result())
+            except Exception as exc:
+                logger.error("a fetch batch failed: %s: %s", type(exc).__name__, exc)
+                run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
         return run.finish(fetches, fetches, sources)
 
     return _guarded(run, body)
@@ -357,11 +370,22 @@ def nightly_news(
 def archive_inputs_task(paths: list[Path], home: Path, run_id: str) -> list[FetchResult]:
     """Read local files and copy each document into the raw archive first."""
     documents = []
+    con = connect(home)
+    try:  # files archived before are not copied again
+        known = {
+            (url, digest): ArchiveRef(file, offset, length, digest)
+            for url, digest, file, offset, length in con.execute(
+                "select url, sha256, warc_file, warc_offset, warc_length from raw.fetch "
+                "where purpose = 'ingest'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
     with _archive(home, run_id, "ingest", datetime.now(UTC)) as archive:
         for doc in read_inputs(paths):
-            origin = doc.url
-            doc.archive = archive.write_resource(
-                doc.url, doc.body, doc.content_type or "", doc.fetched_at, origin
+            digest = hashlib.sha256(doc.body).hexdigest()
+            doc.archive = known.get((doc.url, digest)) or archive.write_resource(
+                doc.url, doc.body, doc.content_type or "", doc.fetched_at, doc.url
             )
             documents.append(doc)
     return documents

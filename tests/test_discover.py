@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from transforms.discover import (
     find_feed_links,
     merge_candidates,
@@ -122,3 +124,19 @@ def test_url_variants_fold_into_one_candidate_and_one_key():
     assert merged[0].url == "https://www.news.test/a/story.html"  # first spelling is fetched
     assert len({article_key(u) for u in urls}) == 1
     assert article_key("https://news.test/b.html") != article_key(urls[0])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"items": ["x"]}',
+        b'{"items": null}',
+        b'{"items": [{"url": "/a.html", "date_published": 5, "tags": 5}]}',
+        b"[1, 2]",
+        b"<rss><channel><item><link>http://[::1/x</link></item>"
+        b"<item><link>http://h.test:99999/x</link></item></channel></rss>",
+    ],
+)
+def test_malformed_feeds_give_what_they_can_and_never_raise(body):
+    entries = parse_feed(body, BASE)
+    assert all(e.url.startswith("http://news.test/") for e in entries)

@@ -48,11 +48,9 @@ def test_every_redirect_hop_is_checked_against_private_addresses(site, monkeypat
     """The first hop passes the guard; the redirect to 10.0.0.1 must be refused unsent."""
     import flows.fetching as fetching
 
-    monkeypatch.setattr(
-        fetching,
-        "is_public_address",
-        lambda host: (host == "127.0.0.1", f"{host} resolves to non-public address"),
-    )
+    real = fetching._non_public
+    # pretend loopback is the public internet, so only the redirect target is private
+    monkeypatch.setattr(fetching, "_non_public", lambda ip: str(ip) != "127.0.0.1" and real(ip))
     site.add("/go", status=302, Location="http://10.0.0.1/secret")
     with Fetcher(policy(allow_private_hosts=False, respect_robots=False)) as fetcher:
         result = fetcher.get(site.url("/go"), "article")
@@ -202,3 +200,76 @@ def test_conditional_get_sends_validators_and_records_not_modified(site):
         result = fetcher.get(site.url("/feed.xml"), "feed", validators=Validators(etag='"v1"'))
     seen.append(result.outcome)
     assert seen == ["not_modified"]
+
+
+def test_robots_rfc9309_longest_match_wildcards_empty_file_and_redirects(site):
+    site.add(
+        "/robots.txt",
+        "User-agent: *\nAllow: /\nDisallow: /private/\nDisallow: /*.pdf$\n",
+        Content_Type="text/plain",
+    )
+    site.add("/private/a.html", ARTICLE)
+    site.add("/files/a.pdf", ARTICLE)
+    site.add("/go", status=302, Location="/private/a.html")
+    with Fetcher(policy()) as fetcher:
+        outcomes = [
+            fetcher.get(site.url(p), "article").outcome
+            for p in ("/private/a.html", "/files/a.pdf", "/go")
+        ]
+    assert outcomes == ["robots_disallowed"] * 3  # longest match, $ wildcard, redirect hop
+    assert "/private/a.html" not in site.hits
+
+
+def test_empty_robots_txt_means_no_rules(site):
+    site.add("/robots.txt", "", Content_Type="text/plain")
+    site.add("/a.html", ARTICLE)
+    with Fetcher(policy()) as fetcher:
+        assert fetcher.get(site.url("/a.html"), "article").outcome == "ok"
+
+
+def test_huge_crawl_delay_is_capped():
+    from flows import fetching
+
+    with Fetcher(policy()) as fetcher:
+        fetcher._remember_robots("a.test", "User-agent: *\nCrawl-delay: 1e9\n")
+        fetcher._remember_robots("b.test", "User-agent: *\nCrawl-delay: inf\n")
+        assert fetcher._delay_for("a.test") == fetching.MAX_CRAWL_DELAY_S
+        assert fetcher._delay_for("b.test") == 0.0
+
+
+@pytest.mark.parametrize(
+    "address", ["100.100.100.200", "::ffff:127.0.0.1", "2002:a9fe:a9fe::1", "0.0.0.0"]
+)
+def test_cgnat_mapped_and_6to4_addresses_are_not_public(address):
+    import ipaddress
+
+    from flows.fetching import _non_public
+
+    assert _non_public(ipaddress.ip_address(address))
+
+
+def test_dns_rebinding_is_caught_at_connect_time(site, monkeypatch):
+    """The name resolves 'public' at check time, but the connection lands on loopback."""
+    import flows.fetching as fetching
+
+    site.add("/admin.html", ARTICLE)
+    monkeypatch.setattr(fetching, "is_public_address", lambda host: (True, ""))
+    with Fetcher(policy(allow_private_hosts=False, respect_robots=False)) as fetcher:
+        result = fetcher.get(site.url("/admin.html"), "article")
+    assert result.outcome == "private_address"
+    assert result.body == b""
+
+
+def test_odd_urls_and_validators_never_raise(site):
+    from transforms.records import Validators
+
+    site.add("/feed.xml", "<rss/>")
+    with Fetcher(policy(respect_robots=False)) as fetcher:
+        odd = [
+            fetcher.get("http://[::1/x", "article"),
+            fetcher.get("http://" + "a" * 70 + ".test/x", "article"),
+            fetcher.get("http://127.0.0.1:99999/x", "article"),
+            fetcher.get(site.url("/feed.xml"), "feed", validators=Validators(etag='"é"')),
+        ]
+    assert [r.outcome for r in odd][:3] == ["invalid_url"] * 3
+    assert odd[3].outcome == "ok"

@@ -59,3 +59,15 @@ def test_since_cuts_older_entries_but_keeps_undated_ones():
     )
     assert [c.url for c in selection.to_fetch] == ["http://n/recent", "http://n/undated"]
     assert selection.skipped == {"before --since": 1}
+
+
+def test_since_counts_a_recent_change_to_an_old_article():
+    old_but_changed = Candidate(
+        "http://n/old",
+        "S",
+        "sitemap",
+        feed_published_at=datetime(2024, 1, 1, tzinfo=UTC),
+        lastmod=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    selection = select_candidates([old_but_changed], {}, since=datetime(2026, 11, 1, tzinfo=UTC))
+    assert [c.url for c in selection.to_fetch] == ["http://n/old"]

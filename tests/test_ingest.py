@@ -98,6 +98,9 @@ def test_html_warc_and_text_files_load_and_reingest_adds_nothing(prefect_harness
 
     again = ingest_local(paths=[inputs, warc], home=home)
     assert again.load is not None and again.load.articles_new == again.load.articles_changed == 0
+    con = connect(home, read_only=True)
+    assert scalar(con, "select count(*) from raw.fetch where purpose = 'ingest'") == archived
+    con.close()
 
 
 @pytest.mark.skipif(

@@ -120,18 +120,33 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
 
 
 def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
+    """JSON Feed 1.x; items of the wrong shape are skipped, not fatal."""
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return []
+    items = doc.get("items") if isinstance(doc, dict) else None
     entries = []
-    for item in doc.get("items", []) if isinstance(doc, dict) else []:
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
         url = normalise_url(str(item.get("url") or item.get("id") or ""), base_url)
-        if url:
-            tags = tuple(str(t) for t in item.get("tags", []) if t)
-            entries.append(
-                FeedEntry(url, item.get("title"), parse_date(item.get("date_published")), tags)
+        if not url:
+            continue
+        raw_tags = item.get("tags")
+        tags = tuple(str(t) for t in raw_tags if t) if isinstance(raw_tags, list) else ()
+        title = item.get("title")
+        published = item.get("date_published")
+        modified = item.get("date_modified")
+        entries.append(
+            FeedEntry(
+                url,
+                str(title) if title is not None else None,
+                parse_date(published) if isinstance(published, str) else None,
+                tags,
+                parse_date(modified) if isinstance(modified, str) else None,
             )
+        )
     return entries
 
 

@@ -29,7 +29,8 @@ def select_candidates(
     """New URLs, changed URLs (conditionally) and earlier failures; skipped ones are counted."""
     selection = Selection()
     for c in candidates:
-        when = c.feed_published_at or c.lastmod
+        dates = [d for d in (c.feed_published_at, c.lastmod) if d is not None]
+        when = max(dates) if dates else None  # published long ago but changed since counts
         if since is not None and when is not None and when < since:
             selection.skipped["before --since"] += 1
             continue

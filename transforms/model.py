@@ -412,7 +412,10 @@ def build_raw_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFrame
     """raw.fetch: one row per archived response (attempts whose bytes were kept)."""
     rows = [
         {
-            "fetch_key": fetch_key(run_id, f),
+            # an ingested file is the same record however often it is ingested
+            "fetch_key": stable_key("ingest", f.url, f.archive.sha256)
+            if f.purpose == "ingest"
+            else fetch_key(run_id, f),
             "run_id": run_id,
             "source_name": f.source_name,
             "purpose": f.purpose,

@@ -65,6 +65,7 @@ class FetchResult:
     candidate: Candidate | None = None
     attempt: int = 1
     truncated: bool = False  # body stops at max_bytes or the deadline: kept, not parsed
+    robots_text: str | None = None  # robots.txt as read, even when cut at the size cap
     archive: ArchiveRef | None = None
 
     @property

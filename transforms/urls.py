@@ -12,26 +12,32 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
     try:
+        if base:
+            url = urljoin(base, url)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+            return None
         cleaned = courlan.normalize_url(url)
-    except (ValueError, TypeError):
+        parts = urlsplit(cleaned)
+        _ = parts.port  # raises for ports out of range
+        parts.hostname.encode("idna")  # raises for labels over 63 characters
+    except (ValueError, TypeError, UnicodeError):
         return None
-    parts = urlsplit(cleaned)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 def host_of(url: str) -> str:
     """host[:port] as the politeness unit: one host, one queue, one robots.txt."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:  # "[::1", ":99999": not a URL we can fetch; group it by its text
+        return url.split("/")[2] if url.count("/") >= 2 else url
     default = {"http": 80, "https": 443}.get(parts.scheme)
-    if parts.port and parts.port != default:
-        return f"{host}:{parts.port}"
+    if port and port != default:
+        return f"{host}:{port}"
     return host
 
 
@@ -44,12 +50,16 @@ def url_identity(url: str) -> str:
     We still fetch the spelling the source gave; identity only decides what is the same article
     (so https://m.example.com/a and http://www.example.com/a share one article_key).
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url
     for prefix in _VARIANT_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
             host = host[len(prefix) :]
             break
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    port = f":{port}" if port and port not in (80, 443) else ""
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https", host + port, path, parts.query, ""))

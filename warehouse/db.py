@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -20,16 +21,44 @@ def schema_statements() -> list[str]:
     return [p.read_text() for p in sorted(SQL_DIR.glob("*.sql"))]
 
 
-def connect(home: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+class WarehouseLocked(RuntimeError):
+    """Another process has the DuckDB file open; the message says what to do."""
+
+
+def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, retrying while another process holds DuckDB's file lock.
+
+    DuckDB allows one process per file, readers included: a BI tool or `gazette sql` holding
+    the file blocks the nightly run, so writers wait a little before giving up.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"the warehouse {path} is open in another process ({exc}); "
+                    "close it (or query exports/gazette.duckdb, the published snapshot) "
+                    "and try again"
+                ) from None
+            time.sleep(0.25)
+
+
+def connect(
+    home: Path, read_only: bool = False, wait_s: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection with the schema applied (writers) or an existing file opened (readers)."""
     path = db_path(home)
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run `gazette run` or `gazette demo`")
-        con = duckdb.connect(str(path), read_only=True)
+        con = _open(path, True, 0.0 if wait_s is None else wait_s)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = _open(path, False, 60.0 if wait_s is None else wait_s)
         for ddl in schema_statements():
             run(con, ddl)
     # offline machines: never try to download extensions

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import duckdb
 import polars as pl
 
+from transforms.model import article_key
 from transforms.records import ArchiveRef, Validators
 from warehouse.db import query_frame
 
@@ -36,29 +37,45 @@ def discovery_state(con: duckdb.DuckDBPyConnection) -> dict[str, Validators]:
 
 
 def known_pages(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, Validators]:
-    """For candidate article URLs: loaded already? gone (404/410)? last good copy's validators."""
+    """For candidate article URLs: loaded already? gone (404/410)? validators of the last good
+    copy, and when we last heard from the server (a 304 counts: the copy is still current).
+
+    "Loaded" goes by article identity, not spelling: http://example.com/a and
+    https://www.example.com/a are the same article.
+    """
     wanted = pl.DataFrame({"url": list(dict.fromkeys(urls))}, schema={"url": pl.String})
     if wanted.is_empty():
         return {}
+    wanted = wanted.with_columns(
+        article_key=pl.col("url").map_elements(article_key, return_dtype=pl.String)
+    )
     con.register("wanted_urls", wanted.to_arrow())
     try:
         frame = query_frame(
             con,
             f"""
             with last_ok as ({_LATEST_OK.format(purposes="'article'", only="")}),
+            last_heard as (
+                select url, max(fetched_at) as heard_at from fact_fetch
+                where purpose = 'article' and outcome in ('ok', 'not_modified')
+                group by url
+            ),
             last_try as (
                 select url, status from fact_fetch where purpose = 'article'
                 qualify row_number() over (partition by url order by fetched_at desc) = 1
-            )
-            select w.url, o.etag, o.last_modified, o.fetched_at, o.warc_file, o.warc_offset,
-                   o.warc_length, o.sha256,
-                   a.url is not null as loaded,
+            ),
+            loaded as (select distinct article_key from fact_article)
+            select w.url, o.etag, o.last_modified,
+                   coalesce(h.heard_at, o.fetched_at) as fetched_at,
+                   o.warc_file, o.warc_offset, o.warc_length, o.sha256,
+                   l.article_key is not null as loaded,
                    coalesce(t.status in (404, 410), false) as gone
             from wanted_urls w
             left join last_ok o using (url)
+            left join last_heard h using (url)
             left join last_try t using (url)
-            left join fact_article a on a.url = w.url
-            where o.url is not null or a.url is not null or t.url is not null
+            left join loaded l on l.article_key = w.article_key
+            where o.url is not null or l.article_key is not null or t.url is not null
             """,
         )
     finally:
@@ -66,7 +83,9 @@ def known_pages(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
     result = {}
     for row in frame.iter_rows(named=True):
         if row["warc_file"] is None:
-            result[row["url"]] = Validators(loaded=row["loaded"], gone=row["gone"])
+            result[row["url"]] = Validators(
+                fetched_at=row["fetched_at"], loaded=row["loaded"], gone=row["gone"]
+            )
         else:
             result[row["url"]] = _validators(row)
     return result

@@ -17,6 +17,19 @@ create table if not exists ops.etl_run (
     message             varchar
 );
 comment on table ops.etl_run is 'One row per pipeline run: what it did and how it ended.';
+comment on column ops.etl_run.run_id is 'Run id: UTC start time and a random suffix, sortable.';
+comment on column ops.etl_run.command is 'What started it: run, demo, ingest, reprocess.';
+comment on column ops.etl_run.started_at is 'Start (UTC).';
+comment on column ops.etl_run.finished_at is 'End (UTC); null while running or if the process died.';
+comment on column ops.etl_run.sources is 'Sources in the run.';
+comment on column ops.etl_run.urls_discovered is 'Article URLs discovered (or documents read).';
+comment on column ops.etl_run.fetch_attempts is 'HTTP attempts made.';
+comment on column ops.etl_run.pages_ok is 'Attempts that returned a usable page.';
+comment on column ops.etl_run.articles_extracted is 'Pages that became article records.';
+comment on column ops.etl_run.articles_new is 'Articles loaded for the first time.';
+comment on column ops.etl_run.articles_changed is 'Articles whose text or headline changed (new version).';
+comment on column ops.etl_run.failures is 'Failed attempts and extraction failures.';
+comment on column ops.etl_run.message is 'Error message of a failed run.';
 comment on column ops.etl_run.status is 'running, succeeded, failed_quality (critical data-quality failure) or failed.';
 comment on column ops.etl_run.dq_verdict is 'pass, warn or fail.';
 
@@ -34,6 +47,15 @@ create table if not exists ops.dq_result (
     checked_at        timestamptz not null
 );
 comment on table ops.dq_result is 'Every Great Expectations result of every run.';
+comment on column ops.dq_result.run_id is 'The run (or validate-... pass) that checked.';
+comment on column ops.dq_result.suite is 'Expectation suite (one per table).';
+comment on column ops.dq_result.expectation is 'Great Expectations expectation type.';
+comment on column ops.dq_result.column_name is 'Column checked, if any.';
+comment on column ops.dq_result.success is 'Whether the expectation held.';
+comment on column ops.dq_result.observed_value is 'What GX observed, as JSON.';
+comment on column ops.dq_result.element_count is 'Rows checked.';
+comment on column ops.dq_result.unexpected_count is 'Rows that failed.';
+comment on column ops.dq_result.checked_at is 'When (UTC).';
 comment on column ops.dq_result.severity is 'critical (fails the run) or warning (recorded).';
 
 -- grain: one row per record held back from the marts, per stage
@@ -47,4 +69,10 @@ create table if not exists ops.quarantine (
     created_at   timestamptz not null
 );
 comment on table ops.quarantine is 'Records that did not reach the marts, with the stage and reason.';
+comment on column ops.quarantine.run_id is 'The run that held it back.';
+comment on column ops.quarantine.url is 'URL (or file URI) of the page.';
+comment on column ops.quarantine.expectation is 'Expectation that failed (validate stage).';
+comment on column ops.quarantine.reason is 'Why, in words.';
+comment on column ops.quarantine.record is 'The record (or what is known of it) as JSON.';
+comment on column ops.quarantine.created_at is 'When (UTC).';
 comment on column ops.quarantine.stage is 'extract (page was not a usable article) or validate (failed a critical expectation).';
