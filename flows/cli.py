@@ -32,6 +32,11 @@ HomeOption = Annotated[
     typer.Option("--home", help="Data folder (default: $GAZETTE_HOME or ./data)."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", help="Seconds to wait for another run on the same home.", min=0),
+]
+BUSY_EXIT = 3
 
 EXAMPLE_QUERIES = [
     (
@@ -73,6 +78,7 @@ def _run_flow(
     verbose: bool,
     since: datetime | None = None,
     refresh: bool = False,
+    wait_s: float = 300.0,
 ):
     try:
         load_settings(sources)  # reject a bad config before Prefect starts
@@ -81,14 +87,28 @@ def _run_flow(
     _prepare_prefect(verbose)
     from flows.nightly import nightly_news
 
-    return nightly_news(
-        sources_file=sources,
-        home=home,
-        limit=limit,
-        command=command,
-        since=since,
-        refresh=refresh,
+    return _busy_guard(
+        lambda: nightly_news(
+            sources_file=sources,
+            home=home,
+            limit=limit,
+            command=command,
+            since=since,
+            refresh=refresh,
+            wait_s=wait_s,
+        )
     )
+
+
+def _busy_guard(call):
+    """Another writer on the home, or the file held open: say so and exit 3, no traceback."""
+    from warehouse.db import WarehouseLocked
+    from warehouse.lock import WarehouseBusy
+
+    try:
+        return call()
+    except (WarehouseBusy, WarehouseLocked) as exc:
+        raise _fail(f"warehouse busy: {exc}", BUSY_EXIT) from None
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -108,7 +128,7 @@ SinceOption = Annotated[
 
 
 @app.command()
-def demo(home: HomeOption = None, verbose: VerboseOption = False) -> None:
+def demo(home: HomeOption = None, wait: WaitOption = 300.0, verbose: VerboseOption = False) -> None:
     """Serve the bundled demo news site on 127.0.0.1 and run the nightly flow against it."""
     from flows.demo_site import remember_ports, remembered_ports, serve_demo
 
@@ -122,7 +142,7 @@ def demo(home: HomeOption = None, verbose: VerboseOption = False) -> None:
             "Serving the demo site: " + ", ".join(f"{k} at {v}" for k, v in site.bases.items()),
             highlight=False,
         )
-        summary = _run_flow(sources, home, None, "demo", verbose)
+        summary = _run_flow(sources, home, None, "demo", verbose, wait_s=wait)
     _print_summary(summary, show_queries=True)
     raise typer.Exit(summary.exit_code)
 
@@ -138,11 +158,12 @@ def run(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Refetch known articles and feeds unconditionally.")
     ] = False,
+    wait: WaitOption = 300.0,
     verbose: VerboseOption = False,
 ) -> None:
     """One run of the nightly flow (what the schedule runs)."""
     summary = _run_flow(
-        sources, resolve_home(home), limit, "run", verbose, _parse_since(since), refresh
+        sources, resolve_home(home), limit, "run", verbose, _parse_since(since), refresh, wait
     )
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
@@ -152,6 +173,7 @@ def run(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: .html, .warc(.gz), .txt")],
     home: HomeOption = None,
+    wait: WaitOption = 300.0,
     verbose: VerboseOption = False,
 ) -> None:
     """Load local HTML, WARC and plain-text articles, with no network."""
@@ -165,14 +187,17 @@ def ingest(
     _prepare_prefect(verbose)
     from flows.nightly import ingest_local
 
-    summary = ingest_local(paths=paths, home=resolve_home(home))
+    summary = _busy_guard(lambda: ingest_local(paths=paths, home=resolve_home(home), wait_s=wait))
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
 
 
 @app.command()
 def reprocess(
-    home: HomeOption = None, since: SinceOption = None, verbose: VerboseOption = False
+    home: HomeOption = None,
+    since: SinceOption = None,
+    wait: WaitOption = 300.0,
+    verbose: VerboseOption = False,
 ) -> None:
     """Re-extract and re-model from the raw archive, with no network."""
     home = resolve_home(home)
@@ -182,37 +207,74 @@ def reprocess(
     _prepare_prefect(verbose)
     from flows.nightly import reprocess_archive
 
-    summary = reprocess_archive(home=home, since=cutoff)
+    summary = _busy_guard(lambda: reprocess_archive(home=home, since=cutoff, wait_s=wait))
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
 
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
+    query: Annotated[
+        str | None, typer.Argument(help="A read-only SQL query; none opens a shell.")
+    ] = None,
     home: HomeOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
 ) -> None:
-    """Run ad-hoc read-only SQL against the warehouse."""
+    """Run ad-hoc read-only SQL against the warehouse (no query: an interactive shell)."""
+    if fmt not in FORMATS:
+        raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
+    home = resolve_home(home)
+    if query is None:
+        from flows.shell import SqlShell
+
+        SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f)).loop()
+        return
+    code = _query_and_print(home, query, fmt)
+    if code:
+        raise typer.Exit(code)
+
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+def _query_and_print(home: Path, query: str, fmt: str) -> int:
+    """One read-only query; the file is opened for it alone, so a nightly run is not blocked."""
     import duckdb
 
-    from warehouse.db import connect, query_frame
+    from warehouse.db import WarehouseLocked, connect, query_frame
 
-    if fmt not in ("table", "csv", "json", "markdown"):
-        raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
     try:
-        con = connect(resolve_home(home), read_only=True)
+        con = connect(home, read_only=True)
     except FileNotFoundError as exc:
-        raise _fail(str(exc)) from None
-    except duckdb.IOException as exc:
-        raise _fail(f"the warehouse is busy (a run is writing): {exc}", 1) from None
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 2
+    except WarehouseLocked:
+        from warehouse.lock import holder
+
+        err.print(
+            f"[bold yellow]busy:[/] the warehouse is being written by {holder(home)}. "
+            f"Try again when it finishes, or query the published snapshot "
+            f"{home / 'exports' / 'gazette.duckdb'}.",
+            highlight=False,
+        )
+        return BUSY_EXIT
     try:
         frame = query_frame(con, query)
     except duckdb.Error as exc:
-        raise _fail(f"query failed: {exc}") from None
+        err.print(f"[bold red]error:[/] query failed: {exc}", highlight=False)
+        return 2
     finally:
         con.close()
     _print_frame(frame, fmt)
+    return 0
+
+
+@app.command()
+def schema() -> None:
+    """Print the data dictionary (markdown): every table, view and column, from the DDL."""
+    from warehouse.dictionary import data_dictionary
+
+    sys.stdout.write(data_dictionary() + "\n")
 
 
 def _print_frame(frame, fmt: str) -> None:

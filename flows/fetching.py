@@ -26,6 +26,7 @@ from protego import Protego
 
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.urls import host_of
+from warehouse.faults import checkpoint
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_CRAWL_DELAY_S = 60.0
@@ -276,6 +277,8 @@ class Fetcher:
         )
         if self._archive is not None and response is not None and response.status:
             result.archive = self._archive(result)  # bytes kept before anyone parses them
+        if purpose == "article" and result.archive is not None:
+            checkpoint("fetch")  # crash drill: some pages archived, the run not loaded
         if purpose == "robots" and response is not None:
             result.robots_text = response.body[:ROBOTS_MAX_BYTES].decode("utf-8", "replace")
         if result.outcome != "ok":

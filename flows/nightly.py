@@ -30,6 +30,7 @@ from warehouse import ops
 from warehouse.db import connect, query_frame
 from warehouse.export import export_marts
 from warehouse.load import LoadCounts, Quarantine, load_star
+from warehouse.lock import RunLock
 from warehouse.raw_archive import WarcArchive, read_document
 from warehouse.state import discovery_state, known_pages
 
@@ -186,17 +187,25 @@ def export_task(home: Path) -> Path:
 class _Run:
     """Bookkeeping of one run in ops.etl_run, and the stages every flow ends with."""
 
-    def __init__(self, home: Path, command: str, sources: int) -> None:
+    def __init__(self, home: Path, command: str, sources: int, wait_s: float = 300.0) -> None:
         self.home = home
+        # one writer per home: a second run waits here (bounded), then gives up clearly
+        self.lock = RunLock(home, command, wait_s, on_wait=get_run_logger().warning)
+        self.lock.__enter__()
         self.now = datetime.now(UTC)
         self.run_id = new_run_id(self.now)
         self.summary = RunSummary(run_id=self.run_id, home=home, sources=sources)
         self.stage_failures: Counter[str] = Counter()
-        con = connect(home)
         try:
-            ops.start_run(con, self.run_id, command, self.now)
-        finally:
-            con.close()
+            con = connect(home)
+            try:
+                ops.abandon_stale_runs(con, self.now)  # we hold the lock: nobody else runs
+                ops.start_run(con, self.run_id, command, self.now)
+            finally:
+                con.close()
+        except BaseException:
+            self.lock.__exit__(None, None, None)
+            raise
 
     def finish(
         self,
@@ -236,6 +245,12 @@ class _Run:
         return summary
 
     def close(self, status: str | None = None, message: str | None = None) -> None:
+        try:
+            self._record_end(status, message)
+        finally:
+            self.lock.__exit__(None, None, None)
+
+    def _record_end(self, status: str | None, message: str | None) -> None:
         s = self.summary
         if status is None:
             status = "failed_quality" if s.dq_verdict == "fail" else "succeeded"
@@ -278,10 +293,11 @@ def run_pipeline(
     command: str = "run",
     since: datetime | None = None,
     refresh: bool = False,
+    wait_s: float = 300.0,
 ) -> RunSummary:
     """Discover, select what is new or changed, fetch, then the shared back half."""
     logger = get_run_logger()
-    run = _Run(home, command, len(settings.sources))
+    run = _Run(home, command, len(settings.sources), wait_s)
     sources = [
         SourceInfo(
             s.name,
@@ -359,10 +375,11 @@ def nightly_news(
     command: str = "run",
     since: datetime | None = None,
     refresh: bool = False,
+    wait_s: float = 300.0,
 ) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
     settings = load_settings(Path(sources_file))
-    return run_pipeline(settings, Path(home), limit, command, since, refresh)
+    return run_pipeline(settings, Path(home), limit, command, since, refresh, wait_s)
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -392,10 +409,10 @@ def archive_inputs_task(paths: list[Path], home: Path, run_id: str) -> list[Fetc
 
 
 @flow(name="ingest-local", log_prints=True)
-def ingest_local(paths: list[Path], home: Path) -> RunSummary:
+def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSummary:
     """Load local HTML, WARC and text articles with no network."""
     home = Path(home)
-    run = _Run(home, "ingest", 0)
+    run = _Run(home, "ingest", 0, wait_s)
 
     def body() -> RunSummary:
         documents = archive_inputs_task([Path(p) for p in paths], home, run.run_id)
@@ -455,10 +472,12 @@ def read_archive_task(home: Path, since: datetime | None) -> list[FetchResult]:
 
 
 @flow(name="reprocess-archive", log_prints=True)
-def reprocess_archive(home: Path, since: datetime | None = None) -> RunSummary:
+def reprocess_archive(
+    home: Path, since: datetime | None = None, wait_s: float = 300.0
+) -> RunSummary:
     """Re-extract and re-model every archived article, with no network."""
     home = Path(home)
-    run = _Run(home, "reprocess", 0)
+    run = _Run(home, "reprocess", 0, wait_s)
 
     def body() -> RunSummary:
         pages = read_archive_task(home, since)

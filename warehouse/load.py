@@ -19,6 +19,7 @@ import polars as pl
 from transforms.edits import describe_edit
 from transforms.model import StarTables, source_version_key
 from warehouse.db import query_frame, run, scalar
+from warehouse.faults import checkpoint
 from warehouse.stories import assign_stories
 
 DEPENDENTS = ("bridge_article_author", "bridge_article_tag", "fact_image_credit")
@@ -77,6 +78,7 @@ def load_star(
             held += _quarantine(con, run_id or "", batch, now)
         if held:
             counts = dataclasses.replace(counts, quarantined=held)
+        checkpoint("load")  # crash drill: everything written, nothing committed
         run(con, "commit")
     except BaseException:
         run(con, "rollback")

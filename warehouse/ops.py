@@ -35,3 +35,19 @@ def record_dq_results(con: duckdb.DuckDBPyConnection, results: list[dict[str, An
         run(con, "insert into ops.dq_result by name select * from incoming_dq")
     finally:
         con.unregister("incoming_dq")
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    """Runs still marked running when a new run holds the lock died mid-way (kill -9, power)."""
+    stale = con.execute("select count(*) from ops.etl_run where status = 'running'").fetchall()[0][
+        0
+    ]
+    if stale:
+        run(
+            con,
+            "update ops.etl_run set status = 'abandoned', finished_at = ?, "
+            "message = 'the process ended without closing the run (killed?)' "
+            "where status = 'running'",
+            [now],
+        )
+    return int(stale)

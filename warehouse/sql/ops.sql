@@ -30,7 +30,7 @@ comment on column ops.etl_run.articles_new is 'Articles loaded for the first tim
 comment on column ops.etl_run.articles_changed is 'Articles whose text or headline changed (new version).';
 comment on column ops.etl_run.failures is 'Failed attempts and extraction failures.';
 comment on column ops.etl_run.message is 'Error message of a failed run.';
-comment on column ops.etl_run.status is 'running, succeeded, failed_quality (critical data-quality failure) or failed.';
+comment on column ops.etl_run.status is 'running, succeeded, failed_quality (critical data-quality failure), failed, or abandoned (the process died; found by the next run).';
 comment on column ops.etl_run.dq_verdict is 'pass, warn or fail.';
 
 -- grain: one row per expectation per suite per run

@@ -1,0 +1,109 @@
+"""`gazette sql` with no query: a small read-only SQL shell.
+
+Statements end with `;` and may span lines; `.tables`, `.schema NAME`, `.format FMT`, `.help`
+and `.quit` are commands. History is kept in <home>/.sql_history when readline is available.
+Each statement opens the warehouse for itself, so an open shell never blocks the nightly run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+HELP = """\
+  SQL ending with ;   run it (read-only); statements may span several lines
+  .tables             list tables and views
+  .schema NAME        columns of a table or view, with their meaning
+  .format FMT         table, csv, json or markdown
+  .quit               leave (Ctrl-D works too)"""
+
+
+class SqlShell:
+    def __init__(self, home: Path, fmt: str, run: Callable[[str, str], int]) -> None:
+        self.home = home
+        self.fmt = fmt
+        self.run = run
+        self.interactive = sys.stdin.isatty()
+        self.history = home / ".sql_history"
+
+    def _readline(self) -> None:
+        if not self.interactive:
+            return
+        try:
+            import readline
+        except ImportError:
+            return
+        with contextlib.suppress(OSError):
+            readline.read_history_file(self.history)
+        import atexit
+
+        atexit.register(lambda: _save_history(readline, self.history))
+
+    def loop(self) -> None:
+        self._readline()
+        if self.interactive:
+            print(f"gazette sql on {self.home} (read-only). .help for commands.")
+        buffer: list[str] = []
+        while True:
+            prompt = ("   ...> " if buffer else "gazette> ") if self.interactive else ""
+            try:
+                line = input(prompt)
+            except EOFError:
+                break
+            except KeyboardInterrupt:
+                buffer = []
+                print()
+                continue
+            stripped = line.strip()
+            if not buffer and stripped.startswith("."):
+                if not self.command(stripped):
+                    break
+                continue
+            if not stripped and not buffer:
+                continue
+            buffer.append(line)
+            if stripped.endswith(";"):
+                self.run("\n".join(buffer).rstrip().rstrip(";"), self.fmt)
+                buffer = []
+        if buffer and "".join(buffer).strip():
+            self.run("\n".join(buffer), self.fmt)
+
+    def command(self, text: str) -> bool:
+        """A dot command; False means quit."""
+        name, _, arg = text.partition(" ")
+        arg = arg.strip()
+        if name in (".quit", ".exit", ".q"):
+            return False
+        if name == ".help":
+            print(HELP)
+        elif name == ".tables":
+            self.run(
+                "select case when schema_name = 'main' then table_name "
+                "else schema_name || '.' || table_name end as name, 'table' as kind "
+                "from duckdb_tables() union all "
+                "select view_name, 'view' from duckdb_views() where not internal "
+                "order by kind, name",
+                self.fmt,
+            )
+        elif name == ".schema" and arg:
+            schema, _, table = arg.rpartition(".")
+            safe_table = table.replace("'", "''")
+            safe_schema = (schema or "main").replace("'", "''")
+            self.run(
+                "select column_name, data_type, comment from duckdb_columns() "
+                f"where table_name = '{safe_table}' and schema_name = '{safe_schema}' "
+                "order by column_index",
+                self.fmt,
+            )
+        elif name == ".format" and arg in ("table", "csv", "json", "markdown"):
+            self.fmt = arg
+        else:
+            print(f"unknown command {text!r}; .help lists them", file=sys.stderr)
+        return True
+
+
+def _save_history(readline: object, path: Path) -> None:
+    with contextlib.suppress(OSError):
+        readline.write_history_file(path)  # type: ignore[attr-defined]

@@ -1,0 +1,187 @@
+"""Crash safety and one writer at a time, with real processes.
+
+A run is SIGKILLed mid-load and mid-fetch; the next run must converge to exactly the warehouse
+an uninterrupted run produces. Two runs started together must not interleave, and `gazette sql`
+during a run must say the warehouse is busy.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.demo_site import serve_demo
+from warehouse.db import connect, scalar
+from warehouse.lock import RunLock, WarehouseBusy
+
+pytestmark = pytest.mark.e2e
+MARTS = [
+    ("fact_article", "article_key || ':' || version"),
+    ("dim_source", "source_key"),
+    ("dim_author", "author_key"),
+    ("dim_date", "date_key::varchar"),
+    ("dim_tag", "tag_key"),
+    ("bridge_article_author", "article_key || author_key"),
+    ("bridge_article_tag", "article_key || tag_key"),
+    ("fact_image_credit", "article_key || image_order"),
+    ("story_simhash_band", "article_key || band"),
+    ("fact_article_edit", "article_key || to_version"),
+]
+
+
+def fingerprint(home: Path) -> dict[str, tuple[int, frozenset]]:
+    """Row count and key set of every mart table (fact_fetch, raw and ops differ by design)."""
+    con = connect(home, read_only=True)
+    try:
+        result = {}
+        for table, key in MARTS:
+            keys = frozenset(r[0] for r in con.execute(f"select {key} from {table}").fetchall())
+            result[table] = (int(scalar(con, f"select count(*) from {table}")), keys)
+        stories = con.execute(
+            "select article_key, story_key, is_first_in_story from fact_article"
+        ).fetchall()
+        result["stories"] = (len(stories), frozenset(stories))
+        return result
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serve_demo() as demo:
+        yield demo
+
+
+@pytest.fixture(scope="module")
+def api_env(prefect_harness):
+    """Subprocesses talk to the session's Prefect API instead of starting their own."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = dict(os.environ)
+    env["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    env["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    return env
+
+
+def gazette(args: list[str], env: dict, **kwargs) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("gazette")
+    return subprocess.Popen(
+        [str(exe), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def sources_file(site, tmp_path: Path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(site.sources_toml())
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(site, api_env, tmp_path_factory):
+    """The warehouse an uninterrupted run produces."""
+    home = tmp_path_factory.mktemp("reference")
+    sources = sources_file(site, home)
+    proc = gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    return fingerprint(home)
+
+
+def crash_then_rerun(site, api_env, tmp_path: Path, stage: str) -> Path:
+    home = tmp_path / "home"
+    sources = sources_file(site, tmp_path)
+    marker = tmp_path / "crashed"
+    env = {**api_env, "GAZETTE_CRASH_AT": stage, "GAZETTE_CRASH_MARKER": str(marker)}
+    proc = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
+    deadline = time.monotonic() + 240
+    while not marker.exists():
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "the run never reached the crash point"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    rerun = gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
+    out, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, out
+    return home
+
+
+def test_sigkill_during_load_then_rerun_converges(site, api_env, reference, tmp_path):
+    home = crash_then_rerun(site, api_env, tmp_path, "load")
+    assert fingerprint(home) == reference
+    con = connect(home, read_only=True)
+    statuses = [
+        r[0] for r in con.execute("select status from ops.etl_run order by run_id").fetchall()
+    ]
+    con.close()
+    assert statuses == ["abandoned", "succeeded"]
+
+
+def test_sigkill_during_fetch_then_rerun_converges(site, api_env, reference, tmp_path):
+    home = crash_then_rerun(site, api_env, tmp_path, "fetch")
+    assert fingerprint(home) == reference
+
+
+def test_sql_during_a_run_says_busy_and_a_second_run_waits(site, api_env, reference, tmp_path):
+    home = tmp_path / "home"
+    sources = sources_file(site, tmp_path)
+    marker = tmp_path / "paused"
+    env = {**api_env, "GAZETTE_CRASH_AT": "load", "GAZETTE_CRASH_MARKER": str(marker)}
+    first = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
+    try:
+        while not marker.exists():
+            assert first.poll() is None, first.stdout.read()
+            time.sleep(0.2)
+        busy = CliRunner().invoke(app, ["sql", "--home", str(home), "select 1"])
+        assert busy.exit_code == 3
+        assert "busy" in busy.output and "run (pid" in busy.output
+        second = gazette(
+            ["run", "--sources", str(sources), "--home", str(home), "--wait", "2"], api_env
+        )
+        out, _ = second.communicate(timeout=120)
+        assert second.returncode == 3, out
+        assert "warehouse busy" in out and "gave up after waiting 2 s" in out
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    # two runs started together: one waits for the other, and the result is one clean run
+    runs = [
+        gazette(["run", "--sources", str(sources), "--home", str(home), "--wait", "240"], api_env)
+        for _ in range(2)
+    ]
+    for proc in runs:
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out
+    assert fingerprint(home) == reference
+    con = connect(home, read_only=True)
+    spans = con.execute(
+        "select started_at, finished_at from ops.etl_run where status = 'succeeded' "
+        "order by started_at"
+    ).fetchall()
+    con.close()
+    assert len(spans) == 2 and spans[0][1] <= spans[1][0]  # never interleaved
+
+
+def test_run_lock_is_exclusive_and_bounded(tmp_path):
+    with (
+        RunLock(tmp_path, "run", wait_s=0),
+        pytest.raises(WarehouseBusy, match=r"run \(pid \d+.*gave up after waiting 0 s"),
+        RunLock(tmp_path, "second", wait_s=0.3),
+    ):
+        pass
+    with RunLock(tmp_path, "third", wait_s=0):  # released: free again
+        pass
