@@ -351,3 +351,14 @@ def test_views_answer_the_demo_questions(first_run):
     assert health["Harbor Herald"] == f"http_error: {tries}"  # the 404, on every run that tried
     assert health["Valley Ledger"] is None
     assert authors == "Clara Beaumont; Owen Prideaux"
+
+
+def test_sql_shell_runs_multiline_statements_and_dot_commands(first_run):
+    home, *_ = first_run
+    script = ".tables\nselect count(*) as n\nfrom v_article;\n.schema v_story\n.quit\n"
+    result = CliRunner().invoke(app, ["sql", "--home", str(home), "--format", "csv"], input=script)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "v_source_health,view" in lines and "raw.fetch,table" in lines
+    assert lines[lines.index("n") + 1] == "45"
+    assert any(line.startswith("first_publisher,VARCHAR,") for line in lines)

@@ -1,0 +1,140 @@
+"""Load time and peak memory at 10k, 100k and 1M synthetic articles (issue 5 / issue 10).
+
+Each size runs in its own process (so peak RSS is its own) and loads in batches of 50k
+articles, one transaction per batch, into a fresh warehouse, as a nightly run would over many
+nights. Synthetic articles have ~1 KB of text, 1-2 authors, 3 tags, SimHashes with 5 %
+near-duplicates (so story clustering has work to do).
+
+    .venv/bin/python bench/load_scale.py [--sizes 10000 100000 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BATCH = 50_000
+WORDS = (
+    "harbour council ferry timetable fares island crossing winter crew budget vote report "
+    "minister river flood barrier market traders rents station"
+).split()
+
+
+def synthetic_records(start: int, count: int, rng: random.Random) -> list[dict]:
+    records = []
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(start, start + count):
+        published = base + timedelta(minutes=7 * i)
+        text = " ".join(rng.choice(WORDS) for _ in range(160))
+        simhash = f"{rng.getrandbits(64):016x}" if i % 20 else f"{(i // 20) % 4096:016x}"
+        records.append(
+            {
+                "url": f"https://outlet{i % 50}.example/{published:%Y/%m/%d}/story-{i}.html",
+                "source_name": f"Outlet {i % 50}",
+                "title": f"Story {i}: {text[:60]}",
+                "text": text,
+                "text_markdown": text,
+                "word_count": 160,
+                "paragraph_count": 4,
+                "image_count": 1,
+                "authors": [f"Reporter {i % 997}"] + ([f"Editor {i % 89}"] if i % 3 == 0 else []),
+                "organisations": ["Wire Agency"] if i % 10 == 0 else [],
+                "tags": [
+                    (f"topic-{i % 40}", "meta"),
+                    (f"place-{i % 300}", "meta"),
+                    ("news", "section"),
+                ],
+                "published_at": published,
+                "published_at_source": "jsonld",
+                "published_local_date": published.date(),
+                "fetched_at": published + timedelta(hours=1),
+                "content_hash": f"{i:032x}",
+                "simhash": simhash,
+                "language": "en",
+                "extractor": "trafilatura",
+                "extractor_version": "2.3.1",
+                "extraction_method": "trafilatura",
+                "title_source": "h1",
+            }
+        )
+    return records
+
+
+def one_size(size: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from transforms.model import SourceInfo, model_tables
+    from warehouse.db import connect, scalar
+    from warehouse.load import load_star
+
+    home = Path(tempfile.mkdtemp(prefix=f"gazette-load-{size}-"))
+    con = connect(home)
+    rng = random.Random(size)
+    sources = [SourceInfo(f"Outlet {k}", f"https://outlet{k}.example/") for k in range(50)]
+    load_seconds = 0.0
+    for start in range(0, size, BATCH):
+        records = synthetic_records(start, min(BATCH, size - start), rng)
+        now = datetime(2026, 11, 26, tzinfo=UTC) + timedelta(days=start // BATCH)
+        started = time.perf_counter()
+        tables = model_tables(records, [], sources, f"bench-{start}", now)
+        load_star(con, tables)
+        load_seconds += time.perf_counter() - started
+        del records, tables
+    articles = int(scalar(con, "select count(*) from fact_article"))
+    stories = int(scalar(con, "select count(distinct story_key) from fact_article"))
+    con.close()
+    size_mb = (home / "gazette.duckdb").stat().st_size / 1e6
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "articles": articles,
+        "stories": stories,
+        "load_s": round(load_seconds, 1),
+        "per_1k_s": round(1000 * load_seconds / size, 3),
+        "peak_rss_mb": round(peak_mb),
+        "db_mb": round(size_mb),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_size(args.one)))
+        return
+    header = ("articles", "load s", "s/1k", "peak RSS MB", "db MB", "stories")
+    print(" ".join(f"{h:>12}" for h in header))
+    for size in args.sizes:
+        out = (
+            subprocess.run(
+                [sys.executable, __file__, "--one", str(size)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        r = json.loads(out)
+        values = (
+            r["articles"],
+            r["load_s"],
+            r["per_1k_s"],
+            r["peak_rss_mb"],
+            r["db_mb"],
+            r["stories"],
+        )
+        print(" ".join(f"{v:>12}" for v in values), flush=True)
+
+
+if __name__ == "__main__":
+    main()
