@@ -35,7 +35,11 @@ def synthetic_records(start: int, count: int, rng: random.Random) -> list[dict]:
     for i in range(start, start + count):
         published = base + timedelta(minutes=7 * i)
         text = " ".join(rng.choice(WORDS) for _ in range(160))
-        simhash = f"{rng.getrandbits(64):016x}" if i % 20 else f"{(i // 20) % 4096:016x}"
+        # one in 20 is a near-duplicate (a wire copy): an earlier article's SimHash, 2 bits off
+        value = random.Random(i).getrandbits(64)
+        if i % 20 == 0 and i > 0:
+            value = random.Random(i - 1).getrandbits(64) ^ (1 << (i % 64)) ^ (1 << ((i + 7) % 64))
+        simhash = f"{value:016x}"
         records.append(
             {
                 "url": f"https://outlet{i % 50}.example/{published:%Y/%m/%d}/story-{i}.html",

@@ -24,6 +24,8 @@ class DQReport:
 
     results: list[dict[str, Any]] = field(default_factory=list)
     docs_index: Path | None = None
+    # row-level suites: row id -> [(expectation, severity, offending values)]
+    failing_rows: dict[Any, list[tuple[str, str, Any]]] = field(default_factory=dict)
 
     @property
     def critical_failures(self) -> list[dict[str, Any]]:
@@ -66,15 +68,17 @@ def validate_frames(
     run_id: str,
     checked_at: datetime,
 ) -> DQReport:
-    """Run each (suite, pandas frame) pair through a GX checkpoint; Data Docs are rebuilt."""
+    """Run each (suite, pandas frame) pair through a GX checkpoint; Data Docs are rebuilt.
+
+    Suites with an index column report which rows failed each expectation
+    (`report.failing_rows`), for row-level quarantine.
+    """
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = _context(gx_root, docs_dir)
     source = context.data_sources.add_or_update_pandas("gazette")
     report = DQReport()
-    definitions = []
-    frames: dict[str, Any] = {}
     for spec, frame in suites:
         try:
             asset = source.get_asset(spec.name)
@@ -84,50 +88,72 @@ def validate_frames(
             batch = asset.get_batch_definition("whole_table")
         except (LookupError, KeyError):
             batch = asset.add_batch_definition_whole_dataframe("whole_table")
-        suite = gx.ExpectationSuite(name=spec.name, expectations=list(spec.expectations))
-        suite = context.suites.add_or_update(suite)
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(name=spec.name, expectations=list(spec.expectations))
+        )
         definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
         )
-        definitions.append(definition)
-        frames[spec.name] = frame
-    for definition in definitions:
+        result_format: dict[str, Any] = {"result_format": "SUMMARY"}
+        if spec.index_column:
+            result_format = {
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [spec.index_column],
+            }
         checkpoint = context.checkpoints.add_or_update(
             gx.Checkpoint(
-                name=f"gazette_{definition.name}",
+                name=f"gazette_{spec.name}",
                 validation_definitions=[definition],
                 actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-                result_format={"result_format": "SUMMARY"},
+                result_format=result_format,
             )
         )
         outcome = checkpoint.run(
-            batch_parameters={"dataframe": frames[definition.name]},
+            batch_parameters={"dataframe": frame},
             run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id),
         )
         for validation in outcome.run_results.values():
             for r in validation.results:
-                config = r.expectation_config
-                result = r.result or {}
-                observed = result.get("observed_value")
-                report.results.append(
-                    {
-                        "run_id": run_id,
-                        "suite": definition.name,
-                        "expectation": config.type,
-                        "column_name": config.kwargs.get("column"),
-                        "severity": (config.meta or {}).get("severity", "critical"),
-                        "success": bool(r.success),
-                        "observed_value": None
-                        if observed is None
-                        else json.dumps(observed, default=str),
-                        "element_count": result.get("element_count"),
-                        "unexpected_count": result.get("unexpected_count"),
-                        "checked_at": checked_at,
-                    }
-                )
+                _collect(report, spec, r, run_id, checked_at)
     index = docs_dir / "index.html"
     report.docs_index = index if index.exists() else None
     return report
+
+
+def _collect(report: DQReport, spec: SuiteSpec, r: Any, run_id: str, checked_at: datetime) -> None:
+    config = r.expectation_config
+    result = r.result or {}
+    column = config.kwargs.get("column") or ",".join(
+        str(config.kwargs[k]) for k in ("column_A", "column_B") if k in config.kwargs
+    )
+    observed = result.get("observed_value")
+    failing: list[tuple[Any, Any]] = []
+    if spec.index_column and not r.success:
+        for item in result.get("unexpected_index_list") or []:
+            if isinstance(item, dict):
+                value = {k: v for k, v in item.items() if k != spec.index_column}
+                failing.append((item.get(spec.index_column), value))
+        if observed is None and failing:
+            observed = [f"{key}: {value}" for key, value in failing[:20]]
+    name = f"{config.type}({column})" if column else config.type
+    for key, value in failing:
+        report.failing_rows.setdefault(key, []).append(
+            (name, (config.meta or {}).get("severity", "critical"), value)
+        )
+    report.results.append(
+        {
+            "run_id": run_id,
+            "suite": spec.name,
+            "expectation": config.type,
+            "column_name": column or None,
+            "severity": (config.meta or {}).get("severity", "critical"),
+            "success": bool(r.success),
+            "observed_value": None if observed is None else json.dumps(observed, default=str),
+            "element_count": result.get("element_count"),
+            "unexpected_count": result.get("unexpected_count"),
+            "checked_at": checked_at,
+        }
+    )
 
 
 def validate_warehouse(
@@ -138,10 +164,10 @@ def validate_warehouse(
     run_id: str,
     checked_at: datetime,
 ) -> DQReport:
-    """Select only each suite's columns from DuckDB and validate them."""
+    """Build each suite's frame in DuckDB (only the columns it checks, cross-table facts as
+    counts) and validate it."""
     pairs = []
     for spec in suites:
-        columns = ", ".join(f'"{c}"' for c in spec.columns)
-        frame = con.execute(f"select {columns} from {spec.table}").df()
+        frame = con.execute(spec.sql, list(spec.params)).df()
         pairs.append((spec, frame))
     return validate_frames(pairs, gx_root, docs_dir, run_id, checked_at)

@@ -1,27 +1,52 @@
-"""One suite per table; each expectation carries a severity in its meta.
+"""One suite per table (plus staging, integrity and source health); each expectation carries
+a severity in its meta.
 
 critical: the run's verdict fails (exit 1). warning: recorded, the run passes.
+Mart suites say which SQL builds their frame: only the columns they check, and cross-table
+facts (orphans, versions) computed in DuckDB so GX judges a small result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from expectations.iso639 import ISO_639_1
+
 FUTURE_TOLERANCE = timedelta(days=1)
+EARLIEST = datetime(1990, 1, 1)
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
 ARTICLE_URL_PATTERN = r"^(?:https?://[^\s/$.?#][^\s]*|file:///\S+)$"  # ingested files
+FETCH_OUTCOMES = [
+    "ok",
+    "not_modified",
+    "http_error",
+    "timeout",
+    "too_large",
+    "not_html",
+    "robots_disallowed",
+    "private_address",
+    "redirect_loop",
+    "connection_error",
+    "decode_error",
+    "empty",
+    "invalid_url",
+]
+MAX_TITLE_CHARS = 500
+MIN_TEXT_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
 class SuiteSpec:
-    """A suite and the columns it reads, so the runner selects only those."""
+    """A suite, the SQL that builds its frame (None: the caller hands a frame), and, for
+    row-level gates, the column that identifies a row."""
 
     name: str
-    table: str
-    columns: tuple[str, ...]
+    sql: str | None
     expectations: tuple[Any, ...]
+    index_column: str | None = None
+    params: tuple[Any, ...] = field(default_factory=tuple)
 
 
 def _critical(expectation: Any) -> Any:
@@ -34,23 +59,66 @@ def _warning(expectation: Any) -> Any:
     return expectation
 
 
+def _article_rules(gxe: Any, now: datetime) -> list[Any]:
+    """What every article row must satisfy, at the staging gate and in the mart."""
+    latest = now + FUTURE_TOLERANCE
+    earliest = EARLIEST.replace(tzinfo=now.tzinfo)
+    return [
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="article_key")),
+        _critical(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=ARTICLE_URL_PATTERN)),
+        _critical(gxe.ExpectColumnValuesToNotBeNull(column="title")),
+        _critical(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="title_length", min_value=1, max_value=MAX_TITLE_CHARS
+            )
+        ),
+        _critical(
+            gxe.ExpectColumnValuesToBeBetween(column="text_length", min_value=MIN_TEXT_CHARS)
+        ),
+        _critical(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="published_at", min_value=earliest, max_value=latest
+            )
+        ),
+        _critical(gxe.ExpectColumnValuesToBeInSet(column="language", value_set=sorted(ISO_639_1))),
+        _critical(
+            gxe.ExpectColumnPairValuesToBeEqual(column_A="word_count", column_B="words_in_text")
+        ),
+        _warning(gxe.ExpectColumnValuesToNotBeNull(column="published_at", mostly=0.9)),
+        _warning(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="title_length", min_value=10, max_value=200, mostly=0.95
+            )
+        ),
+    ]
+
+
+def staging_suite(now: datetime) -> SuiteSpec:
+    """Row by row, before load: a failing row goes to ops.quarantine, the rest loads."""
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec("staging_article", None, tuple(_article_rules(gxe, now)), "row_id")
+
+
+ARTICLE_SQL = """
+    select article_key, version, source_key, url, title, length(title) as title_length,
+           length(text) as text_length, published_at, language, word_count,
+           len(regexp_extract_all(text, '[^ \\t\\n\\r\\f\\v]+')) as words_in_text
+    from fact_article where is_current
+"""
+
+
 def fact_article_suite(now: datetime) -> SuiteSpec:
     import great_expectations.expectations as gxe
 
-    latest = now + FUTURE_TOLERANCE
     return SuiteSpec(
-        name="fact_article",
-        table="fact_article",
-        columns=("article_key", "source_key", "url", "title", "published_at"),
-        expectations=(
-            _critical(gxe.ExpectColumnValuesToNotBeNull(column="article_key")),
+        "fact_article",
+        ARTICLE_SQL,
+        (
+            *_article_rules(gxe, now),
+            # the frame holds current versions: a repeated key means two current versions
             _critical(gxe.ExpectColumnValuesToBeUnique(column="article_key")),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="source_key")),
-            _critical(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=ARTICLE_URL_PATTERN)),
-            _critical(gxe.ExpectColumnValuesToNotBeNull(column="title")),
-            _critical(gxe.ExpectColumnValueLengthsToBeBetween(column="title", min_value=1)),
-            _critical(gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=latest)),
-            _warning(gxe.ExpectColumnValuesToNotBeNull(column="published_at", mostly=0.9)),
         ),
     )
 
@@ -59,19 +127,215 @@ def dim_source_suite(now: datetime) -> SuiteSpec:
     import great_expectations.expectations as gxe
 
     return SuiteSpec(
-        name="dim_source",
-        table="dim_source",
-        columns=("source_key", "source_name", "homepage", "is_current"),
-        expectations=(
+        "dim_source",
+        "select source_key, source_id, source_name, homepage, is_current from dim_source",
+        (
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="source_key")),
             _critical(gxe.ExpectColumnValuesToBeUnique(column="source_key")),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="source_name")),
+            _critical(gxe.ExpectColumnValuesToMatchRegex(column="homepage", regex=URL_PATTERN)),
+        ),
+    )
+
+
+def dim_date_suite(now: datetime) -> SuiteSpec:
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "dim_date",
+        "select date_key, date, day_of_week from dim_date",
+        (
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column="date_key")),
+            _critical(gxe.ExpectColumnValuesToBeUnique(column="date_key")),
+            _critical(gxe.ExpectColumnValuesToBeUnique(column="date")),
             _critical(
-                gxe.ExpectColumnValuesToMatchRegex(column="homepage", regex=URL_PATTERN, mostly=1.0)
+                gxe.ExpectColumnValuesToBeBetween(column="day_of_week", min_value=1, max_value=7)
             ),
         ),
     )
 
 
-def mart_suites(now: datetime) -> list[SuiteSpec]:
-    return [fact_article_suite(now), dim_source_suite(now)]
+def dim_author_suite(now: datetime) -> SuiteSpec:
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "dim_author",
+        "select author_key, author_name, author_type from dim_author",
+        (
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column="author_key")),
+            _critical(gxe.ExpectColumnValuesToBeUnique(column="author_key")),
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column="author_name")),
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="author_type", value_set=["person", "organisation"]
+                )
+            ),
+            _warning(
+                gxe.ExpectColumnValueLengthsToBeBetween(
+                    column="author_name", min_value=2, max_value=80
+                )
+            ),
+        ),
+    )
+
+
+def fact_fetch_suite(now: datetime) -> SuiteSpec:
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "fact_fetch",
+        "select fetch_key, url, outcome, bytes, elapsed_ms from fact_fetch",
+        (
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column="fetch_key")),
+            _critical(gxe.ExpectColumnValuesToBeUnique(column="fetch_key")),
+            _critical(gxe.ExpectColumnValuesToBeInSet(column="outcome", value_set=FETCH_OUTCOMES)),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="bytes", min_value=0)),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="elapsed_ms", min_value=0)),
+        ),
+    )
+
+
+INTEGRITY_SQL = """
+    select
+      (select count(*) from fact_article a
+        where not exists (select 1 from dim_source s where s.source_key = a.source_key))
+        as fact_article_orphan_source,
+      (select count(*) from fact_article a where a.published_date_key is not null
+        and not exists (select 1 from dim_date d where d.date_key = a.published_date_key))
+        as fact_article_date_not_in_dim_date,
+      (select count(*) from bridge_article_author b
+        where not exists (select 1 from fact_article a where a.article_key = b.article_key))
+        as bridge_author_orphan_article,
+      (select count(*) from bridge_article_author b
+        where not exists (select 1 from dim_author d where d.author_key = b.author_key))
+        as bridge_author_orphan_author,
+      (select count(*) from bridge_article_tag b
+        where not exists (select 1 from dim_tag t where t.tag_key = b.tag_key)
+           or not exists (select 1 from fact_article a where a.article_key = b.article_key))
+        as bridge_tag_orphans,
+      (select count(*) from fact_image_credit c
+        where not exists (select 1 from fact_article a where a.article_key = c.article_key))
+        as image_credit_orphans,
+      (select count(*) from fact_fetch f where f.source_key is not null
+        and not exists (select 1 from dim_source s where s.source_key = f.source_key))
+        as fact_fetch_orphan_source,
+      (select count(*) from (select article_key from fact_article group by article_key
+        having count(*) filter (where is_current) <> 1)) as articles_without_one_current,
+      (select count(*) from (select source_id from dim_source group by source_id
+        having count(*) filter (where is_current) <> 1)) as sources_without_one_current
+"""
+INTEGRITY_CHECKS = (
+    "fact_article_orphan_source",
+    "fact_article_date_not_in_dim_date",
+    "bridge_author_orphan_article",
+    "bridge_author_orphan_author",
+    "bridge_tag_orphans",
+    "image_credit_orphans",
+    "fact_fetch_orphan_source",
+    "articles_without_one_current",
+    "sources_without_one_current",
+)
+
+
+def integrity_suite(now: datetime) -> SuiteSpec:
+    """Foreign keys and versions, counted in DuckDB; GX judges the one-row result."""
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "integrity",
+        INTEGRITY_SQL,
+        tuple(
+            _critical(gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0))
+            for c in INTEGRITY_CHECKS
+        ),
+    )
+
+
+SOURCE_HEALTH_SQL = """
+    with per_run as (
+        select s.source_name, r.run_id, r.started_at,
+               count(a.article_key) filter (where a.version = 1) as new_articles
+        from ops.etl_run r
+        cross join (select distinct source_name from dim_source where is_current) s
+        left join fact_article a on a.run_id = r.run_id
+             and a.source_key in (select source_key from dim_source d
+                                  where d.source_name = s.source_name)
+        where r.status in ('succeeded', 'failed_quality') or r.run_id = ?
+        group by all
+    ),
+    ranked as (
+        select *, row_number() over (partition by source_name order by started_at desc) as n
+        from per_run
+    ),
+    trail as (
+        select source_name, avg(new_articles) as mean_new, stddev_samp(new_articles) as sd_new,
+               count(*) as runs
+        from ranked where n between 2 and ? + 1 group by source_name
+    ),
+    newest as (
+        select s.source_name, max(a.published_at) as newest_published_at
+        from fact_article a join dim_source s on s.source_key = a.source_key
+        where a.is_current group by s.source_name
+    )
+    select c.source_name,
+           coalesce(date_diff('hour', n.newest_published_at, ?::timestamptz), 1e9)
+             as hours_since_newest,
+           c.new_articles,
+           t.mean_new, t.sd_new, coalesce(t.runs, 0) as trailing_runs,
+           case
+             when coalesce(t.runs, 0) < 3 or coalesce(t.mean_new, 0) = 0 then true
+             when c.new_articles = 0 then false
+             else c.new_articles >= t.mean_new - ? * greatest(coalesce(t.sd_new, 0), 1)
+           end as volume_ok
+    from ranked c
+    left join trail t using (source_name)
+    left join newest n using (source_name)
+    where c.n = 1
+"""
+
+
+def source_health_suite(
+    now: datetime,
+    run_id: str,
+    freshness_hours: float = 48.0,
+    volume_sigma: float = 3.0,
+    trailing_runs: int = 7,
+) -> SuiteSpec:
+    """Checks across runs: a source that silently broke stops being fresh or drops in volume.
+
+    Warnings, naming the sources (the frame is one row per source).
+    """
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "source_health",
+        SOURCE_HEALTH_SQL,
+        (
+            _warning(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="hours_since_newest", max_value=freshness_hours
+                )
+            ),
+            _warning(gxe.ExpectColumnValuesToBeInSet(column="volume_ok", value_set=[True])),
+        ),
+        index_column="source_name",
+        params=(run_id, trailing_runs, now, volume_sigma),
+    )
+
+
+def mart_suites(
+    now: datetime,
+    run_id: str = "",
+    freshness_hours: float = 48.0,
+    volume_sigma: float = 3.0,
+    trailing_runs: int = 7,
+) -> list[SuiteSpec]:
+    return [
+        fact_article_suite(now),
+        dim_source_suite(now),
+        dim_date_suite(now),
+        dim_author_suite(now),
+        fact_fetch_suite(now),
+        integrity_suite(now),
+        source_health_suite(now, run_id, freshness_hours, volume_sigma, trailing_runs),
+    ]

@@ -365,22 +365,7 @@ def export(
 
 
 def _print_summary(summary, show_queries: bool) -> None:
-    from warehouse.db import connect
-
-    con = connect(summary.home, read_only=True)
-    try:
-        per_source = con.execute(
-            """
-            select s.source_name, count(a.article_key) as articles,
-                   count(a.article_key) filter (where a.run_id = ?) as new_or_changed
-            from dim_source s
-            left join fact_article a on a.source_key = s.source_key and a.is_current
-            group by all order by s.source_name
-            """,
-            [summary.run_id],
-        ).fetchall()
-    finally:
-        con.close()
+    per_source = summary.per_source
     table = Table(title=f"Run {summary.run_id}")
     table.add_column("source")
     table.add_column("articles in warehouse", justify="right")
@@ -401,6 +386,10 @@ def _print_summary(summary, show_queries: bool) -> None:
         for reason, count in sorted(summary.failures.items()):
             failures.add_row(reason, str(count))
         console.print(failures)
+    if summary.quarantined:
+        console.print(
+            f"{summary.quarantined} article(s) held in ops.quarantine by the quality gate."
+        )
     colour = {"pass": "green", "warn": "yellow", "fail": "red"}.get(summary.dq_verdict, "white")
     console.print(f"Data quality: [bold {colour}]{summary.dq_verdict.upper()}[/]")
     for failed in summary.dq_failed:

@@ -69,6 +69,16 @@ class FetchSettings(BaseModel):
         return FetchPolicy(**values)
 
 
+class QualitySettings(BaseModel):
+    """Checks across runs: when is a source stale, when has its volume dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    freshness_hours: float = Field(48.0, gt=0)  # newest article older than this: a warning
+    volume_sigma: float = Field(3.0, gt=0)  # new articles below mean - k * sd of trailing runs
+    trailing_runs: int = Field(7, ge=3, le=365)
+
+
 class SourceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +107,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fetch: FetchSettings = FetchSettings()
+    quality: QualitySettings = QualitySettings()
     sources: list[SourceSettings] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import Settings, SourceSettings, load_settings
+from flows.config import QualitySettings, Settings, SourceSettings, load_settings
 from flows.discovery import Discovery
 from flows.extracting import ExtractFailure, extract_pages
 from flows.fetching import Fetcher, FetchPolicy
@@ -25,6 +25,7 @@ from flows.ingest import LOCAL_SOURCE, read_inputs
 from transforms.incremental import select_candidates
 from transforms.model import SourceInfo, evidence_candidate, model_tables
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
+from transforms.staging import staging_frame
 from transforms.urls import host_of
 from warehouse import ops
 from warehouse.db import connect, query_frame
@@ -49,6 +50,8 @@ class RunSummary:
     fetch_outcomes: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     articles_extracted: int = 0
+    quarantined: int = 0
+    per_source: list[tuple[str, int, int]] = field(default_factory=list)  # name, total, this run
     load: LoadCounts | None = None
     dq_verdict: str = "not run"
     dq_failed: list[str] = field(default_factory=list)
@@ -140,30 +143,68 @@ def load_task(
     failures: list[ExtractFailure],
     archived: list[FetchResult],
     versioning: bool = True,
+    rejected: list[tuple[str, str | None, str, dict[str, Any] | None]] | None = None,
 ) -> LoadCounts:
     """Build the star-schema frames and load them, quarantine included, in one transaction."""
     tables = model_tables(records, fetches, sources, run_id, now, archived)
-    held = Quarantine(
-        "extract", [(f.url, None, f.reason, {"source_name": f.source_name}) for f in failures]
-    )
+    held = [
+        Quarantine(
+            "extract", [(f.url, None, f.reason, {"source_name": f.source_name}) for f in failures]
+        ),
+        Quarantine("validate", list(rejected or [])),
+    ]
     con = connect(home)
     try:
-        return load_star(con, tables, versioning, [held], run_id, now)
+        return load_star(con, tables, versioning, held, run_id, now)
     finally:
         con.close()
 
 
+@task(name="validate-staging", cache_policy=NO_CACHE)
+def validate_staging_task(
+    records: list[dict[str, Any]], home: Path, run_id: str, now: datetime
+) -> tuple[list[dict[str, Any]], list[tuple[str, str | None, str, dict[str, Any] | None]], Any]:
+    """The first gate: row by row; a record failing a critical expectation is held back."""
+    from expectations.runner import validate_frames
+    from expectations.suites import staging_suite
+
+    if not records:
+        return records, [], None
+    frame = staging_frame(records).to_pandas()
+    report = validate_frames(
+        [(staging_suite(now), frame)], home / "gx", home / "docs" / "data_docs", run_id, now
+    )
+    passed, held = [], []
+    for row_id, record in enumerate(records):
+        critical = [f for f in report.failing_rows.get(row_id, []) if f[1] == "critical"]
+        if not critical:
+            passed.append(record)
+            continue
+        reason = "; ".join(f"{name}: {value}" for name, _, value in critical)
+        slim = {k: v for k, v in record.items() if k not in ("text", "text_markdown")}
+        held.append((record["url"], critical[0][0], reason, slim))
+    return passed, held, report
+
+
 @task(name="validate-marts", cache_policy=NO_CACHE)
-def validate_task(home: Path, run_id: str, now: datetime) -> tuple[str, list[str], Path | None]:
-    """Great Expectations over the marts; results to ops.dq_result, Data Docs rebuilt."""
+def validate_task(
+    home: Path, run_id: str, now: datetime, quality: QualitySettings, staging: Any = None
+) -> tuple[str, list[str], Path | None]:
+    """The second gate: the marts as a whole, across runs too; results to ops.dq_result,
+    Data Docs rebuilt. Critical failures of either gate fail the run's verdict."""
     from expectations.runner import validate_warehouse
     from expectations.suites import mart_suites
 
+    suites = mart_suites(
+        now, run_id, quality.freshness_hours, quality.volume_sigma, quality.trailing_runs
+    )
     con = connect(home)
     try:
         report = validate_warehouse(
-            con, mart_suites(now), home / "gx", home / "docs" / "data_docs", run_id, now
+            con, suites, home / "gx", home / "docs" / "data_docs", run_id, now
         )
+        if staging is not None:
+            report.results[:0] = staging.results
         ops.record_dq_results(con, report.results)
     finally:
         con.close()
@@ -187,8 +228,16 @@ def export_task(home: Path) -> Path:
 class _Run:
     """Bookkeeping of one run in ops.etl_run, and the stages every flow ends with."""
 
-    def __init__(self, home: Path, command: str, sources: int, wait_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        home: Path,
+        command: str,
+        sources: int,
+        wait_s: float = 300.0,
+        quality: QualitySettings | None = None,
+    ) -> None:
         self.home = home
+        self.quality = quality or QualitySettings()
         # one writer per home: a second run waits here (bounded), then gives up clearly
         self.lock = RunLock(home, command, wait_s, on_wait=get_run_logger().warning)
         self.lock.__enter__()
@@ -218,6 +267,7 @@ class _Run:
         summary = self.summary
         records, failures = extract_task(pages)
         summary.articles_extracted = len(records)
+        records, held, staging = validate_staging_task(records, self.home, self.run_id, self.now)
         summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
         problems = Counter(
             f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome
@@ -237,9 +287,11 @@ class _Run:
             failures,
             archived or [],
             versioning,
+            held,
         )
+        summary.quarantined = len(held)
         summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
-            self.home, self.run_id, self.now
+            self.home, self.run_id, self.now, self.quality, staging
         )
         summary.exports = export_task(self.home)
         return summary
@@ -271,6 +323,20 @@ class _Run:
                 dq_verdict=s.dq_verdict,
                 message=message,
             )
+            # read while we still hold the home: after release another run may be writing
+            s.per_source = [
+                (name, int(total), int(fresh))
+                for name, total, fresh in con.execute(
+                    """
+                    select s.source_name, count(a.article_key),
+                           count(a.article_key) filter (where a.run_id = ?)
+                    from dim_source s
+                    left join fact_article a on a.source_key = s.source_key and a.is_current
+                    group by all order by s.source_name
+                    """,
+                    [self.run_id],
+                ).fetchall()
+            ]
         finally:
             con.close()
 
@@ -297,7 +363,7 @@ def run_pipeline(
 ) -> RunSummary:
     """Discover, select what is new or changed, fetch, then the shared back half."""
     logger = get_run_logger()
-    run = _Run(home, command, len(settings.sources), wait_s)
+    run = _Run(home, command, len(settings.sources), wait_s, settings.quality)
     sources = [
         SourceInfo(
             s.name,

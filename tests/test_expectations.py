@@ -1,4 +1,4 @@
-"""Each mart expectation has a case where it fails, and results land in ops.dq_result."""
+"""Every expectation has a case where it fails, with the verdict its severity implies."""
 
 from __future__ import annotations
 
@@ -8,19 +8,54 @@ import pandas as pd
 import pytest
 
 from expectations.runner import validate_frames
-from expectations.suites import dim_source_suite, fact_article_suite
+from expectations.suites import (
+    INTEGRITY_CHECKS,
+    dim_author_suite,
+    dim_date_suite,
+    dim_source_suite,
+    fact_article_suite,
+    fact_fetch_suite,
+    integrity_suite,
+    source_health_suite,
+    staging_suite,
+)
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gx")
+    return root / "gx", root / "docs"
+
+
+def run(suite, frame, dirs):
+    return validate_frames([(suite, frame)], *dirs, "t", NOW)
+
+
+def failed(report) -> set[tuple[str, str | None, str]]:
+    return {
+        (r["expectation"], r["column_name"], r["severity"])
+        for r in report.results
+        if not r["success"]
+    }
 
 
 def articles(**changes) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
+            "row_id": [0, 1],
             "article_key": ["a", "b"],
+            "version": [1, 1],
             "source_key": ["s", "s"],
-            "url": ["http://n.test/a.html", "https://n.test/b.html"],
-            "title": ["Fares rise", "Bridge reopens"],
+            "url": ["http://n.test/a.html", "file:///data/b.txt"],
+            "title": ["Fares rise as timetable is cut", "Bridge reopens after repairs"],
+            "title_length": [30, 28],
+            "text_length": [900, 1200],
             "published_at": pd.to_datetime([NOW - timedelta(days=3), NOW], utc=True),
+            "language": ["en", "es"],
+            "word_count": [150, 210],
+            "words_in_text": [150, 210],
         }
     )
     for column, values in changes.items():
@@ -28,64 +63,144 @@ def articles(**changes) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture(scope="module")
-def gx_dirs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("gx")
-    return root / "gx", root / "docs"
+def test_clean_articles_pass_and_docs_are_built(dirs):
+    report = run(fact_article_suite(NOW), articles(), dirs)
+    assert report.verdict == "pass", failed(report)
+    assert report.docs_index is not None and "fact_article" in report.docs_index.read_text()
 
 
-def failed(frame: pd.DataFrame, gx_dirs) -> set[tuple[str, str | None]]:
-    report = validate_frames([(fact_article_suite(NOW), frame)], *gx_dirs, "t", NOW)
-    return {(r["expectation"], r["column_name"]) for r in report.results if not r["success"]}
+ARTICLE_VIOLATIONS = [
+    ({"article_key": ["a", "a"]}, "expect_column_values_to_be_unique", "article_key"),
+    ({"article_key": ["a", None]}, "expect_column_values_to_not_be_null", "article_key"),
+    ({"source_key": [None, "s"]}, "expect_column_values_to_not_be_null", "source_key"),
+    ({"url": ["ftp://x", "http://n.test/b"]}, "expect_column_values_to_match_regex", "url"),
+    ({"title": [None, "T"]}, "expect_column_values_to_not_be_null", "title"),
+    ({"title_length": [0, 20]}, "expect_column_values_to_be_between", "title_length"),
+    ({"title_length": [900, 20]}, "expect_column_values_to_be_between", "title_length"),
+    ({"text_length": [50, 900]}, "expect_column_values_to_be_between", "text_length"),
+    (
+        {"published_at": pd.to_datetime([NOW + timedelta(days=3), NOW], utc=True)},
+        "expect_column_values_to_be_between",
+        "published_at",
+    ),
+    (
+        {"published_at": pd.to_datetime([datetime(1985, 1, 1), NOW], utc=True)},
+        "expect_column_values_to_be_between",
+        "published_at",
+    ),
+    ({"language": ["english", "es"]}, "expect_column_values_to_be_in_set", "language"),
+    (
+        {"word_count": [150, 999]},
+        "expect_column_pair_values_to_be_equal",
+        "word_count,words_in_text",
+    ),
+]
 
 
-def test_clean_articles_pass_and_docs_are_built(gx_dirs):
-    report = validate_frames([(fact_article_suite(NOW), articles())], *gx_dirs, "t", NOW)
-    assert report.verdict == "pass"
-    assert report.docs_index is not None and report.docs_index.exists()
-    assert "fact_article" in report.docs_index.read_text()
+@pytest.mark.parametrize(("changes", "expectation", "column"), ARTICLE_VIOLATIONS)
+def test_each_critical_article_expectation_can_fail(dirs, changes, expectation, column):
+    report = run(fact_article_suite(NOW), articles(**changes), dirs)
+    assert (expectation, column, "critical") in failed(report)
+    assert report.verdict == "fail"
 
 
-@pytest.mark.parametrize(
-    ("changes", "expected"),
-    [
-        ({"article_key": ["a", "a"]}, ("expect_column_values_to_be_unique", "article_key")),
-        ({"article_key": ["a", None]}, ("expect_column_values_to_not_be_null", "article_key")),
-        ({"source_key": [None, "s"]}, ("expect_column_values_to_not_be_null", "source_key")),
-        ({"url": ["ftp://x", "http://n.test/b"]}, ("expect_column_values_to_match_regex", "url")),
-        ({"title": ["", "T"]}, ("expect_column_value_lengths_to_be_between", "title")),
-        ({"title": [None, "T"]}, ("expect_column_values_to_not_be_null", "title")),
-        (
-            {"published_at": pd.to_datetime([NOW + timedelta(days=3), NOW], utc=True)},
-            ("expect_column_values_to_be_between", "published_at"),
-        ),
-    ],
-)
-def test_each_critical_fact_article_expectation_can_fail(gx_dirs, changes, expected):
-    assert expected in failed(articles(**changes), gx_dirs)
+def test_staging_gate_names_the_failing_rows(dirs):
+    frame = articles(title_length=[30, 900], language=["en", "xx"])
+    report = run(staging_suite(NOW), frame, dirs)
+    assert set(report.failing_rows) == {1}
+    names = {name for name, severity, _ in report.failing_rows[1] if severity == "critical"}
+    assert names == {
+        "expect_column_values_to_be_between(title_length)",
+        "expect_column_values_to_be_in_set(language)",
+    }
 
 
-def test_missing_dates_are_only_a_warning(gx_dirs):
-    frame = articles(published_at=pd.to_datetime([None, None], utc=True))
-    report = validate_frames([(fact_article_suite(NOW), frame)], *gx_dirs, "t", NOW)
+def test_missing_dates_and_odd_title_lengths_are_only_warnings(dirs):
+    frame = articles(published_at=pd.to_datetime([None, None], utc=True), title_length=[4, 30])
+    report = run(fact_article_suite(NOW), frame, dirs)
     assert report.verdict == "warn"
     assert report.critical_failures == []
 
 
-def test_dim_source_keys_and_homepage(gx_dirs):
+def test_dim_source_keys_and_homepage(dirs):
     frame = pd.DataFrame(
         {
             "source_key": ["s", "s"],
+            "source_id": ["i", "j"],
             "source_name": ["A", None],
-            "homepage": ["http://a.test/", "not a url"],
+            "homepage": ["http://a.test/", "no url"],
             "is_current": [True, True],
         }
     )
-    report = validate_frames([(dim_source_suite(NOW), frame)], *gx_dirs, "t", NOW)
-    failures = {(r["expectation"], r["column_name"]) for r in report.critical_failures}
-    assert failures == {
+    assert {(e, c) for e, c, _ in failed(run(dim_source_suite(NOW), frame, dirs))} == {
         ("expect_column_values_to_be_unique", "source_key"),
         ("expect_column_values_to_not_be_null", "source_name"),
         ("expect_column_values_to_match_regex", "homepage"),
     }
-    assert report.verdict == "fail"
+
+
+def test_dim_date_dim_author_and_fact_fetch(dirs):
+    dates = pd.DataFrame(
+        {
+            "date_key": [20261101, 20261101],
+            "date": ["2026-11-01", "2026-11-02"],
+            "day_of_week": [7, 8],
+        }
+    )
+    assert {(e, c) for e, c, _ in failed(run(dim_date_suite(NOW), dates, dirs))} == {
+        ("expect_column_values_to_be_unique", "date_key"),
+        ("expect_column_values_to_be_between", "day_of_week"),
+    }
+    authors = pd.DataFrame(
+        {
+            "author_key": ["a", None],
+            "author_name": ["Ana Ruiz", "X"],
+            "author_type": ["person", "robot"],
+        }
+    )
+    assert {(e, c, s) for e, c, s in failed(run(dim_author_suite(NOW), authors, dirs))} == {
+        ("expect_column_values_to_not_be_null", "author_key", "critical"),
+        ("expect_column_values_to_be_in_set", "author_type", "critical"),
+        ("expect_column_value_lengths_to_be_between", "author_name", "warning"),
+    }
+    fetches = pd.DataFrame(
+        {
+            "fetch_key": ["f", "f"],
+            "url": ["u", "v"],
+            "outcome": ["ok", "exploded"],
+            "bytes": [10, -1],
+            "elapsed_ms": [5, 5],
+        }
+    )
+    assert {(e, c) for e, c, _ in failed(run(fact_fetch_suite(NOW), fetches, dirs))} == {
+        ("expect_column_values_to_be_unique", "fetch_key"),
+        ("expect_column_values_to_be_in_set", "outcome"),
+        ("expect_column_values_to_be_between", "bytes"),
+    }
+
+
+@pytest.mark.parametrize("check", INTEGRITY_CHECKS)
+def test_each_integrity_count_fails_when_not_zero(dirs, check):
+    frame = pd.DataFrame({c: [3 if c == check else 0] for c in INTEGRITY_CHECKS})
+    report = run(integrity_suite(NOW), frame, dirs)
+    assert failed(report) == {("expect_column_values_to_be_between", check, "critical")}
+
+
+def test_stale_or_collapsed_source_is_a_warning_naming_it(dirs):
+    frame = pd.DataFrame(
+        {
+            "source_name": ["Fresh Times", "Stale Post", "Quiet Herald"],
+            "hours_since_newest": [3, 400, 5],
+            "new_articles": [12, 0, 0],
+            "mean_new": [10.0, 0.0, 11.0],
+            "sd_new": [2.0, 0.0, 1.5],
+            "trailing_runs": [7, 7, 7],
+            "volume_ok": [True, True, False],
+        }
+    )
+    report = run(source_health_suite(NOW, "r"), frame, dirs)
+    assert report.verdict == "warn"
+    observed = {r["column_name"]: r["observed_value"] for r in report.results if not r["success"]}
+    assert "Stale Post" in observed["hours_since_newest"]
+    assert "Quiet Herald" in observed["volume_ok"]
+    assert "Fresh Times" not in observed["hours_since_newest"] + observed["volume_ok"]

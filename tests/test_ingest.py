@@ -67,7 +67,9 @@ def test_html_warc_and_text_files_load_and_reingest_adds_nothing(prefect_harness
     (inputs / "no-canonical.html").write_bytes(page("Local only"))
     (inputs / "note.txt").write_text(
         "date 2026-09-30 The ferry strike ended on Monday. Unions said crews would return "
-        "on the early sailings.\n\nThe operator said timetables would be normal by Wednesday."
+        "on the early sailings after three days of talks with the operator.\n\nThe operator "
+        "said timetables would be back to normal by Wednesday, and that passengers holding "
+        "tickets for cancelled crossings could claim a refund at any harbour office."
     )
     (inputs / "broken.txt").write_text("no header here, just words")
     warc_dir = tmp_path / "warcs"

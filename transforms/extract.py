@@ -53,6 +53,15 @@ class DateChoice:
     rejected: int
 
 
+_WORD = re.compile(r"[^ \t\n\r\f\v]+")
+
+
+def count_words(text: str) -> int:
+    """Runs of non-space characters (ASCII whitespace only, as DuckDB's regex counts them,
+    so the quality gate can recount in SQL and agree)."""
+    return len(_WORD.findall(text))
+
+
 class ExtractionError(ValueError):
     """The page is not an article we can use; the message is the recorded reason."""
 
@@ -486,7 +495,7 @@ def extract_article(
         "tags": normalise_tags(
             page_tags(meta) + [(t, "feed") for t in (candidate.tags if candidate else ())]
         ),
-        "word_count": len(text.split()),
+        "word_count": count_words(text),
         "paragraph_count": len(paragraphs),
         "image_count": max(meta.image_count, len(credits)),
         "published_at": published.value,

@@ -13,6 +13,7 @@ from transforms.captions import split_caption_lines
 from transforms.extract import (
     EXTRACTOR_VERSION,
     ExtractionError,
+    count_words,
     detect_language,
     resolve_language,
 )
@@ -73,7 +74,7 @@ def text_article(
         "text": text,
         "text_markdown": "\n\n".join(paragraphs),
         "image_credits": [c.as_dict() for c in image_credits],
-        "word_count": len(text.split()),
+        "word_count": count_words(text),
         "paragraph_count": len(paragraphs),
         "image_count": len(image_credits),
         "published_at": published,

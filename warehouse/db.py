@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def connect(
         con = _open(path, False, 60.0 if wait_s is None else wait_s)
         for ddl in schema_statements():
             run(con, ddl)
+    # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
+    run(con, "set memory_limit = ?", [os.environ.get("GAZETTE_DUCKDB_MEMORY", "1GB")])
     # offline machines: never try to download extensions
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")

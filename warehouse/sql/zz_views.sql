@@ -135,3 +135,22 @@ comment on column v_source_health.failed_by_outcome is 'Failed attempts per outc
 comment on column v_source_health.articles is 'Current articles in the warehouse.';
 comment on column v_source_health.quarantined is 'Pages held back in ops.quarantine.';
 comment on column v_source_health.last_success is 'Last successful (or not-modified) request (UTC).';
+
+create or replace view v_dq_latest as
+select run_id, suite, expectation, column_name, severity, success, observed_value,
+       element_count, unexpected_count, checked_at
+from ops.dq_result
+qualify row_number() over (
+    partition by suite, expectation, coalesce(column_name, '') order by checked_at desc
+) = 1;
+comment on view v_dq_latest is 'The latest result of every expectation: the data-quality state now, for BI.';
+comment on column v_dq_latest.run_id is 'Run (or validate pass) that produced it.';
+comment on column v_dq_latest.suite is 'Suite.';
+comment on column v_dq_latest.expectation is 'Expectation type.';
+comment on column v_dq_latest.column_name is 'Column(s) checked.';
+comment on column v_dq_latest.severity is 'critical or warning.';
+comment on column v_dq_latest.success is 'Whether it held.';
+comment on column v_dq_latest.observed_value is 'What was observed (JSON); failing sources or rows for row-level checks.';
+comment on column v_dq_latest.element_count is 'Rows checked.';
+comment on column v_dq_latest.unexpected_count is 'Rows that failed.';
+comment on column v_dq_latest.checked_at is 'When (UTC).';
