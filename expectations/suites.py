@@ -256,7 +256,9 @@ SOURCE_HEALTH_SQL = """
         select s.source_name, r.run_id, r.started_at,
                count(a.article_key) filter (where a.version = 1) as new_articles
         from ops.etl_run r
-        cross join (select distinct source_name from dim_source where is_current) s
+        -- configured web sources only: ingested files have no schedule to fall behind
+        cross join (select distinct source_name from dim_source
+                    where is_current and settings_hash <> '') s
         left join fact_article a on a.run_id = r.run_id
              and a.source_key in (select source_key from dim_source d
                                   where d.source_name = s.source_name)

@@ -484,7 +484,10 @@ def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSum
         documents = archive_inputs_task([Path(p) for p in paths], home, run.run_id)
         run.summary.urls_discovered = len(documents)
         names = sorted({d.source_name or LOCAL_SOURCE for d in documents})
-        sources = [SourceInfo(n, None if n == LOCAL_SOURCE else f"https://{n}/") for n in names]
+        sources = [  # no settings to version: an existing source keeps its current version
+            SourceInfo(n, None if n == LOCAL_SOURCE else f"https://{n}/", versioned=False)
+            for n in names
+        ]
         run.summary.sources = len(sources)
         return run.finish(documents, [], sources, archived=documents)
 
