@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 
 .DEFAULT_GOAL := help
-.PHONY: help env demo test lint format clean
+.PHONY: help env demo test lint format clean browser
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,7 +25,15 @@ env: $(STAMP) ## Build .venv from uv.lock (the demo and tests do this themselves
 demo: $(STAMP) ## Run the whole pipeline on the bundled demo news site (./data)
 	$(VENV)/bin/gazette demo
 
-test: $(STAMP) ## Lint, then run the test suite (offline, a few minutes)
+browser: ## Install Debian's chromium (Data Docs browser test) when missing and possible
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the Data Docs browser test..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } \
+	  || echo "chromium could not be installed: the browser test will be skipped"; }
+
+test: $(STAMP) browser ## Lint, then run the test suite (offline, a few minutes)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 

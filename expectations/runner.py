@@ -6,6 +6,7 @@ into pandas and hand GX the frame.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from dataclasses import dataclass, field
@@ -117,7 +118,55 @@ def validate_frames(
                 _collect(report, spec, r, run_id, checked_at)
     index = docs_dir / "index.html"
     report.docs_index = index if index.exists() else None
+    if report.docs_index is not None:
+        write_docs_summary(docs_dir, report, run_id)
     return report
+
+
+_SUMMARY_START = "<!-- gazette-summary -->"
+_SUMMARY_END = "<!-- /gazette-summary -->"
+
+
+def write_docs_summary(docs_dir: Path, report: DQReport, run_id: str) -> None:
+    """A plain-HTML verdict table at the top of the Data Docs index.
+
+    GX's own index draws its tables with scripts from public CDNs, so offline (a nightly box,
+    an air-gapped newsroom) it shows nothing; this table needs no script and links each
+    suite to its validation page, which GX renders as static HTML.
+    """
+    by_suite: dict[str, list[dict[str, Any]]] = {}
+    for r in report.results:
+        by_suite.setdefault(r["suite"], []).append(r)
+    rows = []
+    for suite, results in by_suite.items():
+        critical = sum(1 for r in results if not r["success"] and r["severity"] == "critical")
+        warnings = sum(1 for r in results if not r["success"] and r["severity"] == "warning")
+        status = "Failed" if critical else ("Warning" if warnings else "Succeeded")
+        pages = sorted(
+            (docs_dir / "validations" / suite).rglob("*.html"), key=lambda p: p.stat().st_mtime
+        )
+        link = html.escape(pages[-1].relative_to(docs_dir).as_posix()) if pages else ""
+        name = f'<a href="{link}">{html.escape(suite)}</a>' if link else html.escape(suite)
+        rows.append(
+            f'<tr class="gazette-{status.lower()}"><td>{name}</td><td>{status}</td>'
+            f"<td>{len(results)}</td><td>{critical}</td><td>{warnings}</td></tr>"
+        )
+    table = (
+        f'{_SUMMARY_START}<section id="gazette-summary" class="container">'
+        f"<h2>Gazette data quality: {report.verdict.upper()} (run {html.escape(run_id)})</h2>"
+        '<table class="table"><thead><tr><th>suite</th><th>status</th><th>expectations</th>'
+        "<th>critical failures</th><th>warnings</th></tr></thead><tbody>"
+        + "".join(rows)
+        + f"</tbody></table></section>{_SUMMARY_END}"
+    )
+    index = docs_dir / "index.html"
+    page = index.read_text(encoding="utf-8")
+    if _SUMMARY_START in page:
+        start = page.index(_SUMMARY_START)
+        page = page[:start] + page[page.index(_SUMMARY_END) + len(_SUMMARY_END) :]
+    marker = page.find("<body")
+    at = page.find(">", marker) + 1 if marker >= 0 else 0
+    index.write_text(page[:at] + table + page[at:], encoding="utf-8")
 
 
 def _collect(report: DQReport, spec: SuiteSpec, r: Any, run_id: str, checked_at: datetime) -> None:

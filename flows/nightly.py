@@ -192,7 +192,7 @@ def validate_task(
 ) -> tuple[str, list[str], Path | None]:
     """The second gate: the marts as a whole, across runs too; results to ops.dq_result,
     Data Docs rebuilt. Critical failures of either gate fail the run's verdict."""
-    from expectations.runner import validate_warehouse
+    from expectations.runner import validate_warehouse, write_docs_summary
     from expectations.suites import mart_suites
 
     suites = mart_suites(
@@ -205,6 +205,8 @@ def validate_task(
         )
         if staging is not None:
             report.results[:0] = staging.results
+            if report.docs_index is not None:
+                write_docs_summary(report.docs_index.parent, report, run_id)
         ops.record_dq_results(con, report.results)
     finally:
         con.close()
