@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+VALIDATE = "--validate" in sys.argv
 BATCH = 50_000
 WORDS = (
     "harbour council ferry timetable fares island crossing winter crew budget vote report "
@@ -94,6 +95,18 @@ def one_size(size: int) -> dict:
         del records, tables
     articles = int(scalar(con, "select count(*) from fact_article"))
     stories = int(scalar(con, "select count(distinct story_key) from fact_article"))
+    load_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    validate_s = verdict = None
+    if VALIDATE:
+        from expectations.runner import validate_warehouse
+        from expectations.suites import mart_suites
+
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        docs = home / "docs" / "data_docs"
+        report = validate_warehouse(con, mart_suites(now, "bench"), home / "gx", docs, "b", now)
+        validate_s = round(time.perf_counter() - started, 1)
+        verdict = report.verdict
     con.close()
     size_mb = (home / "gazette.duckdb").stat().st_size / 1e6
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -102,8 +115,11 @@ def one_size(size: int) -> dict:
         "stories": stories,
         "load_s": round(load_seconds, 1),
         "per_1k_s": round(1000 * load_seconds / size, 3),
-        "peak_rss_mb": round(peak_mb),
+        "peak_rss_mb": round(load_peak_mb),
         "db_mb": round(size_mb),
+        "validate_s": validate_s or "-",
+        "validate_peak_rss_mb": round(peak_mb) if VALIDATE else "-",
+        "verdict": verdict or "-",
     }
 
 
@@ -111,16 +127,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--validate", action="store_true", help="also run every mart suite")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one)))
         return
-    header = ("articles", "load s", "s/1k", "peak RSS MB", "db MB", "stories")
+    header = (
+        "articles",
+        "load s",
+        "s/1k",
+        "peak RSS MB",
+        "db MB",
+        "stories",
+        "validate s",
+        "val. RSS MB",
+        "verdict",
+    )
     print(" ".join(f"{h:>12}" for h in header))
     for size in args.sizes:
         out = (
             subprocess.run(
-                [sys.executable, __file__, "--one", str(size)],
+                [sys.executable, __file__, "--one", str(size)]
+                + (["--validate"] if args.validate else []),
                 capture_output=True,
                 text=True,
                 check=True,
@@ -129,14 +157,18 @@ def main() -> None:
             .splitlines()[-1]
         )
         r = json.loads(out)
-        values = (
-            r["articles"],
-            r["load_s"],
-            r["per_1k_s"],
-            r["peak_rss_mb"],
-            r["db_mb"],
-            r["stories"],
+        keys = (
+            "articles",
+            "load_s",
+            "per_1k_s",
+            "peak_rss_mb",
+            "db_mb",
+            "stories",
+            "validate_s",
+            "validate_peak_rss_mb",
+            "verdict",
         )
+        values = [r[k] for k in keys]
         print(" ".join(f"{v:>12}" for v in values), flush=True)
 
 
