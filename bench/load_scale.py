@@ -32,9 +32,9 @@ WORDS = (
 
 def synthetic_records(start: int, count: int, rng: random.Random) -> list[dict]:
     records = []
-    base = datetime(2026, 1, 1, tzinfo=UTC)
+    base = datetime(2020, 1, 1, tzinfo=UTC)
     for i in range(start, start + count):
-        published = base + timedelta(minutes=7 * i)
+        published = base + timedelta(minutes=2 * i)  # 1M articles end in 2023: all in the past
         text = " ".join(rng.choice(WORDS) for _ in range(160))
         # one in 20 is a near-duplicate (a wire copy): an earlier article's SimHash, 2 bits off
         value = random.Random(i).getrandbits(64)
