@@ -41,19 +41,15 @@ BUSY_EXIT = 3
 EXAMPLE_QUERIES = [
     (
         "Articles per outlet per day",
-        "select s.source_name, d.date, count(*) as articles from fact_article a "
-        "join dim_source s using (source_key) join dim_date d on d.date_key = a.published_date_key "
-        "group by all order by d.date, s.source_name",
+        "select * from v_daily_source_volume order by date, source_name",
     ),
     (
-        "Most prolific authors",
-        "select au.author_name, count(*) as articles from bridge_article_author b "
-        "join dim_author au using (author_key) group by all order by articles desc limit 10",
+        "Stories carried by more than one outlet, and who published first",
+        "select outlets, outlet_names, first_publisher, first_title from v_story where outlets > 1",
     ),
     (
-        "Failed fetches of the last run",
-        "select outcome, status, url from fact_fetch where outcome <> 'ok' "
-        "and run_id = (select max(run_id) from ops.etl_run) order by outcome",
+        "How each source is doing: fetches, failures by outcome, last success",
+        "select * from v_source_health",
     ),
 ]
 
@@ -401,9 +397,8 @@ def _print_summary(summary, show_queries: bool) -> None:
         console.print("\nTry:")
         for title, query in EXAMPLE_QUERIES:
             console.print(f"  # {title}", style="dim")
-            console.print(
-                f'  .venv/bin/gazette sql --home {summary.home} "{query}"', highlight=False
-            )
+            # plain print: one line each, so they can be copied and pasted
+            print(f'  .venv/bin/gazette sql --home {summary.home} "{query}"')
 
 
 def main() -> None:
