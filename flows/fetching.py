@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -354,7 +356,8 @@ class Fetcher:
                 self._wait_turn(host, self._delay_for(host))
                 if not sent:
                     sent.append(datetime.now(UTC))
-                response = self._request(current, validators if current == url else None)
+                target_validators = validators if current == url else None
+                response = self._bounded(partial(self._request, current, target_validators))
             location = response.headers.get("location")
             if response.status in (301, 302, 303, 307, 308) and location:
                 target = urljoin(current, location)
@@ -414,6 +417,33 @@ class Fetcher:
             result.body = b"".join(chunks)[:limit]
             result.truncated = result.refusal is not None
             return result
+
+    def _bounded(self, call: Callable[[], _Response]) -> _Response:
+        """Run one request with a hard deadline, headers included.
+
+        httpx's timeouts are per read, so a server sending one header byte every few seconds
+        never trips them; the whole-body deadline in _request starts only after the headers.
+        The request runs in a daemon thread; past the deadline we give up on it (the thread
+        ends when the client closes its connections).
+        """
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def attempt() -> None:
+            try:
+                box["value"] = call()
+            except BaseException as exc:  # handed back to the caller's thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=attempt, daemon=True, name="fetch-attempt").start()
+        limit = self.policy.connect_timeout_s + self.policy.timeout_s + 1.0
+        if not done.wait(limit):
+            raise Refused("timeout", f"no complete response within {limit:.0f} s")
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
     def _check_peer(self, response: httpx.Response, url: str) -> None:
         """The address we actually connected to must pass the rule too (DNS rebinding)."""

@@ -17,6 +17,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
     delay_s: float = 0.0
     trickle_s: float = 0.0  # pause between 64-byte pieces of the body
+    header_drip_s: float = 0.0  # pause between single bytes of a never-ending header
 
 
 @dataclass
@@ -49,6 +50,14 @@ def start(site: Site) -> ThreadingHTTPServer:
                 route = Route(404, b"not here")
             if route.delay_s:
                 time.sleep(route.delay_s)
+            if route.header_drip_s:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError, OSError):
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    for _ in range(200):
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
+                        time.sleep(route.header_drip_s)
+                return
             self.send_response(route.status)
             for key, value in route.headers.items():
                 self.send_header(key, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import time
 
 import pytest
 
@@ -273,3 +274,16 @@ def test_odd_urls_and_validators_never_raise(site):
         ]
     assert [r.outcome for r in odd][:3] == ["invalid_url"] * 3
     assert odd[3].outcome == "ok"
+
+
+def test_headers_dripping_past_the_deadline_time_out(site):
+    from tests.siteserver import Route
+
+    site.routes["/drip.html"] = Route(header_drip_s=0.2)
+    started = time.monotonic()
+    with Fetcher(
+        policy(timeout_s=1.0, connect_timeout_s=0.5, max_retries=0, respect_robots=False)
+    ) as fetcher:
+        result = fetcher.get(site.url("/drip.html"), "article")
+    assert result.outcome == "timeout"
+    assert time.monotonic() - started < 6
