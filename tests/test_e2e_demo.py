@@ -130,9 +130,15 @@ def test_every_article_says_where_its_values_came_from(first_run):
     spanish = con.execute(
         "select language_declared, language_detected from fact_article where language = 'es'"
     ).fetchall()
+    untoned = scalar(
+        con,
+        "select count(*) from fact_article where language = 'en' "
+        "and (tone is null or tone not between -1 and 1)",
+    )
     con.close()
     assert missing == 0
     assert spanish == [("es", "es")]
+    assert untoned == 0  # every English article has a tone in [-1, 1]
 
 
 def test_gallery_captions_are_credits_not_text(first_run):

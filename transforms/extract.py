@@ -35,6 +35,7 @@ from transforms.metadata import (
     read_page_meta,
 )
 from transforms.records import Candidate
+from transforms.tone import article_tone
 from transforms.urls import normalise_url
 
 EXTRACTOR = "trafilatura"
@@ -473,7 +474,9 @@ def extract_article(
     paragraphs = [line for line in text.split("\n") if line.strip()]
     declared = choose_language(meta)
     detected, probability = detect_language(text)
+    language = resolve_language(declared, detected, probability)
     return {
+        **article_tone(text, language),
         "url": url,
         "canonical_url": canonical,
         "source_name": source_name or (candidate.source_name if candidate else None),
@@ -483,7 +486,7 @@ def extract_article(
         or meta.meta.get("og:description")
         or meta.meta.get("description")
         or found.get("description"),
-        "language": resolve_language(declared, detected, probability),
+        "language": language,
         "language_declared": declared,
         "language_detected": detected,
         "authors": authors,

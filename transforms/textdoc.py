@@ -17,6 +17,7 @@ from transforms.extract import (
     detect_language,
     resolve_language,
 )
+from transforms.tone import article_tone
 
 _HEADER = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
@@ -58,14 +59,16 @@ def text_article(
     first = _SENTENCE_END.split(paragraphs[0], maxsplit=1)[0]
     words = first.split()
     title = " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")
+    language = resolve_language(None, detected, probability)
     return {
+        **article_tone(text, language),
         "url": url,
         "canonical_url": None,
         "source_name": source_name,
         "title": title,
         "title_source": "first_sentence",
         "description": None,
-        "language": resolve_language(None, detected, probability),
+        "language": language,
         "language_declared": None,
         "language_detected": detected,
         "authors": [],

@@ -22,6 +22,9 @@ create table if not exists fact_article (
     word_count              integer not null,
     paragraph_count         integer not null,
     image_count             integer not null,
+    tone                    double,
+    positive_share          double,
+    negative_share          double,
     published_at            timestamptz,
     published_at_source     varchar,
     published_at_precision  varchar,
@@ -37,6 +40,11 @@ create table if not exists fact_article (
     run_id                  varchar not null,
     primary key (article_key, version)
 );
+-- added after the first release: warehouses created before gain them on open
+alter table fact_article add column if not exists tone double;
+alter table fact_article add column if not exists positive_share double;
+alter table fact_article add column if not exists negative_share double;
+
 comment on table fact_article is 'News articles, one row per version (filter is_current for the latest), with text and measures.';
 comment on column fact_article.article_key is 'The article across its versions: md5 of its URL identity (canonical URL on the same site, else the URL; www./m. variants and scheme folded).';
 comment on column fact_article.version is '1 for the first text seen; +1 each time the headline or text changes.';
@@ -63,6 +71,9 @@ comment on column fact_article.text is 'Main text, paragraphs separated by newli
 comment on column fact_article.word_count is 'Whitespace-separated words in text.';
 comment on column fact_article.paragraph_count is 'Non-empty lines in text.';
 comment on column fact_article.image_count is 'Images inside the article element.';
+comment on column fact_article.tone is 'Mean VADER compound score of the sentences, -1 (negative) to 1 (positive); null for non-English text.';
+comment on column fact_article.positive_share is 'Share of words the VADER lexicon scores positive.';
+comment on column fact_article.negative_share is 'Share of words the VADER lexicon scores negative.';
 comment on column fact_article.published_at is 'Publication time (UTC).';
 comment on column fact_article.published_at_source is 'Evidence used: jsonld, meta, time_element, feed, text (visible dateline or htmldate), url, text_header.';
 comment on column fact_article.published_at_precision is 'day, minute or second.';

@@ -12,7 +12,7 @@ select
     (select string_agg(au.author_name, '; ' order by b.author_order)
        from bridge_article_author b join dim_author au using (author_key)
       where b.article_key = a.article_key and au.author_type = 'organisation') as organisations,
-    a.word_count, a.paragraph_count, a.image_count, a.story_key, a.is_first_in_story,
+    a.word_count, a.paragraph_count, a.image_count, a.tone, a.story_key, a.is_first_in_story,
     a.modified_at, a.fetched_at
 from fact_article a
 join dim_source s on s.source_key = a.source_key
@@ -42,6 +42,7 @@ comment on column v_article.organisations is 'Agencies and desks in the byline, 
 comment on column v_article.word_count is 'Words in the text.';
 comment on column v_article.paragraph_count is 'Paragraphs in the text.';
 comment on column v_article.image_count is 'Images in the article.';
+comment on column v_article.tone is 'Tone, -1 to 1 (VADER; null for non-English text).';
 comment on column v_article.story_key is 'Story cluster.';
 comment on column v_article.is_first_in_story is 'First publisher of its story.';
 comment on column v_article.modified_at is 'Last modification the page declares (UTC).';
