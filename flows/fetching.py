@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from protego import Protego
 
@@ -136,11 +137,19 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.policy = policy
-        self.client = client or httpx.Client(
-            headers={"User-Agent": policy.user_agent},
-            timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
-            follow_redirects=False,
-        )
+        if client is None:
+            transport = httpx.HTTPTransport()
+            pool = getattr(transport, "_pool", None)
+            if pool is not None and hasattr(pool, "_network_backend"):
+                # connect to the address we checked, not to a second DNS answer (rebinding)
+                pool._network_backend = _PinnedBackend(policy)
+            client = httpx.Client(
+                headers={"User-Agent": policy.user_agent},
+                timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
+                follow_redirects=False,
+                transport=transport,
+            )
+        self.client = client
         self._archive = archive
         self._sleep = sleep
         self._robots: dict[str, Protego | None] = {}
@@ -512,6 +521,52 @@ class Fetcher:
                 self._robots_failure[host] = Refused(
                     result.outcome, f"host unreachable (robots.txt: {result.error})"
                 )
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Resolve once, check every address against the private-address rule, connect to a
+    checked address; TLS still verifies the host name (SNI comes from the URL)."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self.policy = policy
+
+    def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        allowed = self.policy.allow_private_hosts
+        if allowed is True:
+            return super().connect_tcp(host, port, *args, **kwargs)
+        literal = host.strip("[]")
+        addresses = [ipaddress.ip_address(literal)] if _is_ip(literal) else resolve(host)
+        for ip in addresses:  # one resolution, checked and then used
+            if _non_public(ip) and not (
+                isinstance(allowed, tuple) and _ip_allowed(host, ip, allowed)
+            ):
+                raise Refused(
+                    "private_address", f"refused: {host} resolves to non-public address {ip}"
+                )
+        return super().connect_tcp(str(addresses[0]), port, *args, **kwargs)
+
+
+def _ip_allowed(
+    host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allowed: tuple[str, ...]
+) -> bool:
+    """The host is allow-listed by name, or the address lies in an allow-listed network."""
+    if host in allowed:
+        return True
+    for entry in allowed:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(slots=True)

@@ -259,6 +259,7 @@ def test_dns_rebinding_is_caught_at_connect_time(site, monkeypatch):
         result = fetcher.get(site.url("/admin.html"), "article")
     assert result.outcome == "private_address"
     assert result.body == b""
+    assert site.hits == []  # the connection is checked before any request is sent
 
 
 def test_odd_urls_and_validators_never_raise(site):
