@@ -121,8 +121,3 @@ class Discovery:
             found.extend(Candidate(a, source.name, "section") for a in articles)
             queue.extend(s for s in subsections if s not in seen)
         return found
-
-
-def discover_source(fetcher: Fetcher, source: SourceSettings) -> list[Candidate]:
-    """Discovery with no memory of earlier runs."""
-    return Discovery(fetcher).source(source)

@@ -94,9 +94,6 @@ def source_id(name: str) -> str:
     return stable_key("source", name)
 
 
-source_key = source_id  # facts are built with the source id; load swaps in the version key
-
-
 def source_version_key(source: str, version: int) -> str:
     return stable_key("source-version", source, version)
 
@@ -471,7 +468,8 @@ def build_fact_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFram
             {
                 "fetch_key": fetch_key(run_id, f),
                 "run_id": run_id,
-                "source_key": source_key(f.source_name) if f.source_name else None,
+                # the source id for now: the loader swaps in the version in force
+                "source_key": source_id(f.source_name) if f.source_name else None,
                 "purpose": f.purpose,
                 "attempt": f.attempt,
                 "url": f.url,
