@@ -195,6 +195,100 @@ def fact_fetch_suite(now: datetime) -> SuiteSpec:
     )
 
 
+ENTITY_TYPES = ["PERSON", "ORG", "LOCATION", "NORP"]
+COUNT_TYPES = [
+    "KILL",
+    "WOUND",
+    "ARREST",
+    "KIDNAP",
+    "DISPLACE",
+    "ATTACK",
+    "PROTEST",
+    "AFFECT",
+    "JOBS",
+]
+
+
+def dim_entity_suite(now: datetime) -> SuiteSpec:
+    import great_expectations.expectations as gxe
+
+    from expectations.iso3166 import country_codes
+
+    return SuiteSpec(
+        "dim_entity",
+        "select entity_key, entity_type, name, country_code, latitude, longitude,"
+        " (latitude is null) = (geonames_id is null)"
+        " and (geonames_id is null or country_code is not null) as coordinates_with_city"
+        " from dim_entity",
+        (
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column="entity_key")),
+            _critical(gxe.ExpectColumnValuesToBeUnique(column="entity_key")),
+            _critical(gxe.ExpectColumnValuesToNotBeNull(column="name")),
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(column="entity_type", value_set=ENTITY_TYPES)
+            ),
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(column="country_code", value_set=country_codes())
+            ),
+            _critical(
+                gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90)
+            ),
+            _critical(
+                gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180)
+            ),
+            # coordinates come only with a GeoNames city, and a city has a country
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(column="coordinates_with_city", value_set=[True])
+            ),
+            _warning(
+                gxe.ExpectColumnValueLengthsToBeBetween(column="name", min_value=2, max_value=120)
+            ),
+        ),
+    )
+
+
+def fact_entity_mention_suite(now: datetime) -> SuiteSpec:
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "fact_entity_mention",
+        "select article_key || '|' || entity_key as mention_key, mention_count,"
+        " caption_mention_count, first_offset,"
+        " caption_mention_count <= mention_count as captions_within_total"
+        " from fact_entity_mention",
+        (
+            _critical(gxe.ExpectColumnValuesToBeUnique(column="mention_key")),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="mention_count", min_value=1)),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="first_offset", min_value=0)),
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(column="captions_within_total", value_set=[True])
+            ),
+        ),
+    )
+
+
+def fact_quote_count_suite(now: datetime) -> SuiteSpec:
+    """Quotes and counts in one small frame: their allowed sets and ranges."""
+    import great_expectations.expectations as gxe
+
+    return SuiteSpec(
+        "fact_quote_and_count",
+        "select 'quote' as fact, quote_kind as kind, length(quote) as size, null as value"
+        " from fact_quote union all"
+        " select 'count', coalesce(count_type, 'none'), length(counted), count_value"
+        " from fact_count",
+        (
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="kind", value_set=["direct", "reported", "none", *COUNT_TYPES]
+                )
+            ),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="size", min_value=1)),
+            _critical(gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0)),
+        ),
+    )
+
+
 INTEGRITY_SQL = """
     select
       (select count(*) from fact_article a
@@ -216,6 +310,19 @@ INTEGRITY_SQL = """
       (select count(*) from fact_image_credit c
         where not exists (select 1 from fact_article a where a.article_key = c.article_key))
         as image_credit_orphans,
+      (select count(*) from fact_entity_mention m
+        where not exists (select 1 from fact_article a where a.article_key = m.article_key)
+           or not exists (select 1 from dim_entity e where e.entity_key = m.entity_key)
+           or not exists (select 1 from dim_source s where s.source_key = m.source_key))
+        as entity_mention_orphans,
+      (select count(*) from fact_quote q
+        where not exists (select 1 from fact_article a where a.article_key = q.article_key)
+           or (q.speaker_entity_key is not null and not exists
+               (select 1 from dim_entity e where e.entity_key = q.speaker_entity_key)))
+        as quote_orphans,
+      (select count(*) from fact_count c
+        where not exists (select 1 from fact_article a where a.article_key = c.article_key))
+        as count_orphans,
       (select count(*) from fact_fetch f where f.source_key is not null
         and not exists (select 1 from dim_source s where s.source_key = f.source_key))
         as fact_fetch_orphan_source,
@@ -231,6 +338,9 @@ INTEGRITY_CHECKS = (
     "bridge_author_orphan_author",
     "bridge_tag_orphans",
     "image_credit_orphans",
+    "entity_mention_orphans",
+    "quote_orphans",
+    "count_orphans",
     "fact_fetch_orphan_source",
     "articles_without_one_current",
     "sources_without_one_current",
@@ -338,6 +448,9 @@ def mart_suites(
         dim_date_suite(now),
         dim_author_suite(now),
         fact_fetch_suite(now),
+        dim_entity_suite(now),
+        fact_entity_mention_suite(now),
+        fact_quote_count_suite(now),
         integrity_suite(now),
         source_health_suite(now, run_id, freshness_hours, volume_sigma, trailing_runs),
     ]

@@ -51,6 +51,12 @@ EXAMPLE_QUERIES = [
         "How each source is doing: fetches, failures by outcome, last success",
         "select * from v_source_health",
     ),
+    (
+        "Who and where: the entities named in most articles",
+        "select entity, entity_type, country_code, sum(articles) as articles, "
+        "sum(mentions) as mentions from v_entity_daily group by all order by articles desc "
+        "limit 10",
+    ),
 ]
 
 

@@ -79,6 +79,35 @@ class QualitySettings(BaseModel):
     trailing_runs: int = Field(7, ge=3, le=365)
 
 
+class EnrichSettings(BaseModel):
+    """Who recognises entities: "rules" (offline, default), "spacy" (an installed model),
+    "module:factory" (your own), or "off"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recogniser: str = "rules"
+
+    @field_validator("recogniser")
+    @classmethod
+    def _loads(cls, value: str) -> str:
+        if value != "off":
+            from transforms.entities import load_recogniser
+
+            try:
+                load_recogniser(value)
+            except Exception as exc:
+                raise ValueError(f"cannot load recogniser {value!r}: {exc}") from exc
+        return value
+
+    def spec(self) -> str | None:
+        return None if self.recogniser == "off" else self.recogniser
+
+
+def recogniser_from_env(default: str = "rules") -> str | None:
+    """For commands without a sources file (ingest, reprocess): GAZETTE_RECOGNISER or rules."""
+    return EnrichSettings(recogniser=os.environ.get("GAZETTE_RECOGNISER", default)).spec()
+
+
 class SourceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +137,7 @@ class Settings(BaseModel):
 
     fetch: FetchSettings = FetchSettings()
     quality: QualitySettings = QualitySettings()
+    enrich: EnrichSettings = EnrichSettings()
     sources: list[SourceSettings] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -154,6 +184,8 @@ def load_settings(path: Path, overrides: dict[str, Any] | None = None) -> Settin
             fetch[key] = os.environ[env]
     fetch.update((overrides or {}).get("fetch", {}))
     raw["fetch"] = fetch
+    if "GAZETTE_RECOGNISER" in os.environ:
+        raw["enrich"] = {**raw.get("enrich", {}), "recogniser": os.environ["GAZETTE_RECOGNISER"]}
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

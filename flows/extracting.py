@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from transforms.enrich import enrich_record
 from transforms.extract import ExtractionError, extract_article
 from transforms.records import Candidate, FetchResult
 from transforms.textdoc import text_article
@@ -28,25 +29,36 @@ class ExtractFailure:
 
 
 def _extract_one(
-    item: tuple[bytes, str, datetime, Candidate | None, str | None, str | None],
+    item: tuple[bytes, str, datetime, Candidate | None, str | None, str | None, str | None],
 ) -> tuple[bool, Any]:
-    body, url, fetched_at, candidate, source_name, content_type = item
+    body, url, fetched_at, candidate, source_name, content_type, recogniser = item
     try:
         if (content_type or "").startswith("text/plain"):
-            return True, text_article(body, url, fetched_at, source_name)
-        return True, extract_article(body, url, fetched_at, candidate, source_name)
+            record = text_article(body, url, fetched_at, source_name)
+        else:
+            record = extract_article(body, url, fetched_at, candidate, source_name)
     except ExtractionError as exc:
         return False, str(exc)
     except Exception as exc:  # a page that crashes the extractor must not end the run
         return False, f"extractor crashed: {type(exc).__name__}: {exc}"
+    if recogniser:
+        try:
+            record.update(enrich_record(record, recogniser))
+        except Exception as exc:  # the article is still good without its enrichment
+            record["enrichment_error"] = f"{type(exc).__name__}: {exc}"
+    return True, record
 
 
 def extract_pages(
-    pages: list[FetchResult], workers: int | None = None
+    pages: list[FetchResult], workers: int | None = None, recogniser: str | None = "rules"
 ) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
-    """Records for usable pages, failures (with reasons) for the rest, in input order."""
+    """Records for usable pages, failures (with reasons) for the rest, in input order.
+
+    Each record is enriched (entities, quotes, counts) in the same worker that extracted it,
+    with `recogniser` (None skips enrichment)."""
     items = [
-        (p.body, p.url, p.fetched_at, p.candidate, p.source_name, p.content_type) for p in pages
+        (p.body, p.url, p.fetched_at, p.candidate, p.source_name, p.content_type, recogniser)
+        for p in pages
     ]
     workers = workers or os.cpu_count() or 1
     if len(items) < POOL_THRESHOLD or workers < 2:

@@ -17,7 +17,13 @@ from typing import Any
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import QualitySettings, Settings, SourceSettings, load_settings
+from flows.config import (
+    QualitySettings,
+    Settings,
+    SourceSettings,
+    load_settings,
+    recogniser_from_env,
+)
 from flows.discovery import Discovery
 from flows.extracting import ExtractFailure, extract_pages
 from flows.fetching import Fetcher, FetchPolicy
@@ -127,9 +133,12 @@ def fetch_task(
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
-def extract_task(pages: list[FetchResult]) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
-    """trafilatura over every fetched article page, in a process pool."""
-    return extract_pages([p for p in pages if p.ok and p.purpose in ("article", "ingest")])
+def extract_task(
+    pages: list[FetchResult], recogniser: str | None
+) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
+    """trafilatura, then enrichment, over every fetched article page, in a process pool."""
+    usable = [p for p in pages if p.ok and p.purpose in ("article", "ingest")]
+    return extract_pages(usable, recogniser=recogniser)
 
 
 @task(name="model-and-load", cache_policy=NO_CACHE)
@@ -237,9 +246,11 @@ class _Run:
         sources: int,
         wait_s: float = 300.0,
         quality: QualitySettings | None = None,
+        recogniser: str | None = "rules",
     ) -> None:
         self.home = home
         self.quality = quality or QualitySettings()
+        self.recogniser = recogniser
         # one writer per home: a second run waits here (bounded), then gives up clearly
         self.lock = RunLock(home, command, wait_s, on_wait=get_run_logger().warning)
         self.lock.__enter__()
@@ -267,7 +278,7 @@ class _Run:
         versioning: bool = True,
     ) -> RunSummary:
         summary = self.summary
-        records, failures = extract_task(pages)
+        records, failures = extract_task(pages, self.recogniser)
         summary.articles_extracted = len(records)
         records, held, staging = validate_staging_task(records, self.home, self.run_id, self.now)
         summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
@@ -365,7 +376,9 @@ def run_pipeline(
 ) -> RunSummary:
     """Discover, select what is new or changed, fetch, then the shared back half."""
     logger = get_run_logger()
-    run = _Run(home, command, len(settings.sources), wait_s, settings.quality)
+    run = _Run(
+        home, command, len(settings.sources), wait_s, settings.quality, settings.enrich.spec()
+    )
     sources = [
         SourceInfo(
             s.name,
@@ -480,7 +493,7 @@ def archive_inputs_task(paths: list[Path], home: Path, run_id: str) -> list[Fetc
 def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSummary:
     """Load local HTML, WARC and text articles with no network."""
     home = Path(home)
-    run = _Run(home, "ingest", 0, wait_s)
+    run = _Run(home, "ingest", 0, wait_s, recogniser=recogniser_from_env())
 
     def body() -> RunSummary:
         documents = archive_inputs_task([Path(p) for p in paths], home, run.run_id)
@@ -548,7 +561,7 @@ def reprocess_archive(
 ) -> RunSummary:
     """Re-extract and re-model every archived article, with no network."""
     home = Path(home)
-    run = _Run(home, "reprocess", 0, wait_s)
+    run = _Run(home, "reprocess", 0, wait_s, recogniser=recogniser_from_env())
 
     def body() -> RunSummary:
         pages = read_archive_task(home, since)

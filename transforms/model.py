@@ -518,6 +518,10 @@ class StarTables:
     fact_image_credit: pl.DataFrame
     fact_fetch: pl.DataFrame
     raw_fetch: pl.DataFrame
+    dim_entity: pl.DataFrame
+    fact_entity_mention: pl.DataFrame
+    fact_quote: pl.DataFrame
+    fact_count: pl.DataFrame
 
 
 def model_tables(
@@ -544,4 +548,153 @@ def model_tables(
         fact_image_credit=build_fact_image_credit(records, run_id),
         fact_fetch=build_fact_fetch(fetches, run_id),
         raw_fetch=build_raw_fetch([*fetches, *archived], run_id),
+        dim_entity=build_dim_entity(records, run_id),
+        fact_entity_mention=build_fact_entity_mention(records, run_id),
+        fact_quote=build_fact_quote(records, run_id),
+        fact_count=build_fact_count(records, run_id),
+    )
+
+
+ENTITY_SCHEMA: dict[str, Any] = {
+    "entity_key": pl.String,
+    "entity_type": pl.String,
+    "name": pl.String,
+    "aliases": pl.List(pl.String),
+    "country_code": pl.String,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+    "geonames_id": pl.Int64,
+    "resolution": pl.String,
+    "run_id": pl.String,
+}
+
+
+def build_dim_entity(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """dim_entity: one row per canonical entity, with every surface form seen for it."""
+    merged: dict[str, dict[str, Any]] = {}
+    for r in records:
+        for e in r.get("entities") or []:
+            row = merged.get(e["entity_key"])
+            if row is None:
+                row = merged[e["entity_key"]] = {
+                    **{k: e.get(k) for k in ENTITY_SCHEMA if k not in ("aliases", "run_id")},
+                    "aliases": set(),
+                    "run_id": run_id,
+                }
+            row["aliases"].update(e.get("aliases") or ())
+    rows = [{**row, "aliases": sorted(row["aliases"])} for row in merged.values()]
+    return pl.DataFrame(rows, schema=ENTITY_SCHEMA)
+
+
+def _article_context(r: dict[str, Any]) -> dict[str, Any]:
+    local = r.get("published_local_date")
+    return {
+        "article_key": record_key(r),
+        "source_key": source_id(r["source_name"]),
+        "published_date_key": date_key(local.year, local.month, local.day) if local else None,
+    }
+
+
+def build_fact_entity_mention(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """fact_entity_mention: one row per article x entity, with counts and offsets."""
+    rows = [
+        {
+            **_article_context(r),
+            "entity_key": e["entity_key"],
+            "mention_count": e["mention_count"],
+            "caption_mention_count": e.get("caption_mentions", 0),
+            "first_offset": e["first_offset"],
+            "offsets": [list(o) for o in e["offsets"]],
+            "surface_forms": e.get("aliases") or [],
+            "run_id": run_id,
+        }
+        for r in records
+        for e in r.get("entities") or []
+    ]
+    schema = {
+        "article_key": pl.String,
+        "source_key": pl.String,
+        "published_date_key": pl.Int32,
+        "entity_key": pl.String,
+        "mention_count": pl.Int32,
+        "caption_mention_count": pl.Int32,
+        "first_offset": pl.Int32,
+        "offsets": pl.List(pl.List(pl.Int32)),
+        "surface_forms": pl.List(pl.String),
+        "run_id": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema).unique(
+        ["article_key", "entity_key"], keep="last", maintain_order=True
+    )
+
+
+def build_fact_quote(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """fact_quote: one row per quotation per article, in reading order."""
+    rows = [
+        {
+            **_article_context(r),
+            "quote_order": i,
+            "speaker": q["speaker"],
+            "speaker_entity_key": q["speaker_entity_key"],
+            "verb": q["verb"],
+            "quote": q["quote"],
+            "quote_kind": q["quote_kind"],
+            "char_offset": q["char_offset"],
+            "run_id": run_id,
+        }
+        for r in records
+        for i, q in enumerate(r.get("quotes") or [], start=1)
+    ]
+    schema = {
+        "article_key": pl.String,
+        "source_key": pl.String,
+        "published_date_key": pl.Int32,
+        "quote_order": pl.Int16,
+        "speaker": pl.String,
+        "speaker_entity_key": pl.String,
+        "verb": pl.String,
+        "quote": pl.String,
+        "quote_kind": pl.String,
+        "char_offset": pl.Int32,
+        "run_id": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema).unique(
+        ["article_key", "quote_order"], keep="last", maintain_order=True
+    )
+
+
+def build_fact_count(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """fact_count: one row per counted thing per article ("five militants killed")."""
+    rows = [
+        {
+            **_article_context(r),
+            "count_order": i,
+            "count_value": c["count_value"],
+            "is_approximate": c["is_approximate"],
+            "counted": c["counted"],
+            "event_word": c["event_word"],
+            "count_type": c["count_type"],
+            "context": c["context"],
+            "char_offset": c["char_offset"],
+            "run_id": run_id,
+        }
+        for r in records
+        for i, c in enumerate(r.get("counts") or [], start=1)
+    ]
+    schema = {
+        "article_key": pl.String,
+        "source_key": pl.String,
+        "published_date_key": pl.Int32,
+        "count_order": pl.Int16,
+        "count_value": pl.Float64,
+        "is_approximate": pl.Boolean,
+        "counted": pl.String,
+        "event_word": pl.String,
+        "count_type": pl.String,
+        "context": pl.String,
+        "char_offset": pl.Int32,
+        "run_id": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema).unique(
+        ["article_key", "count_order"], keep="last", maintain_order=True
     )

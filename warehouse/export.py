@@ -17,6 +17,10 @@ MART_TABLES = (
     "bridge_article_author",
     "fact_image_credit",
     "fact_fetch",
+    "dim_entity",
+    "fact_entity_mention",
+    "fact_quote",
+    "fact_count",
 )
 
 

@@ -22,7 +22,14 @@ from warehouse.db import query_frame, run, scalar
 from warehouse.faults import checkpoint
 from warehouse.stories import assign_stories
 
-DEPENDENTS = ("bridge_article_author", "bridge_article_tag", "fact_image_credit")
+DEPENDENTS = (
+    "bridge_article_author",
+    "bridge_article_tag",
+    "fact_image_credit",
+    "fact_entity_mention",
+    "fact_quote",
+    "fact_count",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +156,23 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables, versioning: bool) 
     _insert_new(con, "dim_date", tables.dim_date)
     authors_new = _insert_new(con, "dim_author", tables.dim_author)
     _insert_new(con, "dim_tag", tables.dim_tag)
+    _merge_entities(con, tables.dim_entity)
 
     new_keys, changed_keys = _merge_articles(con, articles, versioning)
     touched = new_keys + changed_keys
-    if touched:
+    # reprocessing re-derives what hangs off every article it read, changed or not, so a
+    # better recogniser reaches articles whose text is the same
+    refreshed = touched if versioning else articles.get_column("article_key").to_list()
+    if refreshed:
         for dependent in DEPENDENTS:
-            run(con, f"delete from {dependent} where article_key in (select unnest(?))", [touched])
-            frame = getattr(tables, dependent).filter(pl.col("article_key").is_in(touched))
+            run(
+                con,
+                f"delete from {dependent} where article_key in (select unnest(?))",
+                [refreshed],
+            )
+            frame = getattr(tables, dependent).filter(pl.col("article_key").is_in(refreshed))
+            if "source_key" in frame.columns:
+                frame = frame.with_columns(source_key=pl.col("source_key").replace(sources))
             _insert_new(con, dependent, frame)
     in_stories = assign_stories(con, touched)
     fetch_rows = _insert_new(con, "fact_fetch", fetches)
@@ -168,6 +185,27 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables, versioning: bool) 
         sources_versioned=int(scalar(con, "select count(*) from dim_source")) - before_versions,
         in_stories=in_stories,
     )
+
+
+def _merge_entities(con: duckdb.DuckDBPyConnection, entities: pl.DataFrame) -> int:
+    """New entities go in; known ones gain the surface forms this run saw for them."""
+    if entities.is_empty():
+        return 0
+    added = _insert_new(con, "dim_entity", entities)
+    con.register("incoming_entities", entities.select("entity_key", "aliases").to_arrow())
+    try:
+        run(
+            con,
+            """
+            update dim_entity d
+            set aliases = list_sort(list_distinct(list_concat(d.aliases, i.aliases)))
+            from incoming_entities i
+            where d.entity_key = i.entity_key and not list_has_all(d.aliases, i.aliases)
+            """,
+        )
+    finally:
+        con.unregister("incoming_entities")
+    return added
 
 
 def _merge_articles(

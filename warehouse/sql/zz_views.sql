@@ -155,3 +155,44 @@ comment on column v_dq_latest.observed_value is 'What was observed (JSON); faili
 comment on column v_dq_latest.element_count is 'Rows checked.';
 comment on column v_dq_latest.unexpected_count is 'Rows that failed.';
 comment on column v_dq_latest.checked_at is 'When (UTC).';
+
+create or replace view v_entity_daily as
+select
+    e.entity_key, e.name as entity, e.entity_type, e.country_code,
+    d.date, count(distinct m.article_key) as articles, sum(m.mention_count) as mentions
+from fact_entity_mention m
+join fact_article a on a.article_key = m.article_key and a.is_current
+join dim_entity e on e.entity_key = m.entity_key
+join dim_date d on d.date_key = m.published_date_key
+group by all;
+comment on view v_entity_daily is 'Per entity per publication day: articles naming it and mentions in all (current versions).';
+comment on column v_entity_daily.entity_key is 'dim_entity.entity_key.';
+comment on column v_entity_daily.entity is 'Canonical name.';
+comment on column v_entity_daily.entity_type is 'PERSON, ORG, LOCATION or NORP.';
+comment on column v_entity_daily.country_code is 'ISO 3166-1 alpha-2 code, when known.';
+comment on column v_entity_daily.date is 'Publication day.';
+comment on column v_entity_daily.articles is 'Articles that day naming the entity.';
+comment on column v_entity_daily.mentions is 'Mentions in those articles.';
+
+create or replace view v_country_coverage as
+with article_country as (
+    select distinct m.article_key, e.country_code, m.published_date_key
+    from fact_entity_mention m
+    join dim_entity e on e.entity_key = m.entity_key
+    where e.entity_type = 'LOCATION' and e.country_code is not null
+)
+select
+    ac.country_code,
+    (select c.name from dim_entity c
+      where c.country_code = ac.country_code and c.resolution = 'iso3166' limit 1) as country,
+    d.date, count(*) as articles, avg(a.tone) as mean_tone
+from article_country ac
+join fact_article a on a.article_key = ac.article_key and a.is_current
+join dim_date d on d.date_key = ac.published_date_key
+group by all;
+comment on view v_country_coverage is 'Per country per publication day: articles naming the country or a place in it, and their mean tone (current versions).';
+comment on column v_country_coverage.country_code is 'ISO 3166-1 alpha-2 code.';
+comment on column v_country_coverage.country is 'Country name, when the country itself was named somewhere.';
+comment on column v_country_coverage.date is 'Publication day.';
+comment on column v_country_coverage.articles is 'Articles that day naming the country, or a city or region in it.';
+comment on column v_country_coverage.mean_tone is 'Mean tone of those articles (null when none is English).';

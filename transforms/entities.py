@@ -1,0 +1,679 @@
+"""Who and where: people, organisations, places and groups named in an article's text.
+
+Two steps. A recogniser finds mentions (offsets and a type); the default one is rules over
+capitalised phrases plus the gazetteer, with no model to download, and any object with the
+same `recognise` method can replace it (see `load_recogniser`). Then `resolve_entities` turns
+mentions into entities, whatever recognised them: variants fold into one canonical name
+("U.S.", "American" -> United States; "Al-Sudani" -> Mohammed Shia al-Sudani), places get an
+ISO country code and, for cities, coordinates, using the article's other places to choose
+between cities of the same name. What cannot be resolved is kept with its name, not guessed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from transforms.gazetteer import MAX_NAME_TOKENS, Entry, Place, fold, gazetteer
+from transforms.keys import stable_key
+from transforms.known_entities import CIVIC_SUFFIXES, ORG_PREFIXES, ORG_SUFFIXES, PERSON_TITLES
+
+ENTITY_TYPES = ("PERSON", "ORG", "LOCATION", "NORP")
+
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|&")
+_CONNECTORS = {"of", "al", "el", "bin", "ibn", "bint", "abu", "de", "da", "del", "van", "von",
+               "der", "du", "la", "le", "di", "&"}  # fmt: skip
+_NAME_PARTICLES = {"al", "el", "bin", "ibn", "bint", "abu", "de", "da", "del", "van", "von",
+                   "der", "du", "la", "le", "di"}  # fmt: skip
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col",
+                  "capt", "sgt", "prof", "jr", "sr", "no"}  # fmt: skip
+_CALENDAR = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "christmas", "easter", "ramadan", "eid",
+}  # fmt: skip
+# Capitalised because they start a sentence, not because they name anything.
+_STOP_CAPS = {
+    "the", "a", "an", "in", "on", "at", "but", "and", "or", "it", "its", "this", "that",
+    "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our",
+    "my", "your", "after", "before", "when", "while", "if", "as", "for", "from", "with",
+    "without", "by", "to", "of", "some", "many", "most", "more", "last", "next", "every",
+    "each", "according", "speaking", "meanwhile", "however", "also", "although", "despite",
+    "during", "since", "until", "under", "over", "among", "around", "about", "half", "part",
+    "there", "here", "what", "who", "why", "how", "where", "which", "all", "both", "one",
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "no", "not",
+    "so", "yet", "then", "now", "once", "other", "another", "such", "only", "even", "just",
+    "still", "we're", "it's", "i'm", "don't", "can't", "let", "yes", "thanks", "sir", "madam",
+    "el", "la", "los", "las", "un", "una", "en", "y", "del", "por", "para", "con",
+}  # fmt: skip
+_ACRONYM_STOP = {"CEO", "TV", "GMT", "AM", "PM", "ID", "OK", "PDF", "FAQ", "DJ", "MP", "MPS",
+                 "AD", "BC", "UTC", "VAT", "GDP", "COVID", "II", "III", "IV", "HQ", "PR", "CV",
+                 "DIY", "FM", "UFO", "VIP", "RIP", "ASAP", "LED", "USB", "IT", "AI"}  # fmt: skip
+_LOCATION_SUFFIXES = {
+    "street", "road", "avenue", "lane", "square", "park", "bridge", "river", "island",
+    "islands", "bay", "harbour", "harbor", "quay", "green", "hill", "hills", "valley",
+    "estuary", "sea", "ocean", "point", "cross", "channel", "coast", "mountains", "mountain",
+    "lake", "forest", "county", "province", "district", "region", "estate", "ward",
+    "peninsula", "strait", "gulf", "heights", "village", "town", "city", "port", "station",
+    "airport", "beach", "field", "fields", "moor", "marsh", "wood", "woods", "weir", "ground",
+}  # fmt: skip
+_PLACE_PREFIXES = {"st", "saint", "mount", "fort", "cape", "lake", "port", "lower", "upper"}
+_VENUES = {"hall", "church", "chapel", "cathedral", "abbey", "stadium", "arena", "centre",
+           "center", "theatre", "theater", "cinema", "palace", "castle", "tower", "market",
+           "farm", "mill", "pier", "terrace", "gardens", "house", "exchange"}  # fmt: skip
+_PLACE_NOUNS = {"town", "city", "village", "island", "port", "region", "province", "county",
+                "district", "valley", "river", "estuary", "coast", "bay", "harbour", "harbor",
+                "ward", "estate", "suburb", "neighbourhood", "neighborhood", "state", "capital",
+                "border", "area", "channel", "lake", "mountains", "peninsula", "green"}  # fmt: skip
+_DIRECTIONS = {"northern", "southern", "eastern", "western", "central", "north", "south",
+               "east", "west", "northeastern", "northwestern", "southeastern", "southwestern",
+               "downtown", "rural", "coastal", "occupied"}  # fmt: skip
+_ORG_NOUNS = {"charity", "group", "company", "firm", "start-up", "startup", "club", "band",
+              "party", "union", "shipbuilder", "operator", "retailer", "supermarket", "chain",
+              "brand", "cooperative", "co-operative", "trust", "carrier", "airline", "bank",
+              "broadcaster", "newspaper", "outlet", "agency", "insurer", "developer", "builder",
+              "manufacturer", "maker", "lender", "organisation", "organization",
+              "campaign", "network", "side", "team", "rivals", "publisher", "label"}  # fmt: skip
+_APPOSITIVE = {"who", "whose", "a", "an", "the", "leader", "director", "chief", "head",
+               "chair", "chairman", "chairwoman", "founder", "owner", "manager", "spokesperson",
+               "spokesman", "spokeswoman", "president", "secretary", "minister", "mayor",
+               "professor", "author", "aged"}  # fmt: skip
+_EVENT_SUFFIXES = {"festival", "regatta", "cup", "championship", "championships", "games",
+                   "olympics", "marathon", "war", "summit", "conference", "award", "awards",
+                   "prize", "day", "week", "fair", "show", "exhibition", "election", "trophy",
+                   "derby", "open", "series", "tour", "race"}  # fmt: skip
+_LOCATIVE = {"in", "at", "near", "from", "outside", "across", "around", "towards", "toward",
+             "into", "via", "off", "inside", "through", "throughout", "between", "en",
+             "to"}  # fmt: skip
+REPORTING_VERBS = {"said", "says", "told", "added", "warned", "stated", "declared", "insisted",
+                   "noted", "explained", "claimed", "argued", "announced", "reported",
+                   "confirmed", "denied", "acknowledged", "admitted", "urged",
+                   "cautioned"}  # fmt: skip
+SPEECH_VERBS = {"said", "says", "say", "told", "tells", "added", "adds", "warned", "warns",
+                "stated", "states", "asked", "asks", "declared", "declares", "insisted",
+                "insists", "noted", "notes", "explained", "explains", "wrote", "writes",
+                "claimed", "claims", "argued", "argues", "announced", "announces", "reported",
+                "reports", "confirmed", "confirms", "denied", "denies", "acknowledged",
+                "admitted", "urged", "urges", "cautioned", "responded", "replied", "recalled",
+                "remembered", "agreed", "believes", "thinks", "described", "called"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of the text naming something; `entry` is the gazetteer's reading, if any."""
+
+    start: int
+    end: int
+    surface: str
+    entity_type: str
+    entry: Entry | None = None
+    source: str = "rule"
+
+
+class Recogniser(Protocol):
+    """Anything that finds typed mentions in text: the rules below, spaCy, a service."""
+
+    name: str
+
+    def recognise(self, text: str, language: str | None) -> list[Mention]: ...
+
+
+@dataclass(slots=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+    key: str
+    cap: bool
+    sentence_start: bool
+    possessive: bool
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    previous_end = 0
+    previous_key = ""
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        word = match.group(0)
+        possessive = False
+        if word.endswith(("'s", "’s")) and len(word) > 2:
+            word, end, possessive = word[:-2], end - 2, True
+        elif text[end : end + 1] in ("'", "’") and word.endswith("s"):
+            possessive = True  # plural possessive: "Traders'"
+        gap = text[previous_end:start]
+        bare = gap.strip(" \t\"'“”‘’()[]")
+        sentence_start = (
+            not tokens
+            or "\n" in gap
+            or any(q in gap for q in '“‘"')
+            or (bare[-1:] in (".", "!", "?", ":", ";") and previous_key not in _ABBREVIATIONS)
+            or (gap.strip().startswith("'") and bare == "")
+        )
+        tokens.append(
+            _Token(
+                start,
+                end,
+                word,
+                fold(word),
+                word[:1].isupper(),
+                sentence_start,
+                possessive,
+            )
+        )
+        previous_end, previous_key = match.end(), fold(word)
+    return tokens
+
+
+def _joined(text: str, left: _Token, right: _Token) -> bool:
+    """Whether two tokens can sit in one name: a space or a hyphen between them, or the dot
+    of an abbreviated title ("Dr. Imogen Sallis")."""
+    gap = text[left.end : right.start]
+    if left.possessive:
+        # "St Aldhelm's Church", "Tanner's Weir", "Quayside Traders' Association"
+        return gap in ("'s ", "’s ", "' ", "’ ") and (
+            right.key in ORG_SUFFIXES or right.key in _LOCATION_SUFFIXES or right.key in _VENUES
+        )
+    if gap in (" ", "-", "‐"):
+        return True
+    return gap == ". " and left.key in _ABBREVIATIONS
+
+
+def _is_name_token(token: _Token) -> bool:
+    return token.cap and token.key not in _CALENDAR and not token.text.isdigit()
+
+
+def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
+    """Maximal runs of capitalised tokens, with the lower-case particles names carry
+    ("Secretary of State", "al-Sudani")."""
+    spans = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        token = tokens[i]
+        starts = _is_name_token(token) or (
+            token.key in {"al", "el"}
+            and i + 1 < n
+            and text[token.end : tokens[i + 1].start] == "-"
+            and _is_name_token(tokens[i + 1])
+        )
+        if not starts:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and _joined(text, tokens[j - 1], tokens[j]):
+            nxt = tokens[j]
+            if tokens[j - 1].possessive and (
+                j + 1 < n and _joined(text, nxt, tokens[j + 1]) and _is_name_token(tokens[j + 1])
+            ):
+                break  # "Halvik's Harbour Square" is two names, "Tanner's Weir" one
+            if _is_name_token(nxt):
+                j += 1
+                continue
+            if (
+                nxt.key in _CONNECTORS
+                and j + 1 < n
+                and _joined(text, nxt, tokens[j + 1])
+                and _is_name_token(tokens[j + 1])
+            ):
+                j += 2
+                continue
+            if (  # "Friends of the Sorrel Meadows"
+                nxt.key == "of"
+                and j + 2 < n
+                and tokens[j + 1].key == "the"
+                and not tokens[j + 1].cap
+                and _joined(text, nxt, tokens[j + 1])
+                and _joined(text, tokens[j + 1], tokens[j + 2])
+                and _is_name_token(tokens[j + 2])
+                and tokens[i].key in ORG_PREFIXES
+            ):
+                j += 3
+                continue
+            break
+        spans.append((i, j))
+        i = j
+    return spans
+
+
+def _accepts(entry: Entry, surface: str) -> bool:
+    if entry.case == "exact":
+        return re.sub(r"[^A-Za-z]", "", surface) == re.sub(r"[^A-Za-z]", "", entry.surface)
+    if entry.case == "title":
+        # "al-Nujaba" is written with a small particle; the name after it is capitalised
+        return re.sub(r"^(?:al|el)[-\s]", "", surface)[:1].isupper()
+    return True
+
+
+_KIND_ORDER = {"org": 0, "country": 1, "region": 2, "state": 3, "demonym": 4, "group": 5}
+
+
+def _lookup(key: str, surface: str, allow_city: bool) -> Entry | None:
+    found = [e for e in gazetteer().lookup(key) if _accepts(e, surface)]
+    if not allow_city:
+        found = [e for e in found if e.kind != "city"]
+    if not found:
+        return None
+    return min(found, key=lambda e: _KIND_ORDER.get(e.kind, 9))
+
+
+def _title_length(tokens: list[_Token], i: int, j: int) -> int:
+    """How many tokens from i form a person's title ("Secretary of State")."""
+    for n in range(min(4, j - i), 0, -1):
+        if " ".join(t.key for t in tokens[i : i + n]) in PERSON_TITLES:
+            return n
+    return 0
+
+
+class RuleRecogniser:
+    """Capitalised phrases classified by the gazetteer, titles, organisation and place
+    words, speech verbs and prepositions. English cues; names in other Latin-script
+    languages are still found by the gazetteer and capitalisation."""
+
+    name = "rules"
+
+    def recognise(self, text: str, language: str | None = None) -> list[Mention]:
+        tokens = _tokens(text)
+        mentions: list[Mention] = []
+        unknown: list[tuple[int, int]] = []
+        covered: set[int] = set()
+        for i, j in _spans(text, tokens):
+            covered.update(range(i, j))
+            self._span(text, tokens, i, j, mentions, unknown)
+        # names reporters write in lower case ("a pentagon official")
+        for i, token in enumerate(tokens):
+            if i in covered or token.cap:
+                continue
+            entry = _lookup(token.key, token.text, allow_city=False)
+            if entry is not None and entry.case == "any":
+                mentions.append(
+                    Mention(token.start, token.end, token.text, entry.entity_type, entry)
+                )
+        mentions.extend(self._second_pass(text, tokens, mentions, unknown))
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _span(
+        self,
+        text: str,
+        tokens: list[_Token],
+        i: int,
+        j: int,
+        mentions: list[Mention],
+        unknown: list[tuple[int, int]],
+    ) -> None:
+        while i < j and (
+            tokens[i].key in _STOP_CAPS or tokens[i].key in _CONNECTORS - {"al", "el"}
+        ):
+            i += 1
+        if i >= j:
+            return
+
+        def emit(a: int, b: int, kind: str, entry: Entry | None = None) -> None:
+            start, end = tokens[a].start, tokens[b - 1].end
+            mentions.append(Mention(start, end, text[start:end], kind, entry))
+
+        surface = text[tokens[i].start : tokens[j - 1].end]
+        whole = _lookup(" ".join(t.key for t in tokens[i:j]), surface, allow_city=True)
+        if whole is not None:
+            emit(i, j, whole.entity_type, whole)
+            return
+        last, first = tokens[j - 1].key, tokens[i].key
+        if j - i >= 2 and (
+            last in ORG_SUFFIXES or (first in ORG_PREFIXES and tokens[i + 1].key == "of")
+        ):
+            if _title_length(tokens, i, j) < j - i:
+                emit(i, j, "ORG")
+            return
+        pos = i
+        run_start = None
+        while pos < j:
+            title = _title_length(tokens, pos, j)
+            if title and pos + title < j:
+                if run_start is not None:
+                    unknown.append((run_start, pos))
+                    run_start = None
+                emit(pos + title, j, "PERSON")
+                return
+            if title:  # a bare title ("The Prime Minister said") names nobody
+                pos += title
+                continue
+            entry = None
+            for n in range(min(MAX_NAME_TOKENS, j - pos), 0, -1):
+                key = " ".join(t.key for t in tokens[pos : pos + n])
+                part = text[tokens[pos].start : tokens[pos + n - 1].end]
+                entry = _lookup(key, part, allow_city=False)
+                if entry is not None:
+                    break
+            if entry is not None:
+                if run_start is not None:
+                    unknown.append((run_start, pos))
+                    run_start = None
+                emit(pos, pos + n, entry.entity_type, entry)
+                pos += n
+                continue
+            if run_start is None:
+                run_start = pos
+            pos += 1
+        if run_start is not None:
+            unknown.append((run_start, j))
+
+    def _classify(self, text: str, tokens: list[_Token], i: int, j: int) -> str | None:
+        """A capitalised run the gazetteer does not know: what the words around it say."""
+        words = tokens[i:j]
+        last = words[-1].key
+        opened_with_the = i > 0 and tokens[i - 1].key == "the" and tokens[i - 1].cap
+        if last in _EVENT_SUFFIXES:
+            return None
+        if len(words) >= 2 and (last in ORG_SUFFIXES or any(t.text == "&" for t in words)):
+            return "ORG"
+        if len(words) >= 2 and (
+            last in _LOCATION_SUFFIXES or last in _VENUES or words[0].key in _PLACE_PREFIXES
+        ):
+            return "LOCATION"  # "Old Market Street", "St Aldhelm", "Mount Sinjar"
+        if len(words) == 1 and words[0].text.isupper() and 2 <= len(words[0].text) <= 6:
+            return None if words[0].text in _ACRONYM_STOP else "ORG"
+        # words before a run count only within its sentence
+        before = tokens[i - 1] if i > 0 and not words[0].sentence_start else None
+        before2 = tokens[i - 2] if i > 1 and before is not None else None
+        after = tokens[j] if j < len(tokens) else None
+        gap_after = text[words[-1].end : after.start] if after is not None else ""
+        if after is not None and after.text.isdigit():
+            return None  # "Line 3", "Route 42": a product or a route, not a name
+        if before is not None and not before.cap:
+            if before.key in PERSON_TITLES:
+                return "PERSON"
+            if before.key in _ORG_NOUNS:
+                return "ORG"
+            if before.key in _DIRECTIONS or before.key in _LOCATION_SUFFIXES:
+                return "LOCATION"  # "southern Karsten", "the river Orsa"
+            if before.key == "of" and before2 is not None and before2.key in _PLACE_NOUNS:
+                return "LOCATION"  # "the border town of Ostra-Vessa"
+        if after is not None and not after.cap and gap_after == " ":
+            if after.key in _PLACE_NOUNS or after.key in _VENUES:
+                return "LOCATION"  # "the Vessa valley", "the Palladium cinema"
+            if after.key == "based":
+                return "LOCATION"
+        if opened_with_the:
+            return None  # "The Salt Year": a work or an outfit, not a person
+        if 2 <= len(words) <= 4:
+            if after is not None and after.key in SPEECH_VERBS:
+                return "PERSON"
+            if before is not None and before.key in SPEECH_VERBS:
+                return "PERSON"
+            if gap_after.startswith(",") and after is not None and after.key in _APPOSITIVE:
+                return "PERSON"  # "Len Hargreaves, who has lived ..."
+        if len(words) == 1 and before is not None and before.key in _LOCATIVE and not before.cap:
+            return "LOCATION"
+        if 2 <= len(words) <= 3 and not words[0].sentence_start:
+            return "PERSON"
+        return None
+
+    def _second_pass(
+        self,
+        text: str,
+        tokens: list[_Token],
+        mentions: list[Mention],
+        unknown: list[tuple[int, int]],
+    ) -> list[Mention]:
+        """Runs no rule could type on their own, read against what the article named
+        elsewhere: a surname, a place already seen, an organisation's short name."""
+        typed: list[tuple[int, int, str]] = []
+        pending = []
+        for i, j in unknown:
+            kind = self._classify(text, tokens, i, j)
+            if kind is None:
+                pending.append((i, j))
+            else:
+                typed.append((i, j, kind))
+        names: dict[str, dict[str, str]] = {"PERSON": {}, "LOCATION": {}, "ORG": {}, "ORG_HEAD": {}}
+        for mention in [*mentions, *(self._as_mention(text, tokens, t) for t in typed)]:
+            parts = [fold(p) for p in _TOKEN.findall(mention.surface)]
+            if not parts:
+                continue
+            if mention.entity_type == "PERSON":
+                for key in _surname_keys(parts):
+                    names["PERSON"][key] = mention.entity_type
+            elif mention.entity_type == "LOCATION":
+                names["LOCATION"][" ".join(parts)] = "LOCATION"
+            elif mention.entity_type == "ORG" and len(parts) >= 2:
+                if parts[-1] not in ORG_SUFFIXES:
+                    names["ORG"][parts[-1]] = "ORG"
+                if parts[-1] in CIVIC_SUFFIXES:
+                    names["LOCATION"].setdefault(parts[0], "LOCATION")
+                elif parts[0] not in _NAME_PARTICLES:
+                    names["ORG_HEAD"][parts[0]] = "ORG"
+        found = [self._as_mention(text, tokens, t) for t in typed]
+        for i, j in pending:
+            if all(t.key in _CONNECTORS for t in tokens[i:j]):
+                continue
+            key = " ".join(t.key for t in tokens[i:j])
+            for group in ("PERSON", "LOCATION", "ORG", "ORG_HEAD"):
+                if key in names[group]:
+                    found.append(
+                        self._as_mention(text, tokens, (i, j, group.removesuffix("_HEAD")))
+                    )
+                    break
+        return found
+
+    @staticmethod
+    def _as_mention(text: str, tokens: list[_Token], typed: tuple[int, int, str]) -> Mention:
+        i, j, kind = typed
+        start, end = tokens[i].start, tokens[j - 1].end
+        return Mention(start, end, text[start:end], kind)
+
+
+def _surname_keys(parts: list[str]) -> list[str]:
+    """How a person is referred to after the first mention: by surname, with or without
+    its particle ("al-Sudani", "Sudani")."""
+    if len(parts) < 2:
+        return []
+    keys = [parts[-1], " ".join(parts[1:])]
+    if len(parts) >= 3:
+        keys.append(" ".join(parts[-2:]))  # "al-Sudani", "Okeke-Lyle"
+    return keys
+
+
+# ---------------------------------------------------------------------------------- resolution
+
+
+@dataclass(slots=True)
+class Entity:
+    """One entity of one article, with its mentions."""
+
+    entity_key: str
+    entity_type: str
+    name: str
+    country_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    geonames_id: int | None = None
+    resolution: str = "name"
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+    surfaces: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entity_key": self.entity_key,
+            "entity_type": self.entity_type,
+            "name": self.name,
+            "country_code": self.country_code,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "geonames_id": self.geonames_id,
+            "resolution": self.resolution,
+            "mention_count": len(self.offsets),
+            "first_offset": min(s for s, _ in self.offsets),
+            "offsets": [list(o) for o in sorted(self.offsets)],
+            "aliases": sorted(set(self.surfaces)),
+        }
+
+
+def entity_key(entity_type: str, name: str) -> str:
+    """Entities without a gazetteer id: the type and the folded name ("Kata'ib" = "Kataib")."""
+    return stable_key("entity", entity_type, fold(name))
+
+
+def _place_key(place: Place) -> str:
+    return stable_key("entity", "geonames", place.geonames_id)
+
+
+def _country_key(code: str) -> str:
+    return stable_key("entity", "country", code)
+
+
+def _clean_surface(surface: str) -> str:
+    return re.sub(r"\s+", " ", surface.strip(" '’\"“”")).strip()
+
+
+def _choose_place(
+    places: tuple[Place, ...], context: set[Any], cued: bool, surface: str
+) -> tuple[Place | None, str]:
+    """Which city a name means: the one in a country the article mentions; the only one; or
+    one far larger than the rest. Otherwise none, and the name stays unresolved."""
+    in_region = [p for p in places if (p.country_code, p.admin1) in context]
+    if in_region:  # "Springfield, Illinois"
+        return in_region[0], "context"
+    in_context = [p for p in places if p.country_code in context]
+    if in_context:
+        return in_context[0], "context"
+    if not cued and all(fold(p.name) != fold(surface) for p in places):
+        return None, "weak"  # only an alternate name ("Can" for Guangzhou), and no cue
+    if len(places) == 1:
+        place = places[0]
+        if cued or place.population >= 100_000 or place.is_capital:
+            return place, "unique"
+        return None, "weak"
+    top, second = places[0], places[1]
+    if (top.is_capital or top.population >= 500_000) and top.population >= 10 * second.population:
+        return top, "prominent"
+    return None, "ambiguous"
+
+
+def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
+    """Mentions -> entities of this article, variants folded, places on the map."""
+    context: set[Any] = set()  # country codes, and (country, state) pairs
+    readings: list[tuple[Mention, Entry | None]] = []
+    for mention in mentions:
+        entry = mention.entry
+        if entry is None and mention.entity_type in ("LOCATION", "NORP", "ORG"):
+            entry = _lookup(fold(_clean_surface(mention.surface)), mention.surface, True)
+            if entry is not None and entry.kind == "city" and mention.entity_type != "LOCATION":
+                entry = None
+        readings.append((mention, entry))
+        if entry is not None and entry.kind in ("country", "demonym", "state", "region"):
+            if entry.country_code:
+                context.add(entry.country_code)
+            if entry.kind == "state":
+                context.update({"US", ("US", entry.admin1)})
+
+    entities: dict[str, Entity] = {}
+
+    def add(key: str, kind: str, name: str, mention: Mention, **extra: Any) -> None:
+        entity = entities.get(key)
+        if entity is None:
+            entity = entities[key] = Entity(key, kind, name, **extra)
+        entity.offsets.append((mention.start, mention.end))
+        entity.surfaces.append(_clean_surface(mention.surface))
+
+    persons: list[tuple[Mention, str]] = []
+    for mention, entry in readings:
+        surface = _clean_surface(mention.surface)
+        if not surface:
+            continue
+        if entry is not None and entry.kind == "city":
+            before = text[max(0, mention.start - 12) : mention.start].lower().split()
+            cued = bool(before) and before[-1] in _LOCATIVE
+            place, how = _choose_place(
+                entry.places, context, cued or mention.source != "rule", surface
+            )
+            if place is not None:
+                add(
+                    _place_key(place),
+                    "LOCATION",
+                    place.name,
+                    mention,
+                    country_code=place.country_code,
+                    latitude=place.latitude,
+                    longitude=place.longitude,
+                    geonames_id=place.geonames_id,
+                    resolution=f"geonames:{how}",
+                )
+            elif how == "ambiguous" or cued:
+                add(entity_key("LOCATION", surface), "LOCATION", surface, mention,
+                    resolution="unresolved")  # fmt: skip
+            continue
+        if entry is not None:
+            if entry.kind in ("country", "demonym"):
+                add(_country_key(entry.country_code or ""), "LOCATION", entry.name, mention,
+                    country_code=entry.country_code, resolution="iso3166")  # fmt: skip
+            else:
+                add(entity_key(entry.entity_type, entry.name), entry.entity_type, entry.name,
+                    mention, country_code=entry.country_code, resolution="gazetteer")  # fmt: skip
+            continue
+        if mention.entity_type == "PERSON":
+            persons.append((mention, surface))
+            continue
+        if mention.entity_type not in ENTITY_TYPES:
+            continue
+        resolution = "unresolved" if mention.entity_type == "LOCATION" else "name"
+        add(entity_key(mention.entity_type, surface), mention.entity_type, surface, mention,
+            resolution=resolution)  # fmt: skip
+
+    # people: the fullest form of a name in the article stands for its shorter forms
+    full_names: dict[str, str] = {}
+    for _mention, surface in sorted(persons, key=lambda p: -len(p[1].split())):
+        parts = [fold(p) for p in _TOKEN.findall(surface)]
+        if " ".join(parts) in full_names:
+            continue
+        full_names[" ".join(parts)] = surface
+        for key in _surname_keys(parts):
+            full_names.setdefault(key, surface)
+    for mention, surface in persons:
+        parts = [fold(p) for p in _TOKEN.findall(surface)]
+        key = " ".join(parts)
+        if key not in full_names and parts and parts[0] in {"al", "el"}:
+            key = " ".join(parts[1:])
+        name = full_names.get(key, surface)
+        add(entity_key("PERSON", name), "PERSON", name, mention, resolution="name")
+    # an unknown organisation or place that is also a person's surname is that person
+    return sorted(entities.values(), key=lambda e: min(s for s, _ in e.offsets))
+
+
+def load_recogniser(spec: str = "rules") -> Recogniser:
+    """`rules` (default, offline), `spacy` (when spaCy and an English model are installed,
+    else an error naming what is missing), or `module:factory` for one of your own."""
+    if spec == "rules":
+        return RuleRecogniser()
+    if spec == "spacy":
+        from transforms.spacy_recogniser import SpacyRecogniser
+
+        return SpacyRecogniser()
+    module, _, factory = spec.partition(":")
+    if not factory:
+        raise ValueError(f"recogniser {spec!r}: expected 'rules', 'spacy' or 'module:factory'")
+    return getattr(importlib.import_module(module), factory)()
+
+
+_RECOGNISERS: dict[str, Recogniser] = {}
+
+
+def article_entities(text: str, language: str | None, spec: str = "rules") -> list[dict[str, Any]]:
+    """The entities of one article's text, as plain dicts for the record."""
+    recogniser = _RECOGNISERS.get(spec)
+    if recogniser is None:
+        recogniser = _RECOGNISERS[spec] = load_recogniser(spec)
+    if not text.strip():
+        return []
+    mentions = recogniser.recognise(text, language)
+    return [e.as_dict() for e in resolve_entities(text, mentions)]
+
+
+def entity_groups(entities: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Names by type, for quick reading in tests and the CLI."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for e in entities:
+        groups[e["entity_type"]].append(e["name"])
+    return dict(groups)

