@@ -74,6 +74,14 @@ def test_ambiguous_city_is_resolved_by_the_articles_other_places_or_kept_unresol
     assert texas["Paris"]["country_code"] == "US"
 
 
+def test_a_name_that_is_a_country_and_a_us_state_follows_the_story():
+    abroad = by_name(entities("Protests spread in Georgia after the vote in Tbilisi."))
+    assert abroad["Georgia"]["country_code"] == "GE"
+    assert abroad["Tbilisi"]["resolution"] == "geonames:context"
+    home = by_name(entities("Voters in Atlanta, Georgia, queued for hours."))
+    assert home["Georgia"]["country_code"] == "US" and home["Atlanta"]["country_code"] == "US"
+
+
 def test_photo_credits_are_not_entities_but_captions_are_read():
     record = {
         "text": "Militias gathered in Baghdad, Iraq on Friday for the funeral of the fighters.",

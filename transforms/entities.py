@@ -552,6 +552,14 @@ def _choose_place(
     return None, "ambiguous"
 
 
+def _state_twin(entry: Entry) -> Entry | None:
+    """The US state of the same name as a country ("Georgia"), if there is one."""
+    if entry.kind != "country":
+        return None
+    twins = [e for e in gazetteer().lookup(fold(entry.surface)) if e.kind == "state"]
+    return twins[0] if twins else None
+
+
 def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
     """Mentions -> entities of this article, variants folded, places on the map."""
     context: set[Any] = set()  # country codes, and (country, state) pairs
@@ -563,11 +571,31 @@ def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
             if entry is not None and entry.kind == "city" and mention.entity_type != "LOCATION":
                 entry = None
         readings.append((mention, entry))
+        if entry is not None and _state_twin(entry) is not None:
+            continue  # "Georgia": which one depends on the rest of the article
         if entry is not None and entry.kind in ("country", "demonym", "state", "region"):
             if entry.country_code:
                 context.add(entry.country_code)
             if entry.kind == "state":
                 context.update({"US", ("US", entry.admin1)})
+    # a name that is both a country and a US state is the state in an American story (one
+    # naming another state, the country, or a US city: "Atlanta, Georgia")
+    american = "US" in context or any(
+        e is not None
+        and e.kind == "city"
+        and _choose_place(e.places, context, True, m.surface)[0] is not None
+        and _choose_place(e.places, context, True, m.surface)[0].country_code == "US"
+        for m, e in readings
+    )
+    readings = [
+        (m, _state_twin(e) if e is not None and american and _state_twin(e) else e)
+        for m, e in readings
+    ]
+    for _m, e in readings:
+        if e is not None and e.kind in ("country", "state") and e.country_code:
+            context.add(e.country_code)
+            if e.kind == "state":
+                context.add(("US", e.admin1))
 
     entities: dict[str, Entity] = {}
 

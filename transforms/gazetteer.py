@@ -25,6 +25,7 @@ from transforms.known_entities import (
 )
 
 MAX_NAME_TOKENS = 6
+ALTERNATE_NAMES_FROM = 100_000  # population
 _DROP = re.compile(r"['’`.]")
 _SPLIT = re.compile(r"[\s\-‐–]+")
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
@@ -143,12 +144,15 @@ def _cities(countries: dict[str, str]) -> dict[str, list[Place]]:
             admin1=city.get("admin1code") or None,
         )
         names = {city["name"]}
-        # Latin-script alternate names written as names ("Escaldes"), not transliteration keys
-        names.update(
-            n
-            for n in city.get("alternatenames") or ()
-            if n[:1].isupper() and n.isascii() and len(n) > 3 and "=" not in n
-        )
+        # Latin-script alternate names written as names ("Munich", "Kyiv"), not transliteration
+        # keys; only for cities large enough to have an English name of their own, which also
+        # keeps the build (once per worker) short
+        if place.population >= ALTERNATE_NAMES_FROM:
+            names.update(
+                n
+                for n in city.get("alternatenames") or ()
+                if n[:1].isupper() and n.isascii() and len(n) > 3 and "=" not in n
+            )
         for name in names:
             key = fold(name)
             if key and key not in countries:
