@@ -60,10 +60,15 @@ _LOCATION_SUFFIXES = {
     "peninsula", "strait", "gulf", "heights", "village", "town", "city", "port", "station",
     "airport", "beach", "field", "fields", "moor", "marsh", "wood", "woods", "weir", "ground",
 }  # fmt: skip
+# before a name of several words, these make it a place; "from", "to", "through" do not
+# ("a penalty from Connor Haigh")
+_AREA_PREPOSITIONS = {"in", "near", "off", "outside", "across", "throughout", "inside",
+                      "around", "towards", "toward"}  # fmt: skip
 _PLACE_PREFIXES = {"st", "saint", "mount", "fort", "cape", "lake", "port", "lower", "upper"}
 _VENUES = {"hall", "church", "chapel", "cathedral", "abbey", "stadium", "arena", "centre",
            "center", "theatre", "theater", "cinema", "palace", "castle", "tower", "market",
-           "farm", "mill", "pier", "terrace", "gardens", "house", "exchange"}  # fmt: skip
+           "farm", "mill", "pier", "terrace", "gardens", "house", "exchange", "gate",
+           "capitol", "bridge", "monument", "memorial", "cemetery", "plaza"}  # fmt: skip
 _PLACE_NOUNS = {"town", "city", "village", "island", "port", "region", "province", "county",
                 "district", "valley", "river", "estuary", "coast", "bay", "harbour", "harbor",
                 "ward", "estate", "suburb", "neighbourhood", "neighborhood", "state", "capital",
@@ -213,8 +218,19 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
             if _is_name_token(nxt):
                 j += 1
                 continue
-            if (
-                nxt.key in _CONNECTORS
+            k = j  # a chain of particles before a name: "von der Leyen", "de la Cruz"
+            while (
+                k < n
+                and tokens[k].key in _CONNECTORS
+                and k + 1 < n
+                and (_joined(text, tokens[k], tokens[k + 1]))
+            ):
+                k += 1
+            if k > j and k < n and _is_name_token(tokens[k]) and k - j <= 2:
+                j = k + 1
+                continue
+            if (  # "Food and Drug Administration": kept whole only if it ends as an org
+                nxt.key == "and"
                 and j + 1 < n
                 and _joined(text, nxt, tokens[j + 1])
                 and _is_name_token(tokens[j + 1])
@@ -258,6 +274,17 @@ def _lookup(key: str, surface: str, allow_city: bool) -> Entry | None:
     if not found:
         return None
     return min(found, key=lambda e: _KIND_ORDER.get(e.kind, 9))
+
+
+def _org_shaped(tokens: list[_Token], i: int, j: int) -> bool:
+    """An organisation by its words: "... Council", "Ministry of ...", "Massachusetts
+    Institute of Technology"."""
+    if tokens[j - 1].key in ORG_SUFFIXES:
+        return True
+    return any(
+        tokens[k].key in ORG_PREFIXES and tokens[k + 1].key == "of" and tokens[k].cap
+        for k in range(i, j - 2)
+    )
 
 
 def _title_length(tokens: list[_Token], i: int, j: int) -> int:
@@ -316,24 +343,33 @@ class RuleRecogniser:
             mentions.append(Mention(start, end, text[start:end], kind, entry))
 
         surface = text[tokens[i].start : tokens[j - 1].end]
+        ands = [k for k in range(i + 1, j - 1) if tokens[k].key == "and"]
+        if ands and not _org_shaped(tokens, i, j):
+            # "Iraq and Syria", "Darfur and Kordofan": names side by side, not one name
+            for a, b in zip([i, *(k + 1 for k in ands)], [*ands, j], strict=True):
+                self._span(text, tokens, a, b, mentions, unknown)
+            return
         whole = _lookup(" ".join(t.key for t in tokens[i:j]), surface, allow_city=True)
         if whole is not None:
             emit(i, j, whole.entity_type, whole)
             return
-        last, first = tokens[j - 1].key, tokens[i].key
-        if j - i >= 2 and (
-            last in ORG_SUFFIXES or (first in ORG_PREFIXES and tokens[i + 1].key == "of")
-        ):
+        if j - i >= 2 and _org_shaped(tokens, i, j):
             if _title_length(tokens, i, j) < j - i:
                 emit(i, j, "ORG")
             return
+        if j - i >= 2 and tokens[i].key in _DIRECTIONS:
+            rest = _lookup(" ".join(t.key for t in tokens[i + 1 : j]), surface, allow_city=False)
+            if rest is not None and rest.kind in ("country", "region", "state"):
+                emit(i, j, "LOCATION")  # "East Africa", "Western Australia"
+                return
         pos = i
         run_start = None
         while pos < j:
             title = _title_length(tokens, pos, j)
             if title and pos + title < j:
                 if run_start is not None:
-                    unknown.append((run_start, pos))
+                    # "Bundesbank President Joachim Nagel": whose president it is
+                    emit(run_start, pos, "ORG")
                     run_start = None
                 emit(pos + title, j, "PERSON")
                 return
@@ -380,7 +416,7 @@ class RuleRecogniser:
         before2 = tokens[i - 2] if i > 1 and before is not None else None
         after = tokens[j] if j < len(tokens) else None
         gap_after = text[words[-1].end : after.start] if after is not None else ""
-        if after is not None and after.text.isdigit():
+        if after is not None and after.text.isdigit() and gap_after == " ":
             return None  # "Line 3", "Route 42": a product or a route, not a name
         if before is not None and not before.cap:
             if before.key in PERSON_TITLES:
@@ -403,8 +439,22 @@ class RuleRecogniser:
                 return "PERSON"
             if before is not None and before.key in SPEECH_VERBS:
                 return "PERSON"
-            if gap_after.startswith(",") and after is not None and after.key in _APPOSITIVE:
-                return "PERSON"  # "Len Hargreaves, who has lived ..."
+            if (
+                gap_after.startswith(",")
+                and after is not None
+                and (after.key in _APPOSITIVE or (after.text.isdigit() and len(after.text) <= 3))
+            ):
+                return "PERSON"  # "Len Hargreaves, who has lived ...", "Tom Letourneau, 61,"
+            if before is not None and before.key in _AREA_PREPOSITIONS and not before.cap:
+                return "LOCATION"  # "off Nova Scotia", "in New Brunswick"
+        if (
+            after is not None
+            and not after.cap
+            and after.key in PERSON_TITLES
+            and j + 1 < len(tokens)
+            and tokens[j + 1].cap
+        ):
+            return "ORG"  # "World Athletics president Sebastian Coe": whose president
         if len(words) == 1 and before is not None and before.key in _LOCATIVE and not before.cap:
             return "LOCATION"
         if 2 <= len(words) <= 3 and not words[0].sentence_start:

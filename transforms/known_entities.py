@@ -416,6 +416,17 @@ PERSON_TITLES: frozenset[str] = frozenset(
         "head",
         "curator",
         "conductor",
+        "substitute",
+        "winger",
+        "forward",
+        "skipper",
+        "analyst",
+        "economist",
+        "shopkeeper",
+        "farmer",
+        "fisherman",
+        "researcher",
+        "scientist",
     }
 )
 
@@ -520,6 +531,20 @@ ORG_SUFFIXES: frozenset[str] = frozenset(
         "symphony",
         "singers",
         "players",
+        "programme",
+        "program",
+        "administration",
+        "observatory",
+        "fund",
+        "therapeutics",
+        "pharmaceuticals",
+        "technologies",
+        "systems",
+        "labs",
+        "laboratories",
+        "biosciences",
+        "motors",
+        "electronics",
     }
 )
 
