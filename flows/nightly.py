@@ -288,6 +288,13 @@ class _Run:
             if f.outcome not in ("ok", "not_modified")
         )
         problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
+        # an article whose enrichment crashed still loads; the crash is counted, not hidden
+        enrich_failed = [r for r in records if r.get("enrichment_error")]
+        for r in enrich_failed:
+            get_run_logger().warning(
+                "enrichment failed for %s: %s", r["url"], r["enrichment_error"]
+            )
+        problems.update(f"enrich: {r['enrichment_error'].split(':')[0]}" for r in enrich_failed)
         problems.update(self.stage_failures)
         summary.failures = dict(problems)
         summary.load = load_task(

@@ -346,3 +346,122 @@ def test_real_world_articles_score_against_their_hand_labels():
     assert total["tp"] / (total["tp"] + total["fp"]) >= 0.85, tally
     assert total["tp"] / (total["tp"] + total["fn"]) >= 0.80, tally
     assert places["tp"] / (places["tp"] + places["fn"]) >= 0.90, places
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # accented and dotted city names fold to one key per city, not two "ambiguous" ones
+        (
+            "Ministers met in São Paulo, then in Zürich and Doha.",
+            {"São Paulo": "BR", "Zürich": "CH", "Doha": "QA"},
+            set(),
+        ),
+        # a title "of" a place names the place, not a person called "of France"
+        (
+            "The President of France said the deal was dead. Residents of Paris were angry.",
+            {"France": "FR", "Paris": "FR"},
+            {"of France"},
+        ),
+        # a first name that is a country or a state is a first name
+        (
+            "Liverpool captain Jordan Henderson scored twice.",
+            {"Jordan Henderson": None},
+            {"Jordan"},
+        ),
+        # "the US" does not make Georgia a state; a Georgian capital keeps it the country
+        (
+            "Protests spread in Georgia after the vote in Tbilisi. The US criticised it.",
+            {"Georgia": "GE", "Tbilisi": "GE"},
+            set(),
+        ),
+        # "former" says when, not whose president
+        ("Former President Barack Obama endorsed it.", {"Barack Obama": None}, {"Former"}),
+    ],
+)
+def test_review_cases_for_names(text, expected, absent):
+    found = by_name(entities(text))
+    assert {name: found[name]["country_code"] for name in expected} == expected
+    assert not absent & set(found)
+
+
+def test_a_surname_after_a_preposition_is_still_the_person():
+    found = entities("Rishi Sunak said the economy was improving. Critics wrote to Sunak.")
+    assert [(e["entity_type"], e["name"], e["mention_count"]) for e in found] == [
+        ("PERSON", "Rishi Sunak", 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        # the next sentence's speaker does not take a quote that ended its own sentence
+        (
+            'Councillor John Smith said: "We will win this case in the end." Judge Mary Jones '
+            "said the hearing would resume.",
+            ["John Smith", "Mary Jones"],
+        ),
+        # an aside between the name and the verb
+        (
+            '"We will fight on to the end," said Councillor John Smith. "This is total '
+            'nonsense," Councillor Mary Jones, 45, told reporters.',
+            ["John Smith", "Mary Jones"],
+        ),
+        # a place in the attribution is where the speaker was, not the speaker
+        ('"We will rebuild every house," said the minister in Baghdad on Monday.', [None]),
+    ],
+)
+def test_review_cases_for_quotes(text, speakers):
+    found = entities(text)
+    names = {e["entity_key"]: e["name"] for e in found}
+    quotes = find_quotes(text, found)
+    assert [names.get(q.speaker_entity_key) for q in quotes] == speakers
+
+
+def test_times_money_units_and_huge_numbers_are_not_counts():
+    text = (
+        "At 11:45 police arrived. At 10.30 people began arriving. He paid 5,000 roubles and "
+        "300 shekels; 30 mins, 12 kms, 5 gigawatts. About 1500 people and 2000 troops came. "
+        "Temperatures hit 40 degrees as 40 people fainted. In 2023 prices rose."
+    )
+    found = [(c.value, c.counted, c.count_type) for c in find_counts(text)]
+    assert found == [(1500.0, "people", None), (2000.0, "troops", None), (40.0, "people", None)]
+    assert find_counts("9" * 400 + " people") == []
+
+
+def test_two_records_of_one_article_load_one_consistent_text(tmp_path):
+    """Two URLs with one canonical URL in one batch: the article and its quotes, counts and
+    mentions all describe the same (last) text, never a mix."""
+    first = _record("http://herald.test/a", '"We are leaving Iraq and Syria now," he said.')
+    first["canonical_url"] = "http://herald.test/story"
+    second = {
+        **_record("http://herald.test/a?ref=rss", "Iran said five soldiers were killed."),
+        "canonical_url": "http://herald.test/story",
+    }
+    _load(tmp_path, [first, second], "r1")
+    con = connect(tmp_path, read_only=True)
+    assert scalar(con, "select text from fact_article") == second["text"]
+    names = {
+        n
+        for (n,) in con.execute(
+            "select e.name from fact_entity_mention join dim_entity e using (entity_key)"
+        ).fetchall()
+    }
+    assert names == {"Iran"}
+    assert scalar(con, "select count(*) from fact_quote where quote_kind = 'direct'") == 0
+    assert scalar(con, "select count(*) from fact_count") == 1
+    con.close()
+
+
+def test_an_article_with_more_counts_than_a_smallint_loads(tmp_path):
+    text = "\n".join(f"{i % 900 + 100} residents" for i in range(15000))
+    record = _record("http://herald.test/big", text)
+    enriched = {**record, **enrich_record(record)}
+    enriched["counts"] = enriched["counts"] * 3  # past 32,767 rows for one article
+    tables = model_tables(
+        [enriched], [], [SourceInfo("Herald", "http://herald.test/")], "r1", datetime.now(UTC)
+    )
+    con = connect(tmp_path)
+    load_star(con, tables, True, run_id="r1", now=datetime.now(UTC))
+    assert scalar(con, "select max(count_order) from fact_count") == len(enriched["counts"]) > 32767
+    con.close()

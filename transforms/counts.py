@@ -28,9 +28,9 @@ _WORD_NUMBER = (
     r"eighteen|nineteen)"
 )
 _NUMBER = re.compile(
-    r"(?<![\w€$£.,/-])(?:(?P<digits>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"(?<![\w€$£¥₹.,/:-])(?:(?P<digits>\d{1,3}(?:,\d{3}){1,4}|\d{1,12}(?:\.\d+)?)"
     rf"|(?P<words>{_WORD_NUMBER})|(?P<vague>dozens|scores|hundreds|thousands|millions))"
-    r"(?:\s+(?P<scale>hundred|thousand|million|billion))?(?![\w%€$£/-]|\.\d)",
+    r"(?:\s+(?P<scale>hundred|thousand|million|billion))?(?![\w%€$£/:-]|[.,]\d)",
     re.IGNORECASE,
 )
 _NOUN = re.compile(r"\s+(?:of\s+)?([a-z][a-z'-]*)", re.IGNORECASE)
@@ -45,7 +45,11 @@ _NOT_COUNTED = {
     "the", "a", "an", "by", "from", "with", "than", "more", "less", "out", "as",
     "centimetres", "centimeters", "millimetres", "millimeters", "yards", "crowns", "francs",
     "rupees", "pesos", "dinars", "riyals", "sizes", "seasons", "winters", "summers", "nights",
-    "evenings", "mornings", "weekends", "times-", "trillion", "votes", "seats",
+    "evenings", "mornings", "weekends", "times-", "trillion", "votes", "seats", "roubles",
+    "rubles", "shekels", "yuan", "won", "lira", "naira", "rand", "krona", "kronor", "kroner",
+    "mins", "hrs", "secs", "kms", "lbs", "ounces", "oz", "grams", "gigawatts", "megawatts",
+    "kilowatts", "watts", "volts", "bytes", "gigabytes", "megabytes", "pixels", "calories",
+    "bps", "knots", "storeys", "stories", "floors", "laps", "runs", "wickets", "sets",
 }  # fmt: skip
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun",
@@ -61,7 +65,7 @@ for _type, _words in {
     "KIDNAP": "kidnapped abducted hostages hostage seized",
     "DISPLACE": "displaced evacuated fled homeless refugees evacuate displacing stranded forced",
     "ATTACK": "attack attacks attacked targeted struck strikes strike shelled fired "
-    "bombed raids raided launched hit rockets missiles drones",
+    "bombed raids raided launched",
     "PROTEST": "protested protesters protest protests marched demonstrators rallied",
     "AFFECT": "affected missing rescued sick infected",
     "JOBS": "jobs job redundancies layoffs",
@@ -115,9 +119,15 @@ def _is_date_or_year(text: str, match: re.Match[str]) -> bool:
         return True
     if after and after[0].strip(",.") in _MONTHS:
         return True
-    if digits and re.fullmatch(r"(1[89]|20)\d\d", digits):
-        return True  # a year, not 1,950 of anything
+    if digits and re.fullmatch(r"(1[89]|20)\d\d", digits) and before and before[-1] in _YEAR_CUES:
+        return True  # "in 2023 prices rose", but "2000 troops" is a count
+    if digits and re.fullmatch(r"\d{1,2}\.\d\d", digits):
+        return True  # "at 10.30": a time of day
     return bool(before and before[-1] in {"no", "no.", "number", "page", "article", "section"})
+
+
+_YEAR_CUES = {"in", "since", "by", "until", "from", "of", "to", "before", "after", "during",
+              "early", "late", "mid", "between", "around", "circa", "c."}  # fmt: skip
 
 
 def _event(words: list[str]) -> tuple[str | None, str | None]:
@@ -167,17 +177,17 @@ def find_counts(text: str) -> list[Count]:
         window = max(0, match.start() - 300)  # a clause is never longer; keeps this linear
         breaks = [m.end() for m in _BEFORE_BREAK.finditer(text, window, match.start())]
         start = breaks[-1] if breaks else window
-        tail = _CLAUSE_BREAK.search(text, match.end())
-        end = tail.start() if tail else len(text)
+        limit = min(len(text), match.end() + 300)
+        tail = _CLAUSE_BREAK.search(text, match.end(), limit)
+        end = tail.start() if tail else limit
         after_words = text[noun.end() : end].split()[:6]
         before_words = text[start : match.start()].split()[-6:][::-1]
-        # the counted word itself ("forty jobs"), then the clause before it ("attacked 97
-        # times"), then after it ("five militants killed")
+        # the counted word itself ("forty jobs"), the words right after it ("five militants
+        # killed", "40 people fainted"), the clause before it ("attacked 97 times"), the rest
         verb, kind = _event([counted])
-        if verb is None:
-            verb, kind = _event(before_words)
-        if verb is None:
-            verb, kind = _event(after_words)
+        for words in (after_words[:3], before_words, after_words[3:]):
+            if verb is None:
+                verb, kind = _event(words)
         counts.append(
             Count(
                 value=value[0],

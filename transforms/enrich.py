@@ -16,6 +16,9 @@ from transforms.entities import article_entities
 from transforms.quotes import find_quotes
 
 CAPTION_SEPARATOR = "\n\n"
+# enrichment reads at most this much of an article: a 10 MB "article" is a data dump, and
+# every pattern here is linear but a worker must not spend minutes on one page
+MAX_ENRICH_CHARS = 200_000
 _SPEECH_LANGUAGES = {"en", None}
 
 
@@ -28,15 +31,14 @@ def enrichment_document(record: dict[str, Any]) -> str:
 
 def enrich_record(record: dict[str, Any], recogniser: str = "rules") -> dict[str, Any]:
     """entities, quotes and counts for one record; quotes and counts need English cues."""
-    document = enrichment_document(record)
+    document = enrichment_document(record)[:MAX_ENRICH_CHARS]
     text_length = len(record.get("text") or "")
     language = record.get("language")
     entities = article_entities(document, language, recogniser)
     for entity in entities:
         entity["caption_mentions"] = sum(1 for s, _e in entity["offsets"] if s >= text_length)
     english = language in _SPEECH_LANGUAGES
-    quotes = (
-        [q.as_dict() for q in find_quotes(record.get("text") or "", entities)] if english else []
-    )
+    text = (record.get("text") or "")[:MAX_ENRICH_CHARS]
+    quotes = [q.as_dict() for q in find_quotes(text, entities)] if english else []
     counts = [c.as_dict() for c in find_counts(document)] if english else []
     return {"entities": entities, "quotes": quotes, "counts": counts, "recogniser": recogniser}

@@ -64,6 +64,13 @@ _LOCATION_SUFFIXES = {
 # ("a penalty from Connor Haigh")
 _AREA_PREPOSITIONS = {"in", "near", "off", "outside", "across", "throughout", "inside",
                       "around", "towards", "toward"}  # fmt: skip
+# words before a title that say when or how, not whose: "Former President Barack Obama"
+_TITLE_MODIFIERS = {"former", "acting", "outgoing", "incoming", "then", "late", "interim",
+                    "deputy", "yesterday", "today", "tomorrow", "meanwhile", "also", "new",
+                    "ex", "current", "newly", "elected", "veteran", "retired", "fellow",
+                    "senior", "junior", "assistant", "associate", "vice", "co", "lead",
+                    "first", "second", "the", "a", "an", "and", "but", "when", "after",
+                    "as", "so", "now", "earlier", "later", "on", "last", "next"}  # fmt: skip
 _PLACE_PREFIXES = {"st", "saint", "mount", "fort", "cape", "lake", "port", "lower", "upper"}
 _VENUES = {"hall", "church", "chapel", "cathedral", "abbey", "stadium", "arena", "centre",
            "center", "theatre", "theater", "cinema", "palace", "castle", "tower", "market",
@@ -366,10 +373,18 @@ class RuleRecogniser:
         run_start = None
         while pos < j:
             title = _title_length(tokens, pos, j)
+            if title and pos + title < j and tokens[pos + title].key == "of":
+                # "The President of France": a title of a place or body, not a person
+                if run_start is not None:
+                    unknown.append((run_start, pos))
+                    run_start = None
+                pos += title + 1
+                continue
             if title and pos + title < j:
                 if run_start is not None:
-                    # "Bundesbank President Joachim Nagel": whose president it is
-                    emit(run_start, pos, "ORG")
+                    if any(t.key not in _TITLE_MODIFIERS for t in tokens[run_start:pos]):
+                        # "Bundesbank President Joachim Nagel": whose president it is
+                        emit(run_start, pos, "ORG")
                     run_start = None
                 emit(pos + title, j, "PERSON")
                 return
@@ -377,12 +392,28 @@ class RuleRecogniser:
                 pos += title
                 continue
             entry = None
+            # a city inside a longer name only after "of" ("Residents of Paris"), never as a
+            # word of the name itself ("Paris City Council", "Michael Jackson")
+            city_ok = pos > i and tokens[pos - 1].key == "of"
             for n in range(min(MAX_NAME_TOKENS, j - pos), 0, -1):
                 key = " ".join(t.key for t in tokens[pos : pos + n])
                 part = text[tokens[pos].start : tokens[pos + n - 1].end]
-                entry = _lookup(key, part, allow_city=False)
+                entry = _lookup(key, part, allow_city=city_ok)
                 if entry is not None:
                     break
+            if (
+                entry is not None
+                and pos == i
+                and entry.kind in ("country", "state")
+                and pos + n < j
+                and _lookup(tokens[pos + n].key, tokens[pos + n].text, allow_city=False) is None
+                and not _title_length(tokens, pos + n, j)
+                and tokens[pos + n].key not in _CONNECTORS
+            ):
+                entry = None  # "Jordan Henderson", "Virginia Woolf": a first name
+                run_start = pos
+                pos = j
+                continue
             if entry is not None:
                 if run_start is not None:
                     unknown.append((run_start, pos))
@@ -575,7 +606,9 @@ def _country_key(code: str) -> str:
 
 
 def _clean_surface(surface: str) -> str:
-    return re.sub(r"\s+", " ", surface.strip(" '’\"“”")).strip()
+    """The name without quotes, extra spaces or a leading article ("the United States")."""
+    surface = re.sub(r"\s+", " ", surface.strip(" '’\"“”")).strip()
+    return re.sub(r"^(?:the|The|THE)\s+", "", surface)
 
 
 def _choose_place(
@@ -630,11 +663,11 @@ def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
                 context.update({"US", ("US", entry.admin1)})
     # a name that is both a country and a US state is the state in an American story (one
     # naming another state, the country, or a US city: "Atlanta, Georgia")
-    american = "US" in context or any(
+    american = any(isinstance(c, tuple) for c in context) or any(
         e is not None
         and e.kind == "city"
-        and _choose_place(e.places, context, True, m.surface)[0] is not None
-        and _choose_place(e.places, context, True, m.surface)[0].country_code == "US"
+        and (place := _choose_place(e.places, context, True, m.surface)[0]) is not None
+        and place.country_code == "US"
         for m, e in readings
     )
     readings = [
@@ -716,7 +749,20 @@ def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
             key = " ".join(parts[1:])
         name = full_names.get(key, surface)
         add(entity_key("PERSON", name), "PERSON", name, mention, resolution="name")
-    # an unknown organisation or place that is also a person's surname is that person
+    # an unknown organisation or place that is also a person's surname is that person:
+    # "Critics wrote to Sunak" after "Rishi Sunak said"
+    for key, entity in list(entities.items()):
+        if entity.entity_type == "PERSON" or entity.resolution not in ("unresolved", "name"):
+            continue
+        full = full_names.get(fold(entity.name))
+        if full is None or len(full.split()) < 2:
+            continue
+        person = entities.get(entity_key("PERSON", full))
+        if person is None:
+            continue
+        person.offsets.extend(entity.offsets)
+        person.surfaces.extend(entity.surfaces)
+        del entities[key]
     return sorted(entities.values(), key=lambda e: min(s for s, _ in e.offsets))
 
 

@@ -153,8 +153,8 @@ def _cities(countries: dict[str, str]) -> dict[str, list[Place]]:
                 for n in city.get("alternatenames") or ()
                 if n[:1].isupper() and n.isascii() and len(n) > 3 and "=" not in n
             )
-        for name in names:
-            key = fold(name)
+        # "Zürich" and "Zurich" fold alike: one city once per key, or it looks ambiguous
+        for key in {fold(name) for name in names}:
             if key and key not in countries:
                 by_name[key].append(place)
     return by_name

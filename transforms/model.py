@@ -535,8 +535,11 @@ def model_tables(
     """All star-schema frames for one run's records.
 
     `fetches` are HTTP attempts (fact_fetch, and raw.fetch when archived); `archived` are other
-    archived documents (ingested files), which are not HTTP attempts.
+    archived documents (ingested files), which are not HTTP attempts. Two records of one
+    article (two URLs with one canonical URL) keep the last, for every table alike, so the
+    article and what hangs off it describe the same text.
     """
+    records = list({record_key(r): r for r in records}.values())
     return StarTables(
         dim_source=build_dim_source(sources, run_id, now),
         dim_date=build_dim_date((r.get("published_local_date") for r in records), run_id),
@@ -649,7 +652,7 @@ def build_fact_quote(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataF
         "article_key": pl.String,
         "source_key": pl.String,
         "published_date_key": pl.Int32,
-        "quote_order": pl.Int16,
+        "quote_order": pl.Int32,
         "speaker": pl.String,
         "speaker_entity_key": pl.String,
         "verb": pl.String,
@@ -685,7 +688,7 @@ def build_fact_count(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataF
         "article_key": pl.String,
         "source_key": pl.String,
         "published_date_key": pl.Int32,
-        "count_order": pl.Int16,
+        "count_order": pl.Int32,
         "count_value": pl.Float64,
         "is_approximate": pl.Boolean,
         "counted": pl.String,

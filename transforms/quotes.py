@@ -8,6 +8,7 @@ before the quote. English attribution verbs only.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +18,16 @@ MIN_QUOTE_WORDS = 3
 _VERBS = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _REPORTING = "|".join(sorted(REPORTING_VERBS, key=len, reverse=True))
 # “...”, "...", and ‘...’ or '...' when the quote opens after a space and closes before one
+MAX_QUOTE_CHARS = 2000  # bounds every quote pattern: no quadratic scan on unbalanced marks
 _DIRECT = re.compile(
-    r"“(?P<a>[^”]{8,}?)”|\"(?P<b>[^\"\n]{8,}?)\""
-    r"|(?<!\w)['‘](?=\w)(?P<c>(?:[^'‘’\n]|(?<=\w)['’](?=\w)){8,}?)['’](?!\w)"
+    r"“(?P<a>[^“”]{8,2000}?)”|\"(?P<b>[^\"\n]{8,2000}?)\""
+    r"|(?<!\w)['‘](?=\w)(?P<c>(?:[^'‘’\n]|(?<=\w)['’](?=\w)){8,2000}?)['’](?!\w)"
 )
+# after the quote: "said Nadia Oyelaran", "he said", "Mary Jones, 45, told reporters"
 _AFTER = re.compile(
     rf"\s*(?:,\s*)?(?:(?P<verb1>{_VERBS})\s+(?P<who1>[^.,;:!?“”\"\n]{{2,80}})"
-    rf"|(?P<who2>[^.,;:!?“”\"]{{2,80}}?)\s+(?P<verb2>{_VERBS}))(?=[\s.,;:!?]|$)",
+    rf"|(?P<who2>[^.,;:!?“”\"\n]{{2,80}}?(?:,[^.,;:!?“”\"\n]{{1,60}},)?)\s+(?P<verb2>{_VERBS}))"
+    r"(?=[\s.,;:!?]|$)",
     re.IGNORECASE,
 )
 _BEFORE = re.compile(
@@ -32,12 +36,12 @@ _BEFORE = re.compile(
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’']?(?=\s|$)|\n")
 _NOT_AN_END = re.compile(r"(?:(?:^|[\s.])[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov))$")
 _REPORTED_AFTER = re.compile(
-    rf"^(?P<quote>[^“”\"]{{20,}}?),\s+(?P<who>[^,;:“”\"]{{2,80}}?)\s+(?P<verb>{_REPORTING})"
+    rf"^(?P<quote>[^“”\"]{{20,2000}}?),\s+(?P<who>[^,;:“”\"]{{2,80}}?)\s+(?P<verb>{_REPORTING})"
     r"(?:\s+(?:on|in|at|late|earlier)\b[^,.]*)?\s*[.!?]$"
 )
 _REPORTED_BEFORE = re.compile(
     rf"^(?P<who>[^,;:“”\"]{{2,80}}?)\s+(?P<verb>{_REPORTING})(?:\s+on\s+\w+)?\s+(?:that\s+)?"
-    r"(?P<quote>[^“”\"]{20,}?)\s*[.!?]$"
+    r"(?P<quote>[^“”\"]{20,2000}?)\s*[.!?]$"
 )
 _PRONOUNS = {"he", "she"}
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|being)$", re.IGNORECASE)
@@ -63,28 +67,37 @@ class Quote:
         }
 
 
-def _speaker_entity(start: int, end: int, who: str, entities: list[dict[str, Any]]) -> str | None:
-    """The person or organisation mentioned inside the attribution span; for a pronoun, the
-    person mentioned last before it."""
-    rank = {"PERSON": 0, "ORG": 1}
-    inside = [
-        (rank.get(e["entity_type"], 2), s, e["entity_key"])
-        for e in entities
-        for s, t in e["offsets"]
-        if s >= start and t <= end
-    ]
-    if inside:
-        return min(inside)[2]
-    if who.lower().strip() in _PRONOUNS:
-        before = [
-            (s, e["entity_key"])
-            for e in entities
-            if e["entity_type"] == "PERSON"
-            for s, _t in e["offsets"]
-            if s < start
-        ]
-        return max(before)[1] if before else None
-    return None
+class _Mentions:
+    """Entity mentions by offset, for finding who sits inside an attribution in log time."""
+
+    def __init__(self, entities: list[dict[str, Any]]) -> None:
+        rows = sorted(
+            (s, t, e["entity_type"], e["entity_key"]) for e in entities for s, t in e["offsets"]
+        )
+        self.rows = rows
+        self.starts = [r[0] for r in rows]
+        people = [r for r in rows if r[2] == "PERSON"]
+        self.people = people
+        self.people_starts = [r[0] for r in people]
+
+    def speaker(self, start: int, end: int, who: str) -> str | None:
+        """The person or organisation named inside the attribution; a place only when it is
+        the whole attribution ("The U.S. insisted", not "the minister in Baghdad"); for a
+        pronoun, the person named last before it."""
+        inside = self.rows[bisect_left(self.starts, start) : bisect_right(self.starts, end)]
+        inside = [r for r in inside if r[1] <= end]
+        rank = {"PERSON": 0, "ORG": 1}
+        actors = sorted((rank[r[2]], r[0], r[3]) for r in inside if r[2] in rank)
+        if actors:
+            return actors[0][2]
+        bare = re.sub(r"^the\s+", "", who.strip(), flags=re.IGNORECASE)
+        for s, t, _kind, key in inside:
+            if t - s == len(bare):
+                return key
+        if who.lower().strip() in _PRONOUNS:
+            before = bisect_left(self.people_starts, start)
+            return self.people[before - 1][3] if before else None
+        return None
 
 
 def _clean_who(who: str, trailing: bool = False) -> str:
@@ -124,13 +137,17 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
     """Quotations in reading order, with speakers where the text attributes them."""
     quotes: list[Quote] = []
     taken: list[tuple[int, int]] = []
+    mentions = _Mentions(entities)
     previous_end = 0
     for match in _DIRECT.finditer(text):
         body = next(g for g in match.groups() if g is not None).strip()
         if len(body.split()) < MIN_QUOTE_WORDS:
             continue
         taken.append(match.span())
-        after = _AFTER.match(text, match.end(), min(len(text), match.end() + 100))
+        after = _AFTER.match(text, match.end(), min(len(text), match.end() + 120))
+        if after and body[-1:] == "." and not after.group("verb1"):
+            # “... in the end.” Judge Mary Jones said ...: a new sentence, someone else's
+            after = None
         speaker = verb = None
         span = (match.start(), match.start())
         if after:
@@ -140,7 +157,12 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
             span = (after.start("who1") if after.group("who1") else after.start("who2"),
                     after.end("who1") if after.group("who1") else after.end("who2"))  # fmt: skip
         else:
-            line_start = max(text.rfind("\n", 0, match.start()), text.rfind(". ", 0, match.start()))
+            window = max(0, match.start() - 200)
+            line_start = max(
+                text.rfind("\n", window, match.start()),
+                text.rfind(". ", window, match.start()),
+                window - 1,
+            )
             lead = text[line_start + 1 : match.start()]
             before = _BEFORE.search(lead)
             if before:
@@ -148,10 +170,10 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
                 verb = before.group("verb").lower()
                 offset = line_start + 1
                 span = (offset + before.start("who"), offset + before.end("who"))
-        key = _speaker_entity(span[0], span[1], speaker or "", entities) if speaker else None
+        key = mentions.speaker(span[0], span[1], speaker) if speaker else None
         # a pronoun speaker has no span inside the entity list, but a person before it
         if speaker and key is None and speaker.lower() in _PRONOUNS:
-            key = _speaker_entity(match.start(), match.start(), speaker, entities)
+            key = mentions.speaker(match.start(), match.start(), speaker)
         previous = quotes[-1] if quotes else None
         # an unattributed quote in the same paragraph as an attributed one continues it
         if (
@@ -163,8 +185,10 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
             speaker, verb, key = previous.speaker, previous.verb, previous.speaker_entity_key
         quotes.append(Quote(body, verb, speaker, key, "direct", match.start()))
         previous_end = match.end()
+    taken_starts = [a for a, _b in taken]
     for start, end in sentences(text):
-        if any(a < end and start < b for a, b in taken):
+        k = bisect_left(taken_starts, end)  # quotes are in order and do not overlap
+        if k and taken[k - 1][1] > start:
             continue
         line = text[start:end].strip()
         offset = start + text[start:end].find(line)
@@ -175,7 +199,7 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
         if len(who.split()) > 8 or _PASSIVE.search(found.group("who")):
             continue  # "the decking was declared unsafe" reports nobody
         who_start = offset + found.start("who")
-        key = _speaker_entity(who_start, who_start + len(found.group("who")), who, entities)
+        key = mentions.speaker(who_start, who_start + len(found.group("who")), who)
         quotes.append(
             Quote(
                 found.group("quote").strip(),

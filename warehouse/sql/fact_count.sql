@@ -1,7 +1,7 @@
 -- grain: one row per counted thing per article ("five militants killed")
 create table if not exists fact_count (
     article_key         varchar not null,
-    count_order         smallint not null,
+    count_order         integer not null,
     source_key          varchar not null,
     published_date_key  integer,
     count_value         double not null,

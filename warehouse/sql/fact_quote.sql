@@ -1,7 +1,7 @@
 -- grain: one row per quotation per article, in reading order
 create table if not exists fact_quote (
     article_key         varchar not null,
-    quote_order         smallint not null,
+    quote_order         integer not null,
     source_key          varchar not null,
     published_date_key  integer,
     speaker             varchar,
