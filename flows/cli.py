@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 the run finished with critical data-quality failures, 2 bad 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -169,6 +170,64 @@ def run(
     )
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def serve(
+    sources: Annotated[Path, typer.Option("--sources", help="sources.toml to read.")] = Path(
+        "sources.toml"
+    ),
+    home: HomeOption = None,
+    cron: Annotated[
+        str, typer.Option("--cron", help="When to run (cron; a 6th field is seconds).")
+    ] = "0 2 * * *",
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA time zone of the cron (default UTC).")
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the nightly flow on a schedule, until stopped (Ctrl-C or SIGTERM)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        load_settings(sources)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    from prefect.schedules import validate_cron_string
+
+    try:
+        validate_cron_string(cron)
+    except ValueError as exc:
+        raise _fail(f"--cron: {exc}") from None
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _fail(f"--timezone: unknown time zone {timezone!r}") from None
+    _prepare_prefect(verbose)
+    from flows.serving import LocalPrefectServer, serve_nightly, sigterm_as_interrupt
+
+    home = resolve_home(home)
+    home.mkdir(parents=True, exist_ok=True)
+    when = f"{cron} ({timezone or 'UTC'})"
+    with sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
+        if os.environ.get("PREFECT_API_URL"):
+            console.print(f"Serving on {os.environ['PREFECT_API_URL']}: {when}", highlight=False)
+            serve_nightly(sources, home, cron, timezone)
+            return
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with LocalPrefectServer(home) as server:
+            console.print(
+                f"No PREFECT_API_URL set: started a local Prefect server at {server.url} "
+                f"(UI at {server.url.removesuffix('/api')}, database under {server.home}); "
+                "it stops when serve stops.",
+                highlight=False,
+            )
+            console.print(f"Schedule: {when}. Ctrl-C to stop.", highlight=False)
+            with temporary_settings(updates={PREFECT_API_URL: server.url}):
+                serve_nightly(sources, home, cron, timezone)
+    console.print("Stopped.")
 
 
 @app.command()

@@ -4,8 +4,6 @@ All three end the same way: extract, model, load, validate, export. Tasks take p
 paths and open their own connections; each works on a source or a batch, never on one article.
 """
 
-from __future__ import annotations
-
 import hashlib
 import secrets
 from collections import Counter

@@ -1,0 +1,134 @@
+"""`gazette serve`: the nightly flow as a scheduled Prefect deployment.
+
+A schedule needs a real Prefect API: the temporary in-process server that `gazette run` uses
+cannot schedule. With no PREFECT_API_URL configured, serve starts a Prefect server of its own
+on loopback, keeps its database under the home folder, and stops it on the way out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+DEFAULT_CRON = "0 2 * * *"
+SERVER_START_TIMEOUT_S = 120.0
+
+
+def deployment_name(home: Path) -> str:
+    """One deployment per home: its concurrency limit of one is then one run per home."""
+    digest = hashlib.md5(str(home.resolve()).encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"nightly-{home.resolve().name}-{digest}"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalPrefectServer:
+    """`prefect server start` on 127.0.0.1, with PREFECT_HOME (and so its SQLite database)
+    under the gazette home. Health-checked before use; terminated, then killed, on exit."""
+
+    def __init__(self, home: Path, port: int | None = None) -> None:
+        self.home = home / "prefect"
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.log_path = self.home / "server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update(
+            PREFECT_HOME=str(self.home),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_UI_API_URL=self.url,
+        )
+        prefect = Path(sys.executable).with_name("prefect")
+        command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+        log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited at start: see {self.log_path}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
+                    return
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(
+            f"the Prefect server did not answer within {SERVER_START_TIMEOUT_S:.0f} s: "
+            f"see {self.log_path}"
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def __enter__(self) -> LocalPrefectServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """A service manager stops us with SIGTERM: unwind as for Ctrl-C, so the server stops."""
+
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve_nightly(sources: Path, home: Path, cron: str, timezone: str | None) -> None:
+    """Register the nightly deployment for this home and run what it schedules, until
+    interrupted. At most one run at a time (the deployment's and the runner's limit)."""
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
+
+    from flows.nightly import nightly_news
+
+    nightly_news.serve(
+        name=deployment_name(home),
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"sources_file": str(sources.resolve()), "home": str(home.resolve())},
+        global_limit=1,
+        limit=1,
+        tags=["gazette"],
+        description=f"gazette nightly run for {home.resolve()}",
+        print_starting_message=False,
+        # import the flow by module, as the CLI does (a file-path load leaves the string
+        # annotations of `from __future__ import annotations` unresolvable)
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )

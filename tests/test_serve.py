@@ -1,0 +1,137 @@
+"""`gazette serve`: a real schedule on a real Prefect server, started and stopped by serve."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from flows.demo_site import serve_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+GAZETTE = Path(sys.executable).with_name("gazette")
+
+
+def _runs(db: Path) -> dict[str, int]:
+    """Run statuses so far; the warehouse is locked while a run writes, so try again."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        return dict(con.execute("select status, count(*) from ops.etl_run group by 1").fetchall())
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+
+
+def test_serve_starts_its_own_server_runs_on_schedule_and_stops_cleanly(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    # a test cannot wait for 2 a.m.: the scheduler and the runner look every second
+    env.update(
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1",
+        PREFECT_RUNNER_POLL_FREQUENCY="1",
+    )
+    with serve_demo() as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.sources_toml())
+        log = tmp_path / "serve.log"
+        process = subprocess.Popen(
+            [
+                str(GAZETTE),
+                "serve",
+                "--sources",
+                str(sources),
+                "--home",
+                str(home),
+                "--cron",
+                "* * * * * */5",
+            ],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and "succeeded" not in _runs(home / "gazette.duckdb"):
+                assert process.poll() is None, log.read_text()
+                time.sleep(2)
+            assert "succeeded" in _runs(home / "gazette.duckdb"), log.read_text()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=90)
+    output = log.read_text()
+    assert code == 0, output
+    assert "started a local Prefect server" in output.replace("\n", " ")
+    url = re.search(r"http://127\.0\.0\.1:(\d+)/api", output.replace("\n", ""))
+    assert url is not None
+    assert (home / "prefect").is_dir()  # the server's database lives under the home
+    with socket.socket() as s:  # and the server is gone with serve
+        assert s.connect_ex(("127.0.0.1", int(url.group(1)))) != 0
+    con = duckdb.connect(str(home / "gazette.duckdb"), read_only=True)
+    articles = con.execute("select count(*) from fact_article").fetchone()[0]
+    overlapping = con.execute(
+        "select count(*) from ops.etl_run a join ops.etl_run b on a.run_id < b.run_id "
+        "and a.started_at < coalesce(b.finished_at, now()) "
+        "and b.started_at < coalesce(a.finished_at, now())"
+    ).fetchone()[0]
+    con.close()
+    assert articles == 45
+    assert overlapping == 0  # one run at a time, even with a schedule every 5 seconds
+
+
+def test_bad_cron_and_time_zone_are_refused_before_anything_starts(tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nname = "A"\nhomepage = "https://a.example/"\n')
+    for flag, value, message in (
+        ("--cron", "every night", "--cron"),
+        ("--timezone", "Mars/Olympus", "unknown time zone"),
+    ):
+        result = subprocess.run(
+            [
+                str(GAZETTE),
+                "serve",
+                "--sources",
+                str(sources),
+                "--home",
+                str(tmp_path),
+                flag,
+                value,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "prefect").exists()
+
+
+def test_prefect_yaml_deploys_the_same_flow():
+    """For users with their own Prefect server or Prefect Cloud: `prefect deploy` reads this."""
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    (deployment,) = config["deployments"]
+    module, _, name = deployment["entrypoint"].partition(":")
+    assert module == "flows/nightly.py"
+    import flows.nightly
+
+    flow = getattr(flows.nightly, name)
+    assert flow.name == "nightly-news"
+    assert set(deployment["parameters"]) <= set(flow.parameters.properties)
+    assert deployment["concurrency_limit"] == 1
+    assert deployment["schedules"][0]["cron"] == "0 2 * * *"
+    assert deployment["work_pool"]["name"]
+
+
+pytestmark = pytest.mark.e2e
