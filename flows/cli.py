@@ -338,9 +338,22 @@ def schema() -> None:
     sys.stdout.write(data_dictionary() + "\n")
 
 
+def _flat_for_csv(frame):
+    """CSV has no lists or structs: such cells (aliases, offsets) are written as JSON."""
+    import polars as pl
+
+    nested = [c for c, t in frame.schema.items() if isinstance(t, (pl.List, pl.Array, pl.Struct))]
+    return frame.with_columns(
+        pl.Series(
+            c, [None if v is None else json.dumps(v, default=str) for v in frame[c].to_list()]
+        )
+        for c in nested
+    )
+
+
 def _print_frame(frame, fmt: str) -> None:
     if fmt == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(_flat_for_csv(frame).write_csv())
     elif fmt == "json":
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1))
         sys.stdout.write("\n")
@@ -401,6 +414,118 @@ def validate(home: HomeOption = None) -> None:
     raise typer.Exit(1 if report.verdict == "fail" else 0)
 
 
+def _open_read_only(home: Path):
+    """The warehouse for reading, or a clear exit: 2 when there is none, 3 while a run writes."""
+    from warehouse.db import WarehouseLocked, connect
+
+    if not (home / "gazette.duckdb").exists():
+        raise _fail(f"no warehouse at {home}: run `gazette run` or `gazette demo` first")
+    try:
+        return connect(home, read_only=True)
+    except WarehouseLocked:
+        from warehouse.lock import holder
+
+        raise _fail(f"warehouse busy: being written by {holder(home)}", BUSY_EXIT) from None
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+@app.command()
+def status(
+    home: HomeOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Last runs, per-source freshness and health, quarantine, warehouse size."""
+    from warehouse.status import collect_status
+
+    if fmt not in ("table", "json"):
+        raise _fail(f"--format: {fmt!r}: use table or json")
+    home = resolve_home(home)
+    con = _open_read_only(home)
+    try:
+        info = collect_status(con, home)
+    finally:
+        con.close()
+    if fmt == "json":
+        sys.stdout.write(json.dumps(info, default=str, indent=1) + "\n")
+        return
+    runs = Table(title="Last runs")
+    for col in ("run", "command", "started (UTC)", "took", "status", "quality", "new", "failures"):
+        runs.add_column(col)
+    for r in info["runs"]:
+        runs.add_row(
+            r["run_id"],
+            r["command"],
+            (r["started_at"] or "")[:19].replace("T", " "),
+            f"{r['duration_s']} s",
+            r["status"],
+            (r["dq_verdict"] or "").upper(),
+            str(r["articles_new"] or 0),
+            str(r["failures"] or 0),
+        )
+    console.print(runs)
+    sources = Table(title="Sources")
+    for col in ("source", "articles", "newest article", "hours since", "fetch ok / all",
+                "failed by outcome", "quarantined", "last success"):  # fmt: skip
+        sources.add_column(col)
+    for src in info["sources"]:
+        sources.add_row(
+            src["source_name"],
+            str(src["articles"]),
+            (src["newest_published_at"] or "")[:16].replace("T", " "),
+            "" if src["hours_since_newest"] is None else f"{src['hours_since_newest']:.0f}",
+            f"{src['fetched_ok']} / {src['article_fetches']}",
+            src["failed_by_outcome"] or "",
+            str(src["quarantined"]),
+            (src["last_success"] or "")[:16].replace("T", " "),
+        )
+    console.print(sources)
+    console.print(
+        f"{info['articles']} current articles; {info['quarantined']} in ops.quarantine; "
+        f"warehouse {_bytes(info['warehouse_bytes'])}, raw archive "
+        f"{_bytes(info['raw_archive_bytes'])}",
+        highlight=False,
+    )
+    if info["latest_report"]:
+        console.print(f"Latest report: {info['latest_report']}", highlight=False)
+
+
+@app.command()
+def report(
+    home: HomeOption = None,
+    run_id: Annotated[str | None, typer.Option("--run", help="Run id (default: the last).")] = None,
+) -> None:
+    """Write the HTML run report (charts included) for a run, and print its path."""
+    from warehouse.db import WarehouseLocked, connect, scalar
+    from warehouse.report import write_report
+
+    home = resolve_home(home)
+    if not (home / "gazette.duckdb").exists():
+        raise _fail(f"no warehouse at {home}: run `gazette run` or `gazette demo` first")
+    try:
+        con = connect(home)
+    except WarehouseLocked:
+        raise _fail(
+            "warehouse busy: a run is writing; its report comes with it", BUSY_EXIT
+        ) from None
+    try:
+        run_id = run_id or scalar(
+            con, "select run_id from ops.etl_run order by started_at desc limit 1"
+        )
+        if not scalar(con, "select count(*) from ops.etl_run where run_id = ?", [run_id]):
+            raise _fail(f"--run: no run {run_id!r} in ops.etl_run")
+        path = write_report(con, home, run_id)
+    finally:
+        con.close()
+    console.print(str(path), highlight=False)
+
+
 @app.command()
 def export(
     home: HomeOption = None,
@@ -458,6 +583,8 @@ def _print_summary(summary, show_queries: bool) -> None:
     console.print(f"Warehouse:  {summary.home / 'gazette.duckdb'}")
     console.print(f"Exports:    {summary.exports}")
     console.print(f"Data Docs:  {summary.docs_index}")
+    if summary.report is not None:
+        console.print(f"Report:     {summary.report}")
     if show_queries:
         console.print("\nTry:")
         for title, query in EXAMPLE_QUERIES:

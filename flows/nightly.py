@@ -5,6 +5,7 @@ paths and open their own connections; each works on a source or a batch, never o
 """
 
 import hashlib
+import json
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from warehouse.export import export_marts
 from warehouse.load import LoadCounts, Quarantine, load_star
 from warehouse.lock import RunLock
 from warehouse.raw_archive import WarcArchive, read_document
+from warehouse.report import write_report
 from warehouse.state import discovery_state, known_pages
 
 BATCH_SIZE = 200
@@ -61,6 +63,7 @@ class RunSummary:
     dq_failed: list[str] = field(default_factory=list)
     docs_index: Path | None = None
     exports: Path | None = None
+    report: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -340,6 +343,7 @@ class _Run:
                 failures=sum(s.failures.values()),
                 dq_verdict=s.dq_verdict,
                 message=message,
+                failures_by_reason=json.dumps(dict(sorted(s.failures.items()))),
             )
             # read while we still hold the home: after release another run may be writing
             s.per_source = [
@@ -355,6 +359,10 @@ class _Run:
                     [self.run_id],
                 ).fetchall()
             ]
+            try:
+                s.report = write_report(con, self.home, self.run_id)
+            except Exception as exc:  # the run's outcome stands even if its page cannot be drawn
+                get_run_logger().warning("run report not written: %s: %s", type(exc).__name__, exc)
         finally:
             con.close()
 

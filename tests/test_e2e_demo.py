@@ -434,3 +434,88 @@ def test_the_wire_story_names_the_same_entities_on_both_outlets(first_run):
     con.close()
     assert len(shared) >= 2, shared  # one entity key per entity across outlets
     assert top and top[0][1] >= 3
+
+
+def _chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Debian's chromium is not installed")
+def test_run_report_draws_its_charts_and_its_numbers_match_the_warehouse(first_run, tmp_path):
+    import re
+    import subprocess
+
+    from PIL import Image
+
+    from tests.test_data_docs_browser import FLAGS, render
+
+    home, _, summary, _ = first_run
+    latest = home / "reports" / "latest.html"
+    assert summary.report is not None and summary.report.exists() and latest.exists()
+    page = latest.read_text()
+    charts = re.findall(r'<div class="chart" data-chart="(\w+)">(<svg.*?</svg>)</div>', page, re.S)
+    assert [name for name, _ in charts] == ["volume", "fetches", "quality", "entities", "countries"]
+
+    def ink(png) -> float:
+        """Share of pixels that are not background white."""
+        image = Image.open(png).convert("RGB")
+        pixels = image.getdata()
+        return sum(1 for p in pixels if sum(p) < 700) / len(pixels)
+
+    for name, svg in charts:
+        (tmp_path / f"{name}.svg").write_text(svg)
+        shot = tmp_path / f"{name}.png"
+        subprocess.run(
+            [_chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+             "--window-size=760,420", f"--screenshot={shot}", (tmp_path / f"{name}.svg").as_uri()],
+            capture_output=True, timeout=120, check=True,
+        )  # fmt: skip
+        assert ink(shot) > 0.01, f"chart {name} is blank"
+
+    text = render(latest.as_uri(), tmp_path / "profile")
+    con = connect(home, read_only=True)
+    day_total = scalar(con, "select sum(articles) from v_daily_source_volume")
+    outcomes = con.execute(
+        "select outcome, count(*) from fact_fetch where run_id = ? group by 1",
+        [summary.run_id],
+    ).fetchall()
+    top = con.execute(
+        "select e.name, count(distinct m.article_key) from fact_entity_mention m "
+        "join dim_entity e using (entity_key) group by 1 order by 2 desc, 1 limit 1"
+    ).fetchall()
+    con.close()
+    volume = re.search(r'<table class="volume">(.*?)</table>', page, re.S).group(1)
+    cells = [int(c) for c in re.findall(r"<td>(\d+)</td>", volume)]
+    assert sum(cells) == day_total  # every article of the last days, by source and day
+    fetches = re.search(r'<table class="fetches">(.*?)</table>', page, re.S).group(1)
+    assert sum(int(c) for c in re.findall(r"<td>(\d+)</td>", fetches)) == sum(
+        n for _, n in outcomes
+    )
+    assert re.search(rf"{re.escape(top[0][0])} \w+ {top[0][1]}\b", text)  # table: name type n
+    assert f"gazette run {summary.run_id}: PASS" in text
+
+
+def test_status_says_how_the_last_runs_went(first_run):
+    home, _, summary, _ = first_run
+    runner = CliRunner()
+    result = runner.invoke(app, ["status", "--home", str(home), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    runs = {r["run_id"]: r for r in info["runs"]}
+    first = runs[summary.run_id]
+    assert first["status"] == "succeeded" and first["dq_verdict"] == "pass"
+    assert first["duration_s"] >= 0
+    assert json.loads(first["failures_by_reason"]) == {"http_error (404)": 1}
+    sources = {s["source_name"]: s for s in info["sources"]}
+    assert {n: s["articles"] for n, s in sources.items()} == {
+        NAMES[o]: n for o, n in Counter(a["outlet"] for a in ARTICLES if not a["missing"]).items()
+    }
+    assert all(s["hours_since_newest"] > 0 for s in sources.values())
+    assert info["quarantined"] == 0 and info["warehouse_bytes"] > 0
+    assert info["raw_archive_bytes"] > 0 and info["latest_report"].endswith("latest.html")
+    table = runner.invoke(app, ["status", "--home", str(home)])
+    assert table.exit_code == 0 and "Last runs" in table.output
+    missing = runner.invoke(app, ["report", "--home", str(home), "--run", "no-such-run"])
+    assert missing.exit_code == 2

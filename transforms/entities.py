@@ -71,6 +71,8 @@ _TITLE_MODIFIERS = {"former", "acting", "outgoing", "incoming", "then", "late", 
                     "senior", "junior", "assistant", "associate", "vice", "co", "lead",
                     "first", "second", "the", "a", "an", "and", "but", "when", "after",
                     "as", "so", "now", "earlier", "later", "on", "last", "next"}  # fmt: skip
+_FEATURES = {"river", "lake", "valley", "mount", "sea", "bay", "estuary", "island", "forest",
+             "glacier", "desert", "strait", "gulf", "peninsula", "canal", "creek"}  # fmt: skip
 _PLACE_PREFIXES = {"st", "saint", "mount", "fort", "cape", "lake", "port", "lower", "upper"}
 _VENUES = {"hall", "church", "chapel", "cathedral", "abbey", "stadium", "arena", "centre",
            "center", "theatre", "theater", "cinema", "palace", "castle", "tower", "market",
@@ -653,6 +655,9 @@ def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
             entry = _lookup(fold(_clean_surface(mention.surface)), mention.surface, True)
             if entry is not None and entry.kind == "city" and mention.entity_type != "LOCATION":
                 entry = None
+        before = text[max(0, mention.start - 12) : mention.start].lower().split()[-1:]
+        if entry is not None and entry.kind == "city" and before and before[0] in _FEATURES:
+            entry = None  # "the river Orsk" is a river, whatever city shares its name
         readings.append((mention, entry))
         if entry is not None and _state_twin(entry) is not None:
             continue  # "Georgia": which one depends on the rest of the article

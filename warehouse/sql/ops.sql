@@ -16,6 +16,7 @@ create table if not exists ops.etl_run (
     dq_verdict          varchar,
     message             varchar
 );
+alter table ops.etl_run add column if not exists failures_by_reason json;
 comment on table ops.etl_run is 'One row per pipeline run: what it did and how it ended.';
 comment on column ops.etl_run.run_id is 'Run id: UTC start time and a random suffix, sortable.';
 comment on column ops.etl_run.command is 'What started it: run, demo, ingest, reprocess.';
@@ -76,3 +77,4 @@ comment on column ops.quarantine.reason is 'Why, in words.';
 comment on column ops.quarantine.record is 'The record (or what is known of it) as JSON.';
 comment on column ops.quarantine.created_at is 'When (UTC).';
 comment on column ops.quarantine.stage is 'extract (page was not a usable article) or validate (failed a critical expectation).';
+comment on column ops.etl_run.failures_by_reason is 'Failures and dropped articles counted by reason ({"http_error (404)": 1, "extract: too short": 2, ...}).';

@@ -1,0 +1,133 @@
+"""Small bar charts as SVG text: the run report draws its pictures with no library, no script
+and no network, so it opens anywhere, from a file, years later."""
+
+from __future__ import annotations
+
+from html import escape
+
+PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#c53030", "#805ad5", "#d69e2e", "#319795", "#b83280")
+WIDTH = 720
+FONT = 'font-family="Helvetica, Arial, sans-serif" font-size="12"'
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _empty(title: str, height: int = 60) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}: no data"><text x="10" y="35" {FONT} '
+        f'fill="#666">No data yet.</text></svg>'
+    )
+
+
+def hbar_chart(title: str, rows: list[tuple[str, float]], colour: str = PALETTE[0]) -> str:
+    """One horizontal bar per row, its value written at its end (top lists)."""
+    if not rows or max(v for _, v in rows) <= 0:
+        return _empty(title)
+    label_w, bar_h, gap, top = 230, 18, 6, 10
+    height = top + len(rows) * (bar_h + gap) + 10
+    scale = (WIDTH - label_w - 70) / max(v for _, v in rows)
+    parts = []
+    for i, (label, value) in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        w = max(1.0, value * scale)
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" {FONT}>'
+            f"{escape(label[:34])}</text>"
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
+            f"<title>{escape(label)}: {_fmt(value)}</title></rect>"
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 13}" {FONT}>{_fmt(value)}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}">{"".join(parts)}</svg>'
+    )
+
+
+def _legend(names: list[str], y: int) -> str:
+    parts, x = [], 10
+    for i, name in enumerate(names):
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{x + 16}" y="{y + 11}" {FONT}>{escape(name)}</text>'
+        )
+        x += 28 + 7 * len(name)
+    return "".join(parts)
+
+
+def stacked_columns(title: str, categories: list[str], series: dict[str, list[float]]) -> str:
+    """Vertical stacked columns, one per category (days), one colour per series (sources)."""
+    totals = [sum(values[i] for values in series.values()) for i in range(len(categories))]
+    if not categories or max(totals, default=0) <= 0:
+        return _empty(title)
+    left, top, plot_h, bottom = 50, 10, 200, 70
+    height = top + plot_h + bottom
+    step = (WIDTH - left - 10) / len(categories)
+    col_w = min(48.0, max(2.0, step * 0.7))
+    scale = plot_h / max(totals)
+    parts = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{WIDTH - 10}" y2="{top + plot_h}" '
+        'stroke="#999"/>',
+        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" {FONT}>{_fmt(max(totals))}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" {FONT}>0</text>',
+    ]
+    for i, category in enumerate(categories):
+        x = left + i * step + (step - col_w) / 2
+        y = top + plot_h
+        for k, (name, values) in enumerate(series.items()):
+            h = values[i] * scale
+            if h <= 0:
+                continue
+            y -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(category)} '
+                f"{escape(name)}: {_fmt(values[i])}</title></rect>"
+            )
+        if len(categories) <= 16 or i % max(1, len(categories) // 12) == 0:
+            parts.append(
+                f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" '
+                f'{FONT} font-size="10">{escape(category[5:] if len(category) == 10 else category)}'
+                "</text>"
+            )
+    parts.append(_legend(list(series), top + plot_h + 36))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}">{"".join(parts)}</svg>'
+    )
+
+
+def stacked_rows(title: str, rows: list[str], series: dict[str, list[float]]) -> str:
+    """Horizontal stacked bars, one per row (sources), one colour per series (outcomes)."""
+    totals = [sum(values[i] for values in series.values()) for i in range(len(rows))]
+    if not rows or max(totals, default=0) <= 0:
+        return _empty(title)
+    label_w, bar_h, gap, top = 170, 20, 8, 10
+    height = top + len(rows) * (bar_h + gap) + 40
+    scale = (WIDTH - label_w - 60) / max(totals)
+    parts = []
+    for i, row in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        x = float(label_w)
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" {FONT}>'
+            f"{escape(row[:26])}</text>"
+        )
+        for k, (name, values) in enumerate(series.items()):
+            w = values[i] * scale
+            if w <= 0:
+                continue
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(row)} {escape(name)}: '
+                f"{_fmt(values[i])}</title></rect>"
+            )
+            x += w
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 14}" {FONT}>{_fmt(totals[i])}</text>')
+    parts.append(_legend(list(series), top + len(rows) * (bar_h + gap) + 8))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}">{"".join(parts)}</svg>'
+    )

@@ -1,0 +1,246 @@
+"""The run report: one HTML page per run, `reports/<run_id>.html` and `reports/latest.html`.
+
+What the owner of a nightly job looks at in the morning: how the run went, articles per source
+per day, fetch outcomes per source, quality over the last runs, top entities and countries.
+Charts are inline SVG and every chart's numbers are also in a table beside it, so the page is
+readable offline, printable, and checkable against the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.charts import hbar_chart, stacked_columns, stacked_rows
+from warehouse.db import query_frame
+
+REPORT_DAYS = 30
+TOP_N = 10
+
+
+@dataclass(slots=True)
+class ReportData:
+    run: dict[str, Any]
+    days: list[str] = field(default_factory=list)
+    volume: dict[str, list[int]] = field(default_factory=dict)  # source -> articles per day
+    outcome_sources: list[str] = field(default_factory=list)
+    outcomes: dict[str, list[int]] = field(default_factory=dict)  # outcome -> per source
+    quality: list[dict[str, Any]] = field(default_factory=list)  # per run, oldest first
+    entities: list[tuple[str, str, int]] = field(default_factory=list)  # name, type, articles
+    countries: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    return query_frame(con, sql, params).to_dicts()
+
+
+def report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
+    """Every number the report shows, from the warehouse."""
+    (run,) = _rows(
+        con,
+        "select *, date_diff('second', started_at, coalesce(finished_at, now())) as seconds "
+        "from ops.etl_run where run_id = ?",
+        [run_id],
+    )
+    data = ReportData(run=run)
+    volume = _rows(
+        con,
+        """
+        with days as (
+            select distinct date from v_daily_source_volume order by date desc limit ?
+        )
+        select v.source_name, strftime(v.date, '%Y-%m-%d') as day, v.articles
+        from v_daily_source_volume v join days using (date)
+        """,
+        [REPORT_DAYS],
+    )
+    data.days = sorted({r["day"] for r in volume})
+    for r in volume:
+        series = data.volume.setdefault(r["source_name"], [0] * len(data.days))
+        series[data.days.index(r["day"])] = int(r["articles"])
+    data.volume = dict(sorted(data.volume.items()))
+    fetches = _rows(
+        con,
+        """
+        select coalesce(s.source_name, '(no source)') as source_name, f.outcome,
+               count(*) as attempts
+        from fact_fetch f left join dim_source s on s.source_key = f.source_key
+        where f.run_id = ? group by all
+        """,
+        [run_id],
+    )
+    data.outcome_sources = sorted({r["source_name"] for r in fetches})
+    for r in sorted(fetches, key=lambda r: r["outcome"]):
+        series = data.outcomes.setdefault(r["outcome"], [0] * len(data.outcome_sources))
+        series[data.outcome_sources.index(r["source_name"])] = int(r["attempts"])
+    data.quality = _rows(
+        con,
+        """
+        with recent as (
+            select run_id, started_at from ops.etl_run
+            where run_id in (select distinct run_id from ops.dq_result)
+            order by started_at desc limit 10
+        )
+        select r.run_id,
+               count(*) filter (where d.success) as passed,
+               count(*) filter (where not d.success and d.severity = 'critical') as critical,
+               count(*) filter (where not d.success and d.severity = 'warning') as warnings
+        from recent r join ops.dq_result d using (run_id)
+        group by r.run_id, r.started_at order by r.started_at
+        """,
+    )
+    data.entities = [
+        (r["name"], r["entity_type"], int(r["articles"]))
+        for r in _rows(
+            con,
+            """
+            select e.name, e.entity_type, count(distinct m.article_key) as articles
+            from fact_entity_mention m
+            join fact_article a on a.article_key = m.article_key and a.is_current
+            join dim_entity e on e.entity_key = m.entity_key
+            group by all order by articles desc, e.name limit ?
+            """,
+            [TOP_N],
+        )
+    ]
+    data.countries = [
+        (r["country"], int(r["articles"]))
+        for r in _rows(
+            con,
+            """
+            select coalesce(any_value(country), country_code) as country,
+                   sum(articles) as articles
+            from v_country_coverage group by country_code
+            order by articles desc, country limit ?
+            """,
+            [TOP_N],
+        )
+    ]
+    return data
+
+
+def _table(headers: list[str], rows: list[list[Any]], cls: str) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _section(key: str, title: str, chart: str, table: str) -> str:
+    return (
+        f'<section id="{key}"><h2>{escape(title)}</h2>'
+        f'<div class="chart" data-chart="{key}">{chart}</div>'
+        f"<details><summary>The numbers</summary>{table}</details></section>"
+    )
+
+
+def render_report(data: ReportData) -> str:
+    """The page, as one self-contained HTML string."""
+    run = data.run
+    verdict = (run.get("dq_verdict") or "not run").upper()
+    facts = [
+        ["status", run["status"]],
+        ["command", run["command"]],
+        ["started (UTC)", str(run["started_at"])[:19]],
+        ["duration (s)", run["seconds"]],
+        ["data quality", verdict],
+        ["sources", run.get("sources")],
+        ["article URLs discovered", run.get("urls_discovered")],
+        ["fetch attempts", run.get("fetch_attempts")],
+        ["articles extracted", run.get("articles_extracted")],
+        ["new articles", run.get("articles_new")],
+        ["changed articles", run.get("articles_changed")],
+        ["failures", run.get("failures")],
+    ]
+    sections = [
+        _section(
+            "volume",
+            f"Articles per source per day (last {len(data.days)} publication days)",
+            stacked_columns("Articles per source per day", data.days, data.volume),
+            _table(
+                ["day", *data.volume],
+                [[d, *(v[i] for v in data.volume.values())] for i, d in enumerate(data.days)],
+                "volume",
+            ),
+        ),
+        _section(
+            "fetches",
+            "Fetch outcomes per source (this run)",
+            stacked_rows("Fetch outcomes per source", data.outcome_sources, data.outcomes),
+            _table(
+                ["source", *data.outcomes],
+                [
+                    [s, *(v[i] for v in data.outcomes.values())]
+                    for i, s in enumerate(data.outcome_sources)
+                ],
+                "fetches",
+            ),
+        ),
+        _section(
+            "quality",
+            "Data quality over the last runs (expectations passed and failed)",
+            stacked_columns(
+                "Data quality over the last runs",
+                [q["run_id"][:15] for q in data.quality],
+                {
+                    "passed": [q["passed"] for q in data.quality],
+                    "critical failed": [q["critical"] for q in data.quality],
+                    "warnings": [q["warnings"] for q in data.quality],
+                },
+            ),
+            _table(
+                ["run", "passed", "critical failed", "warnings"],
+                [[q["run_id"], q["passed"], q["critical"], q["warnings"]] for q in data.quality],
+                "quality",
+            ),
+        ),
+        _section(
+            "entities",
+            f"Top {TOP_N} entities (articles naming them)",
+            hbar_chart("Top entities", [(f"{n} ({t.lower()})", a) for n, t, a in data.entities]),
+            _table(["entity", "type", "articles"], [list(e) for e in data.entities], "entities"),
+        ),
+        _section(
+            "countries",
+            f"Top {TOP_N} countries (articles naming them or a place in them)",
+            hbar_chart("Top countries", data.countries, colour="#38a169"),
+            _table(["country", "articles"], [list(c) for c in data.countries], "countries"),
+        ),
+    ]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>gazette run {escape(run["run_id"])}: {escape(verdict)}</title>
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 60em;
+        color: #1a202c; }}
+h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.1em; margin-top: 2em; }}
+table {{ border-collapse: collapse; margin: .5em 0; }}
+td, th {{ border: 1px solid #cbd5e0; padding: .2em .6em; text-align: left; }}
+.verdict-PASS {{ color: #276749; }} .verdict-FAIL {{ color: #c53030; }}
+</style></head>
+<body>
+<h1>gazette run <code>{escape(run["run_id"])}</code>:
+<span class="verdict-{escape(verdict)}">{escape(verdict)}</span></h1>
+{_table(["run", run["run_id"]], facts, "run")}
+{"".join(sections)}
+</body></html>
+"""
+
+
+def write_report(con: duckdb.DuckDBPyConnection, home: Path, run_id: str) -> Path:
+    """reports/<run_id>.html, and latest.html pointing at the same content (atomic replace)."""
+    page = render_report(report_data(con, run_id))
+    folder = Path(home) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{run_id}.html"
+    for path in (target, folder / "latest.html"):
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(page, encoding="utf-8")
+        os.replace(temporary, path)
+    return target
