@@ -82,6 +82,7 @@ def _run_flow(
     since: datetime | None = None,
     refresh: bool = False,
     wait_s: float = 300.0,
+    until: datetime | None = None,
 ):
     try:
         load_settings(sources)  # reject a bad config before Prefect starts
@@ -99,6 +100,7 @@ def _run_flow(
             since=since,
             refresh=refresh,
             wait_s=wait_s,
+            until=until,
         )
     )
 
@@ -121,6 +123,19 @@ def _parse_since(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _fail(f"--since: not a date: {value!r} (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _parse_until(value: str | None) -> datetime | None:
+    """--until: a bare date means the whole of that day."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--until: not a date: {value!r} (use YYYY-MM-DD)") from None
+    if len(value) == 10:
+        parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -158,15 +173,22 @@ def run(
     home: HomeOption = None,
     limit: Annotated[int | None, typer.Option(help="Fetch at most N articles.", min=1)] = None,
     since: SinceOption = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="With --since, a backfill window: published up to DATE."),
+    ] = None,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Refetch known articles and feeds unconditionally.")
     ] = False,
     wait: WaitOption = 300.0,
     verbose: VerboseOption = False,
 ) -> None:
-    """One run of the nightly flow (what the schedule runs)."""
+    """One run of the nightly flow (what the schedule runs); --since/--until backfill a window."""
+    start, end = _parse_since(since), _parse_until(until)
+    if start and end and end < start:
+        raise _fail("--until is before --since")
     summary = _run_flow(
-        sources, resolve_home(home), limit, "run", verbose, _parse_since(since), refresh, wait
+        sources, resolve_home(home), limit, "run", verbose, start, refresh, wait, end
     )
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
@@ -585,6 +607,14 @@ def _print_summary(summary, show_queries: bool) -> None:
     console.print(f"Data Docs:  {summary.docs_index}")
     if summary.report is not None:
         console.print(f"Report:     {summary.report}")
+    if summary.changes is not None:
+        moved = ", ".join(f"{label} {n}" for label, n in summary.changes.changed.items())
+        console.print(
+            f"Reprocess compared {summary.changes.compared} articles; changed: {moved}.",
+            highlight=False,
+        )
+        for url, fields in summary.changes.examples[:10]:
+            console.print(f"  {url}: {', '.join(fields)}", highlight=False)
     if show_queries:
         console.print("\nTry:")
         for title, query in EXAMPLE_QUERIES:

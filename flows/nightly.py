@@ -33,6 +33,7 @@ from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.staging import staging_frame
 from transforms.urls import host_of
 from warehouse import ops
+from warehouse.changes import Changes, compare, fingerprints
 from warehouse.db import connect, query_frame
 from warehouse.export import export_marts
 from warehouse.load import LoadCounts, Quarantine, load_star
@@ -64,6 +65,7 @@ class RunSummary:
     docs_index: Path | None = None
     exports: Path | None = None
     report: Path | None = None
+    changes: Changes | None = None  # reprocess: what moved
 
     @property
     def exit_code(self) -> int:
@@ -386,6 +388,7 @@ def run_pipeline(
     since: datetime | None = None,
     refresh: bool = False,
     wait_s: float = 300.0,
+    until: datetime | None = None,
 ) -> RunSummary:
     """Discover, select what is new or changed, fetch, then the shared back half."""
     logger = get_run_logger()
@@ -433,7 +436,7 @@ def run_pipeline(
             known = known_pages(con, (c.url for c in candidates))
         finally:
             con.close()
-        selection = select_candidates(candidates, known, refresh=refresh, since=since)
+        selection = select_candidates(candidates, known, refresh=refresh, since=since, until=until)
         to_fetch = selection.to_fetch[:limit] if limit is not None else selection.to_fetch
         run.summary.skipped = dict(selection.skipped)
         logger.info(
@@ -470,10 +473,11 @@ def nightly_news(
     since: datetime | None = None,
     refresh: bool = False,
     wait_s: float = 300.0,
+    until: datetime | None = None,
 ) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
     settings = load_settings(Path(sources_file))
-    return run_pipeline(settings, Path(home), limit, command, since, refresh, wait_s)
+    return run_pipeline(settings, Path(home), limit, command, since, refresh, wait_s, until)
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -523,6 +527,14 @@ def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSum
 
 
 # -- reprocess -----------------------------------------------------------------------------
+def _fingerprints(home: Path) -> Any:
+    con = connect(home)
+    try:
+        return fingerprints(con)
+    finally:
+        con.close()
+
+
 @task(name="read-archive", cache_policy=NO_CACHE)
 def read_archive_task(home: Path, since: datetime | None) -> list[FetchResult]:
     """The newest good copy of every article in the raw archive, as pages to re-extract."""
@@ -582,6 +594,9 @@ def reprocess_archive(
         names = sorted({p.source_name or LOCAL_SOURCE for p in pages})
         run.summary.sources = len(names)
         sources = [SourceInfo(n, None, versioned=False) for n in names]
-        return run.finish(pages, [], sources, versioning=False)
+        before = _fingerprints(home)
+        summary = run.finish(pages, [], sources, versioning=False)
+        summary.changes = compare(before, _fingerprints(home))
+        return summary
 
     return _guarded(run, body)

@@ -307,6 +307,30 @@ def test_reprocess_rebuilds_marts_from_the_archive_without_network(first_run):
     con.close()
 
 
+def test_reprocess_reports_which_articles_it_changed(first_run):
+    """After an upgrade, reprocess says what moved: here a title and an article's entities
+    are spoiled by hand, and reprocessing puts them back and names them."""
+    from flows.nightly import reprocess_archive
+
+    home, *_ = first_run
+    con = connect(home)
+    spoiled, other = [
+        r[0] for r in con.execute("select url from fact_article order by url limit 2").fetchall()
+    ]
+    con.execute("update fact_article set title = 'spoiled' where url = ?", [spoiled]).fetchall()
+    con.execute(
+        "delete from fact_entity_mention where article_key = "
+        "(select article_key from fact_article where url = ?)",
+        [other],
+    ).fetchall()
+    con.close()
+    summary = reprocess_archive(home=home)
+    changes = summary.changes
+    assert changes is not None and changes.compared == 45
+    assert changes.changed == {"title": 1, "date": 0, "text": 0, "entities": 1}
+    assert dict(changes.examples) == {spoiled: ["title"], other: ["entities"]}
+
+
 def test_loopback_is_refused_and_recorded_when_private_hosts_not_allowed(
     prefect_harness, demo_site, tmp_path
 ):

@@ -71,3 +71,34 @@ def test_since_counts_a_recent_change_to_an_old_article():
     )
     selection = select_candidates([old_but_changed], {}, since=datetime(2026, 11, 1, tzinfo=UTC))
     assert [c.url for c in selection.to_fetch] == ["http://n/old"]
+
+
+def test_until_closes_a_backfill_window_by_the_earliest_date():
+    window = {
+        "since": datetime(2026, 11, 5, tzinfo=UTC),
+        "until": datetime(2026, 11, 8, tzinfo=UTC),
+    }
+    corrected_later = Candidate(
+        "http://n/in-window-corrected",
+        "S",
+        "sitemap",
+        feed_published_at=datetime(2026, 11, 6, tzinfo=UTC),
+        lastmod=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    selection = select_candidates(
+        [
+            cand("http://n/before", published=datetime(2026, 11, 1, tzinfo=UTC)),
+            cand("http://n/inside", published=datetime(2026, 11, 7, tzinfo=UTC)),
+            cand("http://n/after", published=datetime(2026, 11, 9, tzinfo=UTC)),
+            corrected_later,
+            cand("http://n/undated"),
+        ],
+        {},
+        **window,
+    )
+    assert [c.url for c in selection.to_fetch] == [
+        "http://n/inside",
+        "http://n/in-window-corrected",
+        "http://n/undated",
+    ]
+    assert selection.skipped == {"before --since": 1, "after --until": 1}

@@ -25,14 +25,23 @@ def select_candidates(
     known: dict[str, Validators],
     refresh: bool = False,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Selection:
-    """New URLs, changed URLs (conditionally) and earlier failures; skipped ones are counted."""
+    """New URLs, changed URLs (conditionally) and earlier failures; skipped ones are counted.
+
+    A backfill window [since, until] reads the dates feeds and sitemaps give (published,
+    lastmod, news:publication_date): after `since` by its latest date (an old article changed
+    since counts), before `until` by its earliest (a story published in the window and
+    corrected later still belongs to it). Undated entries are kept: we cannot tell."""
     selection = Selection()
     for c in candidates:
         dates = [d for d in (c.feed_published_at, c.lastmod) if d is not None]
-        when = max(dates) if dates else None  # published long ago but changed since counts
+        when = max(dates) if dates else None
         if since is not None and when is not None and when < since:
             selection.skipped["before --since"] += 1
+            continue
+        if until is not None and dates and min(dates) > until:
+            selection.skipped["after --until"] += 1
             continue
         seen = known.get(c.url)
         if refresh or seen is None:

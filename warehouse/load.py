@@ -187,6 +187,53 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables, versioning: bool) 
     )
 
 
+def _replace_in_place(
+    con: duckdb.DuckDBPyConnection, articles: pl.DataFrame
+) -> tuple[list[str], list[str]]:
+    """Reprocess: every article read is rewritten where it stands (same version, same story),
+    so a better extractor's title or date lands even when the text is unchanged. Set-based:
+    a reprocess touches every article. Returns new keys and those whose content changed."""
+    con.register("incoming_articles", articles.to_arrow())
+    try:
+        status = query_frame(
+            con,
+            """
+            select i.article_key, f.article_key is null as is_new,
+                   coalesce(f.content_hash <> i.content_hash, false) as text_changed
+            from incoming_articles i
+            left join fact_article f on f.article_key = i.article_key and f.is_current
+            """,
+        )
+        run(
+            con,
+            """
+            create or replace temp table replacing as
+            select i.* replace (
+                       f.version as version, f.valid_from as valid_from,
+                       f.story_key as story_key, f.is_first_in_story as is_first_in_story)
+            from incoming_articles i
+            join fact_article f on f.article_key = i.article_key and f.is_current
+            """,
+        )
+        run(
+            con,
+            "delete from fact_article f using replacing r "
+            "where f.article_key = r.article_key and f.version = r.version",
+        )
+        run(con, "insert into fact_article by name select * from replacing")
+        run(
+            con,
+            "insert into fact_article by name select * from incoming_articles "
+            "where article_key not in (select article_key from replacing)",
+        )
+        run(con, "drop table replacing")
+    finally:
+        con.unregister("incoming_articles")
+    new_keys = status.filter(pl.col("is_new")).get_column("article_key").to_list()
+    changed = status.filter(~pl.col("is_new") & pl.col("text_changed"))
+    return new_keys, changed.get_column("article_key").to_list()
+
+
 def _merge_entities(con: duckdb.DuckDBPyConnection, entities: pl.DataFrame) -> int:
     """New entities go in; known ones gain the surface forms this run saw for them."""
     if entities.is_empty():
@@ -218,6 +265,8 @@ def _merge_articles(
     """
     if articles.is_empty():
         return [], []
+    if not versioning:
+        return _replace_in_place(con, articles)
     con.register("incoming_articles", articles.to_arrow())
     try:
         status = query_frame(
