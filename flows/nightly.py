@@ -39,7 +39,7 @@ from warehouse.export import export_marts
 from warehouse.load import LoadCounts, Quarantine, load_star
 from warehouse.lock import RunLock
 from warehouse.raw_archive import WarcArchive, read_document
-from warehouse.report import write_report
+from warehouse.report import summary_markdown, write_report
 from warehouse.state import discovery_state, known_pages
 
 BATCH_SIZE = 200
@@ -99,7 +99,13 @@ def _archive(home: Path, run_id: str, stage: str, now: datetime) -> WarcArchive:
 
 
 # -- tasks ---------------------------------------------------------------------------------
-@task(name="discover-source", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="discover-source",
+    task_run_name="discover {source.name}",
+    retries=1,
+    retry_delay_seconds=5,
+    cache_policy=NO_CACHE,
+)
 def discover_task(
     source: SourceSettings,
     policy: FetchPolicy,
@@ -117,7 +123,7 @@ def discover_task(
         return candidates, fetcher.log, fetcher.robots_rules()
 
 
-@task(name="fetch-batch", cache_policy=NO_CACHE)
+@task(name="fetch-batch", task_run_name="fetch {batch[0].url} and the rest", cache_policy=NO_CACHE)
 def fetch_task(
     batch: list[Candidate],
     policy: FetchPolicy,
@@ -228,7 +234,7 @@ def validate_task(
     return report.verdict, failed, report.docs_index
 
 
-@task(name="export-marts", cache_policy=NO_CACHE)
+@task(name="export-marts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def export_task(home: Path) -> Path:
     """Parquet files of every mart table for BI."""
     con = connect(home, read_only=True)
@@ -376,7 +382,50 @@ def _guarded(run: _Run, body: Any) -> RunSummary:
         run.close("failed", f"{type(exc).__name__}: {exc}")
         raise
     run.close()
+    publish_artifacts(summary)
     return summary
+
+
+def publish_artifacts(summary: RunSummary) -> None:
+    """What the Prefect UI shows for the run: a markdown summary and a per-source table."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    try:
+        create_markdown_artifact(
+            markdown=summary_markdown(summary_facts(summary)),
+            key="gazette-run-summary",
+            description=f"gazette run {summary.run_id}",
+        )
+        create_table_artifact(
+            table=[
+                {"source": name, "articles": total, "new or changed this run": fresh}
+                for name, total, fresh in summary.per_source
+            ],
+            key="gazette-sources",
+            description=f"per-source results of run {summary.run_id}",
+        )
+    except Exception as exc:  # the UI's view of a run must not fail the run
+        get_run_logger().warning("artifacts not published: %s: %s", type(exc).__name__, exc)
+
+
+def summary_facts(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "run_id": summary.run_id,
+        "verdict": summary.dq_verdict,
+        "stages": {
+            "sources": summary.sources,
+            "article URLs discovered": summary.urls_discovered,
+            "fetch attempts": sum(summary.fetch_outcomes.values()),
+            "articles extracted": summary.articles_extracted,
+            "quarantined": summary.quarantined,
+            "new articles": summary.load.articles_new if summary.load else 0,
+            "changed articles": summary.load.articles_changed if summary.load else 0,
+        },
+        "skipped": dict(summary.skipped),
+        "failures": dict(summary.failures),
+        "critical": list(summary.dq_failed),
+        "report": str(summary.report) if summary.report else None,
+    }
 
 
 # -- nightly -------------------------------------------------------------------------------

@@ -543,3 +543,26 @@ def test_status_says_how_the_last_runs_went(first_run):
     assert table.exit_code == 0 and "Last runs" in table.output
     missing = runner.invoke(app, ["report", "--home", str(home), "--run", "no-such-run"])
     assert missing.exit_code == 2
+
+
+def test_each_run_publishes_a_summary_and_a_source_table_to_prefect(first_run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, _, summary, _ = first_run
+
+    def versions(key: str) -> list:
+        with get_client(sync_client=True) as client:
+            return client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            )
+
+    (markdown,) = [a for a in versions("gazette-run-summary") if summary.run_id in a.data]
+    assert "| articles extracted | 45 |" in markdown.data
+    assert "| http_error (404) | 1 |" in markdown.data
+    assert "Data quality: PASS" in markdown.data
+    tables = [a for a in versions("gazette-sources") if summary.run_id in (a.description or "")]
+    (table,) = tables
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    expected = Counter(a["outlet"] for a in ARTICLES if not a["missing"])
+    assert {r["source"]: r["articles"] for r in rows} == {NAMES[o]: n for o, n in expected.items()}

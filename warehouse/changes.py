@@ -46,9 +46,7 @@ def compare(before: pl.DataFrame, after: pl.DataFrame, examples: int = 20) -> Ch
     joined = before.join(after, on="article_key", suffix="_after")
     changes = Changes(compared=joined.height, changed=dict.fromkeys(LABELS.values(), 0))
     for row in joined.iter_rows(named=True):
-        moved = [
-            LABELS[f] for f in FIELDS if (row[f] or None) != (row[f"{f}_after"] or None)
-        ]
+        moved = [LABELS[f] for f in FIELDS if (row[f] or None) != (row[f"{f}_after"] or None)]
         for label in moved:
             changes.changed[label] += 1
         if moved and len(changes.examples) < examples:

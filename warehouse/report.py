@@ -244,3 +244,31 @@ def write_report(con: duckdb.DuckDBPyConnection, home: Path, run_id: str) -> Pat
         temporary.write_text(page, encoding="utf-8")
         os.replace(temporary, path)
     return target
+
+
+def summary_markdown(facts: dict[str, Any]) -> str:
+    """A run's summary as markdown (the Prefect UI's artifact): counts per stage, failures by
+    reason, the quality verdict."""
+    lines = [
+        f"# gazette run `{facts['run_id']}`: {facts['verdict'].upper()}",
+        "",
+        "| stage | count |",
+        "|---|---:|",
+        *(f"| {k} | {v} |" for k, v in facts["stages"].items()),
+        "",
+        "## Failures by reason",
+        "",
+    ]
+    if facts["failures"]:
+        lines += ["| reason | count |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in sorted(facts["failures"].items())]
+    else:
+        lines.append("None.")
+    if facts["skipped"]:
+        lines += ["", "## Not fetched", "", "| why | count |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in sorted(facts["skipped"].items())]
+    lines += ["", f"## Data quality: {facts['verdict'].upper()}", ""]
+    lines += [f"- critical failure: {c}" for c in facts["critical"]] or ["No critical failure."]
+    if facts.get("report"):
+        lines += ["", f"Run report: `{facts['report']}`"]
+    return "\n".join(lines) + "\n"
