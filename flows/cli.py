@@ -26,6 +26,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Plain log lines, no progress bars (as when piped)."),
+    ] = False,
+) -> None:
+    """Progress bars for a person at a terminal; plain lines for logs, cron and --quiet."""
+    from flows import progress
+
+    if quiet or not sys.stderr.isatty():
+        progress.use(progress.Reporter())
+        return
+    reporter = progress.RichReporter(Console(stderr=True))
+    progress.use(reporter)
+    ctx.call_on_close(reporter.close)
+
+
 err = Console(stderr=True)
 
 HomeOption = Annotated[

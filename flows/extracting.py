@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,7 +51,10 @@ def _extract_one(
 
 
 def extract_pages(
-    pages: list[FetchResult], workers: int | None = None, recogniser: str | None = "rules"
+    pages: list[FetchResult],
+    workers: int | None = None,
+    recogniser: str | None = "rules",
+    on_done: Callable[[int], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
     """Records for usable pages, failures (with reasons) for the rest, in input order.
 
@@ -61,13 +65,20 @@ def extract_pages(
         for p in pages
     ]
     workers = workers or os.cpu_count() or 1
+    outcomes = []
     if len(items) < POOL_THRESHOLD or workers < 2:
-        outcomes = [_extract_one(i) for i in items]
+        for item in items:
+            outcomes.append(_extract_one(item))
+            if on_done:
+                on_done(1)
     else:
         # spawn, not fork: the parent runs threads (Prefect, httpx) that fork would copy mid-lock
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            outcomes = list(pool.map(_extract_one, items, chunksize=8))
+            for outcome in pool.map(_extract_one, items, chunksize=8):
+                outcomes.append(outcome)
+                if on_done:
+                    on_done(1)
     records: list[dict[str, Any]] = []
     failures: list[ExtractFailure] = []
     for page, (ok, value) in zip(pages, outcomes, strict=True):

@@ -15,7 +15,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
+from flows import progress
 from flows.config import (
     QualitySettings,
     Settings,
@@ -147,7 +149,8 @@ def extract_task(
 ) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
     """trafilatura, then enrichment, over every fetched article page, in a process pool."""
     usable = [p for p in pages if p.ok and p.purpose in ("article", "ingest")]
-    return extract_pages(usable, recogniser=recogniser)
+    with progress.reporter().stage("extract", len(usable)) as stage:
+        return extract_pages(usable, recogniser=recogniser, on_done=stage.advance)
 
 
 @task(name="model-and-load", cache_policy=NO_CACHE)
@@ -287,9 +290,17 @@ class _Run:
         versioning: bool = True,
     ) -> RunSummary:
         summary = self.summary
+        report = progress.reporter()
         records, failures = extract_task(pages, self.recogniser)
+        for f in fetches:
+            if f.purpose == "article" and f.outcome not in ("ok", "not_modified"):
+                report.dropped("fetch", f.url, f"{f.outcome}: {f.error or f.status}")
+        for failure in failures:
+            report.dropped("extract", failure.url, failure.reason)
         summary.articles_extracted = len(records)
         records, held, staging = validate_staging_task(records, self.home, self.run_id, self.now)
+        for url, _expectation, reason, _record in held:
+            report.dropped("quarantine", url, reason)
         summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
         problems = Counter(
             f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome
@@ -306,23 +317,27 @@ class _Run:
         problems.update(f"enrich: {r['enrichment_error'].split(':')[0]}" for r in enrich_failed)
         problems.update(self.stage_failures)
         summary.failures = dict(problems)
-        summary.load = load_task(
-            self.home,
-            self.run_id,
-            self.now,
-            sources,
-            records,
-            fetches,
-            failures,
-            archived or [],
-            versioning,
-            held,
-        )
+        with report.stage("load", len(records)) as stage:
+            summary.load = load_task(
+                self.home,
+                self.run_id,
+                self.now,
+                sources,
+                records,
+                fetches,
+                failures,
+                archived or [],
+                versioning,
+                held,
+            )
+            stage.advance(len(records))
         summary.quarantined = len(held)
-        summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
-            self.home, self.run_id, self.now, self.quality, staging
-        )
-        summary.exports = export_task(self.home)
+        with report.stage("validate"):
+            summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
+                self.home, self.run_id, self.now, self.quality, staging
+            )
+        with report.stage("export"):
+            summary.exports = export_task(self.home)
         return summary
 
     def close(self, status: str | None = None, message: str | None = None) -> None:
@@ -469,16 +484,21 @@ def run_pipeline(
         candidates: list[Candidate] = []
         fetches: list[FetchResult] = []
         robots: dict[str, str | None] = {}  # read once per host per run, shared by stages
-        for source, future in zip(settings.sources, discovered, strict=True):
-            try:
-                found, attempts, rules = future.result()
-            except Exception as exc:  # one broken source must not sink the others
-                logger.error("discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc)
-                run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
-                continue
-            candidates.extend(found)
-            fetches.extend(attempts)
-            robots.update(rules)
+        with progress.reporter().stage("discover", len(discovered)) as stage:
+            for source, future in zip(settings.sources, discovered, strict=True):
+                try:
+                    found, attempts, rules = future.result()
+                except Exception as exc:  # one broken source must not sink the others
+                    logger.error(
+                        "discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc
+                    )
+                    run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
+                    continue
+                finally:
+                    stage.advance()
+                candidates.extend(found)
+                fetches.extend(attempts)
+                robots.update(rules)
         run.summary.urls_discovered = len(candidates)
         con = connect(home)
         try:
@@ -494,20 +514,25 @@ def run_pipeline(
             len(to_fetch),
             ", ".join(f"{k}: {v}" for k, v in selection.skipped.items()) or "none skipped",
         )
+        batches = host_batches(to_fetch)
         futures = fetch_task.map(
-            host_batches(to_fetch),
+            batches,
             policy,
             unmapped(robots),
             unmapped(selection.validators),
             unmapped(home),
             unmapped(run.run_id),
         )
-        for future in futures:
-            try:
-                fetches.extend(future.result())
-            except Exception as exc:
-                logger.error("a fetch batch failed: %s: %s", type(exc).__name__, exc)
-                run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
+        sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
+        with progress.reporter().stage("fetch", len(to_fetch)) as stage:
+            for future in as_completed(list(futures)):
+                try:
+                    fetches.extend(future.result())
+                except Exception as exc:
+                    logger.error("a fetch batch failed: %s: %s", type(exc).__name__, exc)
+                    run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
+                finally:
+                    stage.advance(sizes[id(future)])
         return run.finish(fetches, fetches, sources)
 
     return _guarded(run, body)

@@ -31,9 +31,14 @@ def test_critical_failure_exits_1_good_rows_load_bad_rows_wait(prefect_harness, 
         f'[[sources]]\nname = "Gate Times"\nfeeds = ["{site.url("/feed.xml")}"]\n'
     )
     home = tmp_path / "home"
-    result = CliRunner().invoke(app, ["run", "--sources", str(sources), "--home", str(home)])
+    result = CliRunner().invoke(
+        app, ["--quiet", "run", "--sources", str(sources), "--home", str(home)]
+    )
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output and "quarantine" in result.output
+    # plain lines for logs: one per stage, one per dropped article with its reason
+    assert "[gazette] fetch: 3/3 in" in result.output
+    assert f"[gazette] dropped (quarantine): {site.url('/bad.html')}: " in result.output
     con = connect(home, read_only=True)
     titles = sorted(r[0] for r in con.execute("select title from fact_article").fetchall())
     held = con.execute(

@@ -1,0 +1,135 @@
+"""Progress of a run's long stages: bars in a terminal, plain lines in a log.
+
+A person at a terminal wants to see the fetch moving (counts and rate); cron, systemd and
+`gazette serve` want one line per stage and one per dropped article, greppable at 3 a.m.
+The flow reports to whichever reporter the CLI installed; plain lines are the default.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+
+class Stage:
+    """One stage's counter; `advance` is safe from any thread."""
+
+    def __init__(self, reporter: Reporter, name: str, total: int | None) -> None:
+        self.reporter, self.name, self.total = reporter, name, total
+        self.done_count = 0
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+
+    def advance(self, n: int = 1) -> None:
+        with self._lock:
+            self.done_count += n
+        self.reporter._advanced(self, n)
+
+    def finish(self) -> None:
+        self.reporter._finished(self)
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+
+class Reporter:
+    """Plain lines: `[gazette] fetch: 46 in 3.2 s (14.4/s)`, and one line per dropped item."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def _write(self, line: str) -> None:
+        stream = self.stream or sys.stderr
+        stream.write(f"[gazette] {line}\n")
+        stream.flush()
+
+    def stage(self, name: str, total: int | None = None) -> Stage:
+        return Stage(self, name, total)
+
+    def _advanced(self, stage: Stage, n: int) -> None:
+        pass
+
+    def _finished(self, stage: Stage) -> None:
+        seconds = time.monotonic() - stage.started
+        rate = f" ({stage.done_count / seconds:.1f}/s)" if seconds > 0 and stage.done_count else ""
+        if stage.total is None:
+            self._write(f"{stage.name}: done in {seconds:.1f} s")
+        else:
+            self._write(f"{stage.name}: {stage.done_count}/{stage.total} in {seconds:.1f} s{rate}")
+
+    def dropped(self, what: str, url: str, reason: str) -> None:
+        """An article that will not reach the marts, and why."""
+        self._write(f"dropped ({what}): {url}: {reason}")
+
+    def close(self) -> None:
+        pass
+
+
+class RichReporter(Reporter):
+    """Bars with counts and rates, for a person at a terminal."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        super().__init__()
+        self.console = console or Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.progress.start()
+        self._ids: dict[int, int] = {}
+
+    def stage(self, name: str, total: int | None = None) -> Stage:
+        stage = Stage(self, name, total)
+        self._ids[id(stage)] = self.progress.add_task(name, total=total, rate="")
+        return stage
+
+    def _advanced(self, stage: Stage, n: int) -> None:
+        seconds = time.monotonic() - stage.started
+        rate = f"{stage.done_count / seconds:.1f}/s" if seconds > 0 else ""
+        self.progress.update(self._ids[id(stage)], completed=stage.done_count, rate=rate)
+
+    def _finished(self, stage: Stage) -> None:
+        task = self._ids[id(stage)]
+        total = stage.total if stage.total is not None else stage.done_count
+        self.progress.update(task, total=total, completed=max(stage.done_count, total or 0))
+
+    def dropped(self, what: str, url: str, reason: str) -> None:
+        self.progress.console.print(
+            f"[yellow]dropped[/] ({what}): {url}: {reason}", highlight=False
+        )
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+_current: Reporter = Reporter()
+
+
+def reporter() -> Reporter:
+    return _current
+
+
+def use(new: Reporter) -> Reporter:
+    """Install a reporter for this process; returns the previous one."""
+    global _current
+    previous, _current = _current, new
+    return previous
