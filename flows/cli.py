@@ -236,10 +236,10 @@ def serve(
         load_settings(sources)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    from prefect.schedules import validate_cron_string
+    from flows.serving import check_cron
 
     try:
-        validate_cron_string(cron)
+        check_cron(cron)
     except ValueError as exc:
         raise _fail(f"--cron: {exc}") from None
     if timezone is not None:
@@ -258,8 +258,6 @@ def serve(
             console.print(f"Serving on {os.environ['PREFECT_API_URL']}: {when}", highlight=False)
             serve_nightly(sources, home, cron, timezone)
             return
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
         with LocalPrefectServer(home) as server:
             console.print(
                 f"No PREFECT_API_URL set: started a local Prefect server at {server.url} "
@@ -268,8 +266,7 @@ def serve(
                 highlight=False,
             )
             console.print(f"Schedule: {when}. Ctrl-C to stop.", highlight=False)
-            with temporary_settings(updates={PREFECT_API_URL: server.url}):
-                serve_nightly(sources, home, cron, timezone)
+            serve_nightly(sources, home, cron, timezone, api_url=server.url)
     console.print("Stopped.")
 
 

@@ -111,9 +111,24 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def serve_nightly(sources: Path, home: Path, cron: str, timezone: str | None) -> None:
+def check_cron(cron: str) -> None:
+    """ValueError naming what is wrong with a cron expression."""
+    from prefect.schedules import validate_cron_string
+
+    validate_cron_string(cron)
+
+
+def serve_nightly(
+    sources: Path, home: Path, cron: str, timezone: str | None, api_url: str | None = None
+) -> None:
     """Register the nightly deployment for this home and run what it schedules, until
     interrupted. At most one run at a time (the deployment's and the runner's limit)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if api_url is not None:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            serve_nightly(sources, home, cron, timezone)
+        return
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 

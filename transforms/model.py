@@ -631,64 +631,54 @@ def build_fact_entity_mention(records: Iterable[dict[str, Any]], run_id: str) ->
     )
 
 
-def build_fact_quote(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
-    """fact_quote: one row per quotation per article, in reading order."""
+_CONTEXT_SCHEMA: dict[str, Any] = {
+    "article_key": pl.String,
+    "source_key": pl.String,
+    "published_date_key": pl.Int32,
+}
+
+
+def _ordered_facts(
+    records: Iterable[dict[str, Any]],
+    run_id: str,
+    items: str,
+    order: str,
+    columns: dict[str, Any],
+) -> pl.DataFrame:
+    """One row per item of each record's `items` list, numbered from 1 in `order`; `columns`
+    names the item's fields and their types."""
     rows = [
         {
             **_article_context(r),
-            "quote_order": i,
-            "speaker": q["speaker"],
-            "speaker_entity_key": q["speaker_entity_key"],
-            "verb": q["verb"],
-            "quote": q["quote"],
-            "quote_kind": q["quote_kind"],
-            "char_offset": q["char_offset"],
+            order: i,
+            **{column: item[column] for column in columns},
             "run_id": run_id,
         }
         for r in records
-        for i, q in enumerate(r.get("quotes") or [], start=1)
+        for i, item in enumerate(r.get(items) or [], start=1)
     ]
-    schema = {
-        "article_key": pl.String,
-        "source_key": pl.String,
-        "published_date_key": pl.Int32,
-        "quote_order": pl.Int32,
+    schema = {**_CONTEXT_SCHEMA, order: pl.Int32, **columns, "run_id": pl.String}
+    return pl.DataFrame(rows, schema=schema).unique(
+        ["article_key", order], keep="last", maintain_order=True
+    )
+
+
+def build_fact_quote(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+    """fact_quote: one row per quotation per article, in reading order."""
+    columns = {
         "speaker": pl.String,
         "speaker_entity_key": pl.String,
         "verb": pl.String,
         "quote": pl.String,
         "quote_kind": pl.String,
         "char_offset": pl.Int32,
-        "run_id": pl.String,
     }
-    return pl.DataFrame(rows, schema=schema).unique(
-        ["article_key", "quote_order"], keep="last", maintain_order=True
-    )
+    return _ordered_facts(records, run_id, "quotes", "quote_order", columns)
 
 
 def build_fact_count(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
     """fact_count: one row per counted thing per article ("five militants killed")."""
-    rows = [
-        {
-            **_article_context(r),
-            "count_order": i,
-            "count_value": c["count_value"],
-            "is_approximate": c["is_approximate"],
-            "counted": c["counted"],
-            "event_word": c["event_word"],
-            "count_type": c["count_type"],
-            "context": c["context"],
-            "char_offset": c["char_offset"],
-            "run_id": run_id,
-        }
-        for r in records
-        for i, c in enumerate(r.get("counts") or [], start=1)
-    ]
-    schema = {
-        "article_key": pl.String,
-        "source_key": pl.String,
-        "published_date_key": pl.Int32,
-        "count_order": pl.Int32,
+    columns = {
         "count_value": pl.Float64,
         "is_approximate": pl.Boolean,
         "counted": pl.String,
@@ -696,8 +686,5 @@ def build_fact_count(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataF
         "count_type": pl.String,
         "context": pl.String,
         "char_offset": pl.Int32,
-        "run_id": pl.String,
     }
-    return pl.DataFrame(rows, schema=schema).unique(
-        ["article_key", "count_order"], keep="last", maintain_order=True
-    )
+    return _ordered_facts(records, run_id, "counts", "count_order", columns)
