@@ -35,7 +35,7 @@ browser: ## Install Debian's chromium (Data Docs browser test) when missing and 
 
 test: $(STAMP) browser ## Lint, then run the test suite (offline, a few minutes)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check .

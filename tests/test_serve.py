@@ -45,7 +45,9 @@ def test_serve_starts_its_own_server_runs_on_schedule_and_stops_cleanly(tmp_path
     )
     with serve_demo() as site:
         sources = tmp_path / "sources.toml"
-        sources.write_text(site.sources_toml())
+        # one outlet is enough to prove the schedule, and keeps the test short
+        settings, first_outlet, *_ = site.sources_toml().split("\n[[sources]]")
+        sources.write_text(settings + "\n[[sources]]" + first_outlet)
         log = tmp_path / "serve.log"
         process = subprocess.Popen(
             [
@@ -87,7 +89,7 @@ def test_serve_starts_its_own_server_runs_on_schedule_and_stops_cleanly(tmp_path
         "and b.started_at < coalesce(a.finished_at, now())"
     ).fetchone()[0]
     con.close()
-    assert articles == 45
+    assert articles == 16  # Harbor Herald's articles (its feed's 404 entry aside)
     assert overlapping == 0  # one run at a time, even with a schedule every 5 seconds
 
 
