@@ -622,6 +622,8 @@ def _print_summary(summary, show_queries: bool) -> None:
         console.print(f"  critical failure: {failed}")
     console.print(f"Warehouse:  {summary.home / 'gazette.duckdb'}")
     console.print(f"Exports:    {summary.exports}")
+    if summary.snapshot is not None:
+        console.print(f"BI snapshot: {summary.snapshot} (open it read-only while runs write)")
     console.print(f"Data Docs:  {summary.docs_index}")
     if summary.report is not None:
         console.print(f"Report:     {summary.report}")

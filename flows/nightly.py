@@ -37,7 +37,7 @@ from transforms.urls import host_of
 from warehouse import ops
 from warehouse.changes import Changes, compare, fingerprints
 from warehouse.db import connect, query_frame
-from warehouse.export import export_marts
+from warehouse.export import export_marts, publish_snapshot
 from warehouse.load import LoadCounts, Quarantine, load_star
 from warehouse.lock import RunLock
 from warehouse.raw_archive import WarcArchive, read_document
@@ -67,6 +67,7 @@ class RunSummary:
     docs_index: Path | None = None
     exports: Path | None = None
     report: Path | None = None
+    snapshot: Path | None = None
     changes: Changes | None = None  # reprocess: what moved
 
     @property
@@ -238,13 +239,19 @@ def validate_task(
 
 
 @task(name="export-marts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def export_task(home: Path) -> Path:
-    """Parquet files of every mart table for BI."""
+def export_task(home: Path, run_id: str, watermark: datetime) -> Path:
+    """Parquet files of every mart table and view for BI, with their manifest."""
     con = connect(home, read_only=True)
     try:
-        return export_marts(con, home / "exports" / "parquet")
+        return export_marts(con, home / "exports" / "parquet", "parquet", run_id, watermark)
     finally:
         con.close()
+
+
+@task(name="publish-bi-snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def snapshot_task(home: Path) -> Path:
+    """exports/gazette.duckdb, the copy BI tools keep open while the next run writes."""
+    return publish_snapshot(home)
 
 
 # -- the shared back half ----------------------------------------------------------------
@@ -337,7 +344,9 @@ class _Run:
                 self.home, self.run_id, self.now, self.quality, staging
             )
         with report.stage("export"):
-            summary.exports = export_task(self.home)
+            summary.exports = export_task(self.home, self.run_id, datetime.now(UTC))
+            if summary.dq_verdict != "fail":  # BI keeps the last good snapshot
+                summary.snapshot = snapshot_task(self.home)
         return summary
 
     def close(self, status: str | None = None, message: str | None = None) -> None:

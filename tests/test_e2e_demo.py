@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -217,9 +218,40 @@ def test_data_docs_and_exports_are_written(first_run):
     assert summary.docs_index is not None and summary.docs_index.is_relative_to(home)
     assert "fact_article" in summary.docs_index.read_text()
     counts = table_counts(home)
+    exports = home / "exports" / "parquet"
+    manifest = json.loads((exports / "manifest.json").read_text())
+    listed = {t["name"]: t for t in manifest["tables"]}
+    assert manifest["run_id"] == summary.run_id and manifest["schema_version"]
     for table in TABLES:
-        exported = pq.read_table(home / "exports" / "parquet" / f"{table}.parquet")
-        assert exported.num_rows == counts[table], table
+        entry = listed[table]
+        exported = pq.read_table(exports / entry["path"])  # a file, or year=/month= folders
+        assert exported.num_rows == counts[table] == entry["rows"], table
+        if entry["partitioned_by"]:
+            assert (exports / table / "year=2026" / "month=11").is_dir(), table
+    assert {"v_article", "v_entity_daily", "v_country_coverage"} <= set(listed)
+    # the same BI question on the export and on the warehouse: articles per source per month
+    question = (
+        "select s.source_name, a.year, a.month, count(*) as n from {facts} a "
+        "join {sources} s using (source_key) where a.is_current group by all order by all"
+    )
+    fresh = duckdb.connect()
+    on_files = fresh.execute(
+        question.format(
+            facts=f"read_parquet('{exports}/fact_article/*/*/*.parquet', hive_partitioning=true)",
+            sources=f"read_parquet('{exports}/dim_source.parquet')",
+        )
+    ).fetchall()
+    fresh.close()
+    con = connect(home, read_only=True)
+    on_warehouse = con.execute(
+        question.format(
+            facts="(select *, published_date_key // 10000 as year, "
+            "(published_date_key // 100) % 100 as month from fact_article)",
+            sources="dim_source",
+        )
+    ).fetchall()
+    con.close()
+    assert on_files == on_warehouse and sum(r[3] for r in on_files) == 45
 
 
 def test_sql_command_json_and_csv(first_run):
@@ -569,3 +601,22 @@ def test_each_run_publishes_a_summary_and_a_source_table_to_prefect(first_run):
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     expected = Counter(a["outlet"] for a in ARTICLES if not a["missing"])
     assert {r["source"]: r["articles"] for r in rows} == {NAMES[o]: n for o, n in expected.items()}
+
+
+def test_bi_snapshot_stays_readable_during_a_run_and_shows_new_data_when_reopened(first_run):
+    from flows.nightly import reprocess_archive
+
+    home, _, summary, _ = first_run
+    snapshot = home / "exports" / "gazette.duckdb"
+    assert summary.snapshot == snapshot and snapshot.exists()
+    reader = duckdb.connect(str(snapshot), read_only=True)  # a BI tool keeping it open
+    runs_before = reader.execute("select count(*) from ops.etl_run").fetchone()[0]
+    articles = reader.execute("select count(*) from v_article").fetchone()[0]
+    reprocess_archive(home=home)  # a run writes the warehouse and publishes a new snapshot
+    # the open reader is undisturbed: same file, same answers
+    assert reader.execute("select count(*) from v_article").fetchone()[0] == articles == 45
+    assert reader.execute("select count(*) from ops.etl_run").fetchone()[0] == runs_before
+    reader.close()
+    reopened = duckdb.connect(str(snapshot), read_only=True)
+    assert reopened.execute("select count(*) from ops.etl_run").fetchone()[0] == runs_before + 1
+    reopened.close()
