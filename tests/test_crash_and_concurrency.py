@@ -185,3 +185,46 @@ def test_run_lock_is_exclusive_and_bounded(tmp_path):
         pass
     with RunLock(tmp_path, "third", wait_s=0):  # released: free again
         pass
+
+
+def test_sigkill_during_export_leaves_the_previous_export_whole(site, api_env, tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    home = tmp_path / "home"
+    sources = sources_file(site, tmp_path)
+    first = gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, out
+    exports = home / "exports" / "parquet"
+    before = json.loads((exports / "manifest.json").read_text())
+
+    marker = tmp_path / "crashed"
+    env = {**api_env, "GAZETTE_CRASH_AT": "export", "GAZETTE_CRASH_MARKER": str(marker)}
+    crashing = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
+    deadline = time.monotonic() + 240
+    while not marker.exists():
+        assert crashing.poll() is None, crashing.stdout.read()
+        assert time.monotonic() < deadline, "the run never reached the export"
+        time.sleep(0.2)
+    os.killpg(crashing.pid, signal.SIGKILL)
+    crashing.wait(timeout=30)
+
+    # half a new export sits in exports/parquet.tmp; readers still see the whole old one
+    assert (home / "exports" / "parquet.tmp").is_dir()
+    assert json.loads((exports / "manifest.json").read_text()) == before
+    for table in before["tables"]:
+        assert pq.read_table(exports / table["path"]).num_rows == table["rows"], table["name"]
+    import duckdb
+
+    snapshot = duckdb.connect(str(home / "exports" / "gazette.duckdb"), read_only=True)
+    assert snapshot.execute("select count(*) from fact_article").fetchone()[0] == 45
+    snapshot.close()
+
+    rerun = gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
+    out, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, out
+    after = json.loads((exports / "manifest.json").read_text())
+    assert after["run_id"] != before["run_id"]
+    assert not (home / "exports" / "parquet.tmp").exists()

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import SQL_DIR, query_frame, run, scalar
+from warehouse.faults import checkpoint
 
 MART_TABLES = (
     "dim_source",
@@ -80,7 +81,10 @@ def export_marts(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     entries = []
-    for name in [*MART_TABLES, *_views(con)]:
+    names = [*MART_TABLES, *_views(con)]
+    for name in names:
+        if len(entries) == len(names) // 2:
+            checkpoint("export")  # crash drill: half the new set written, nothing swapped
         partitioned = fmt == "parquet" and name in PARTITIONED
         if partitioned:
             target = staging / name
