@@ -1,0 +1,56 @@
+"""A run killed half-way through its export: readers keep the previous export and snapshot.
+
+Its own file so that the test runner can give it a worker of its own (it runs the flow three
+times in subprocesses).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from tests.test_crash_and_concurrency import api_env, gazette, site, sources_file
+
+pytestmark = pytest.mark.e2e
+__all__ = ["api_env", "site"]  # module fixtures shared with the crash tests
+
+
+def test_sigkill_during_export_leaves_the_previous_export_whole(site, api_env, tmp_path):
+    home = tmp_path / "home"
+    sources = sources_file(site, tmp_path)
+    from flows.nightly import nightly_news
+
+    nightly_news(sources_file=sources, home=home)  # in-process: only the crash needs a process
+    exports = home / "exports" / "parquet"
+    before = json.loads((exports / "manifest.json").read_text())
+
+    marker = tmp_path / "crashed"
+    env = {**api_env, "GAZETTE_CRASH_AT": "export", "GAZETTE_CRASH_MARKER": str(marker)}
+    crashing = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
+    deadline = time.monotonic() + 240
+    while not marker.exists():
+        assert crashing.poll() is None, crashing.stdout.read()
+        assert time.monotonic() < deadline, "the run never reached the export"
+        time.sleep(0.2)
+    os.killpg(crashing.pid, signal.SIGKILL)
+    crashing.wait(timeout=30)
+
+    # half a new export sits in exports/parquet.tmp; readers still see the whole old one
+    assert (home / "exports" / "parquet.tmp").is_dir()
+    assert json.loads((exports / "manifest.json").read_text()) == before
+    for table in before["tables"]:
+        assert pq.read_table(exports / table["path"]).num_rows == table["rows"], table["name"]
+    snapshot = duckdb.connect(str(home / "exports" / "gazette.duckdb"), read_only=True)
+    assert snapshot.execute("select count(*) from fact_article").fetchone()[0] == 45
+    snapshot.close()
+
+    nightly_news(sources_file=sources, home=home, wait_s=60)
+    after = json.loads((exports / "manifest.json").read_text())
+    assert after["run_id"] != before["run_id"]
+    assert not (home / "exports" / "parquet.tmp").exists()
