@@ -111,7 +111,9 @@ def validate_frames(
         )
         outcome = checkpoint.run(
             batch_parameters={"dataframe": frame},
-            run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id),
+            # run_time given: without it GX parses the run name as a date, and a run id whose
+            # random suffix is all digits ("...Z-123456") becomes an impossible UTC offset
+            run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id, run_time=checked_at),
         )
         for validation in outcome.run_results.values():
             for r in validation.results:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.config import ConfigError, load_settings, resolve_home
+from flows.serving import DEFAULT_CRON
 
 app = typer.Typer(
     help="Gazette: turn the news web into a DuckDB star schema you can query, trust and chart.",
@@ -223,7 +224,7 @@ def serve(
     home: HomeOption = None,
     cron: Annotated[
         str, typer.Option("--cron", help="When to run (cron; a 6th field is seconds).")
-    ] = "0 2 * * *",
+    ] = DEFAULT_CRON,
     timezone: Annotated[
         str | None, typer.Option("--timezone", help="IANA time zone of the cron (default UTC).")
     ] = None,

@@ -101,10 +101,9 @@ def reference(site, api_env, tmp_path_factory):
     return fingerprint(home)
 
 
-def crash_then_rerun(site, api_env, tmp_path: Path, stage: str) -> Path:
-    home = tmp_path / "home"
-    sources = sources_file(site, tmp_path)
-    marker = tmp_path / "crashed"
+def kill_run_at(stage: str, sources: Path, home: Path, api_env: dict, tmp_path: Path) -> None:
+    """Start `gazette run`, wait until it parks at the `stage` crash point, SIGKILL it."""
+    marker = tmp_path / f"crashed-at-{stage}"
     env = {**api_env, "GAZETTE_CRASH_AT": stage, "GAZETTE_CRASH_MARKER": str(marker)}
     proc = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
     deadline = time.monotonic() + 240
@@ -114,6 +113,12 @@ def crash_then_rerun(site, api_env, tmp_path: Path, stage: str) -> Path:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+
+
+def crash_then_rerun(site, api_env, tmp_path: Path, stage: str) -> Path:
+    home = tmp_path / "home"
+    sources = sources_file(site, tmp_path)
+    kill_run_at(stage, sources, home, api_env, tmp_path)
     rerun = gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
     out, _ = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, out

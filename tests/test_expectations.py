@@ -204,3 +204,13 @@ def test_stale_or_collapsed_source_is_a_warning_naming_it(dirs):
     assert "Stale Post" in observed["hours_since_newest"]
     assert "Quiet Herald" in observed["volume_ok"]
     assert "Fresh Times" not in observed["hours_since_newest"] + observed["volume_ok"]
+
+
+def test_a_run_id_that_reads_like_a_date_with_an_offset_validates(dirs):
+    """GX reads an unstamped run name as a date: "…Z-4162ad" became an impossible UTC offset
+    and crashed validation in about one run in 400. The run time is now passed explicitly."""
+    from expectations.suites import dim_date_suite
+
+    frame = pd.DataFrame({"date_key": [20261101], "date": ["2026-11-01"], "day_of_week": [7]})
+    report = validate_frames([(dim_date_suite(NOW), frame)], *dirs, "20261126T193620Z-4162ad", NOW)
+    assert report.results and all(r["run_id"] == "20261126T193620Z-4162ad" for r in report.results)

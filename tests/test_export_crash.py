@@ -7,15 +7,12 @@ times in subprocesses).
 from __future__ import annotations
 
 import json
-import os
-import signal
-import time
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from tests.test_crash_and_concurrency import api_env, gazette, site, sources_file
+from tests.test_crash_and_concurrency import api_env, kill_run_at, site, sources_file
 
 pytestmark = pytest.mark.e2e
 __all__ = ["api_env", "site"]  # module fixtures shared with the crash tests
@@ -30,16 +27,7 @@ def test_sigkill_during_export_leaves_the_previous_export_whole(site, api_env, t
     exports = home / "exports" / "parquet"
     before = json.loads((exports / "manifest.json").read_text())
 
-    marker = tmp_path / "crashed"
-    env = {**api_env, "GAZETTE_CRASH_AT": "export", "GAZETTE_CRASH_MARKER": str(marker)}
-    crashing = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
-    deadline = time.monotonic() + 240
-    while not marker.exists():
-        assert crashing.poll() is None, crashing.stdout.read()
-        assert time.monotonic() < deadline, "the run never reached the export"
-        time.sleep(0.2)
-    os.killpg(crashing.pid, signal.SIGKILL)
-    crashing.wait(timeout=30)
+    kill_run_at("export", sources, home, api_env, tmp_path)
 
     # half a new export sits in exports/parquet.tmp; readers still see the whole old one
     assert (home / "exports" / "parquet.tmp").is_dir()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -798,11 +797,3 @@ def article_entities(text: str, language: str | None, spec: str = "rules") -> li
         return []
     mentions = recogniser.recognise(text, language)
     return [e.as_dict() for e in resolve_entities(text, mentions)]
-
-
-def entity_groups(entities: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Names by type, for quick reading in tests and the CLI."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    for e in entities:
-        groups[e["entity_type"]].append(e["name"])
-    return dict(groups)

@@ -18,7 +18,7 @@ MIN_QUOTE_WORDS = 3
 _VERBS = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _REPORTING = "|".join(sorted(REPORTING_VERBS, key=len, reverse=True))
 # “...”, "...", and ‘...’ or '...' when the quote opens after a space and closes before one
-MAX_QUOTE_CHARS = 2000  # bounds every quote pattern: no quadratic scan on unbalanced marks
+# every quote pattern is bounded (2,000 characters): no quadratic scan on unbalanced marks
 _DIRECT = re.compile(
     r"“(?P<a>[^“”]{8,2000}?)”|\"(?P<b>[^\"\n]{8,2000}?)\""
     r"|(?<!\w)['‘](?=\w)(?P<c>(?:[^'‘’\n]|(?<=\w)['’](?=\w)){8,2000}?)['’](?!\w)"
