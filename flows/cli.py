@@ -572,14 +572,26 @@ def export(
     home: HomeOption = None,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    changes_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changes-since",
+            help="Only what changed after WATERMARK (ISO time, e.g. the `watermark` of the "
+            "last manifest; 1970-01-01 for everything): changed rows and tombstones.",
+        ),
+    ] = None,
 ) -> None:
-    """Write every mart table to Parquet or CSV for BI tools."""
+    """Write every mart table to Parquet or CSV for BI tools, or a delivery of what changed."""
     from warehouse.db import connect
     from warehouse.export import export_marts
 
     if fmt not in ("parquet", "csv"):
         raise _fail(f"--format: unknown format {fmt!r}; use parquet or csv")
     home = resolve_home(home)
+    if changes_since is not None:
+        since = _parse_watermark(changes_since)
+        _export_changes(home, fmt, out, since)
+        return
     try:
         con = connect(home, read_only=True)
     except FileNotFoundError as exc:
@@ -589,6 +601,45 @@ def export(
     finally:
         con.close()
     console.print(f"Exported to {path}")
+
+
+def _parse_watermark(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(
+            f"--changes-since: not a time: {value!r} (use the manifest's watermark, "
+            "e.g. 2026-11-26T02:00:00+00:00)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _export_changes(home: Path, fmt: str, out: Path | None, since: datetime) -> None:
+    """A writer's connection: changes not yet on record (a warehouse older than change
+    tracking) are recorded first, so the delivery is complete."""
+    from warehouse.db import connect, db_path, run
+    from warehouse.sync import change_stamp, export_changes, record_changes
+
+    if not db_path(home).exists():
+        raise _fail(f"no warehouse at {db_path(home)}: run `gazette run` or `gazette demo`")
+    con = _busy_guard(lambda: connect(home))
+    try:
+        run(con, "begin transaction")
+        record_changes(con, None, change_stamp(con))
+        run(con, "commit")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = out or home / "exports" / "changes" / stamp
+        path = export_changes(con, target, since, fmt)
+    finally:
+        con.close()
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    rows = sum(t["rows"] for t in manifest["tables"])
+    deleted = sum(t["deleted"] for t in manifest["tables"])
+    console.print(
+        f"Delivered {rows} changed rows and {deleted} deletions since {manifest['since']} "
+        f"to {path}\nNext: --changes-since {manifest['watermark']}",
+        highlight=False,
+    )
 
 
 def _print_summary(summary, show_queries: bool) -> None:

@@ -7,6 +7,7 @@ previous run of the pipeline.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -252,6 +253,52 @@ def test_data_docs_and_exports_are_written(first_run):
     ).fetchall()
     con.close()
     assert on_files == on_warehouse and sum(r[3] for r in on_files) == 45
+
+
+def test_exports_have_the_warehouse_keys_and_types_bi_tools_like(first_run):
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from warehouse.export import LOW_CARDINALITY, MART_TABLES
+    from warehouse.sync import key_columns
+
+    home, *_ = first_run
+    exports = home / "exports" / "parquet"
+    manifest = json.loads((exports / "manifest.json").read_text())
+    con = connect(home, read_only=True)
+    reserved = {
+        r[0]
+        for r in con.execute(
+            "select keyword_name from duckdb_keywords() where keyword_category = 'reserved'"
+        ).fetchall()
+    }
+    dictionary_columns = set()
+    for entry in manifest["tables"]:
+        name = entry["name"]
+        data = ds.dataset(exports / entry["path"], format="parquet", partitioning="hive")
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", name) and name not in reserved
+        for field in data.schema:
+            assert re.fullmatch(r"[a-z][a-z0-9_]*", field.name), (name, field.name)
+            assert field.name not in reserved, (name, field.name)
+            if pa.types.is_timestamp(field.type):
+                assert field.type.tz == "UTC", (name, field.name)
+            if pa.types.is_floating(field.type):  # measures only; exact values are decimals
+                assert field.name in ("tone", "positive_share", "negative_share", "mean_tone")
+            if pa.types.is_dictionary(field.type):
+                dictionary_columns.add(field.name)
+            elif field.name in LOW_CARDINALITY:
+                raise AssertionError(f"{name}.{field.name} is not dictionary-encoded")
+        if name in MART_TABLES:  # the same keys as the warehouse, each once
+            keys = key_columns(con, name)
+            exported = data.to_table(columns=keys).to_pylist()
+            stored = query_frame(con, f"select {', '.join(keys)} from {name}").to_dicts()
+            assert len(exported) == len({tuple(r.values()) for r in exported}), name
+            assert sorted(map(repr, exported)) == sorted(map(repr, stored)), name
+    coordinates = ds.dataset(exports / "dim_entity.parquet").schema.field("latitude").type
+    counted = ds.dataset(exports / "fact_count", partitioning="hive").schema.field("count_value")
+    con.close()
+    assert {"source_key", "language", "entity_type", "run_id"} <= dictionary_columns
+    assert coordinates == pa.decimal128(9, 6) and counted.type == pa.decimal128(18, 3)
 
 
 def test_sql_command_json_and_csv(first_run):

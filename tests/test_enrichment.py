@@ -290,7 +290,7 @@ def test_seed_article_yields_its_places_people_organisations_and_credits(prefect
     countries = {code for (kind, _), (code, *_rest) in found.items() if kind == "LOCATION"}
     assert {"IQ", "SY", "US", "IR", "QA", "SA"} <= countries
     code, lat, lon, _ = found[("LOCATION", "Baghdad")]
-    assert code == "IQ" and abs(lat - 33.34) < 0.1 and abs(lon - 44.40) < 0.1
+    assert code == "IQ" and abs(float(lat) - 33.34) < 0.1 and abs(float(lon) - 44.40) < 0.1
     people = {name for kind, name in found if kind == "PERSON"}
     assert {"Mohammed Shia al-Sudani", "Antony Blinken"} <= people
     orgs = {name for kind, name in found if kind == "ORG"}

@@ -17,6 +17,15 @@ def db_path(home: Path) -> Path:
     return Path(home) / DB_NAME
 
 
+# columns whose type changed after the first release: (table, column, type now). Exact values
+# are decimals, not floats (coordinates to the micro-degree, counts as written).
+RETYPED = (
+    ("dim_entity", "latitude", "DECIMAL(9,6)"),
+    ("dim_entity", "longitude", "DECIMAL(9,6)"),
+    ("fact_count", "count_value", "DECIMAL(18,3)"),
+)
+
+
 def schema_statements() -> list[str]:
     """DDL in file order; every statement is safe to apply twice."""
     return [p.read_text() for p in sorted(SQL_DIR.glob("*.sql"))]
@@ -62,12 +71,26 @@ def connect(
         con = _open(path, False, 60.0 if wait_s is None else wait_s)
         for ddl in schema_statements():
             run(con, ddl)
+        _retype(con)
     # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
     run(con, "set memory_limit = ?", [os.environ.get("GAZETTE_DUCKDB_MEMORY", "1GB")])
     # offline machines: never try to download extensions
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")
     return con
+
+
+def _retype(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse made by an older release to the column types of the DDL."""
+    for table, column, wanted in RETYPED:
+        now = scalar(
+            con,
+            "select data_type from duckdb_columns() where schema_name = 'main' "
+            "and table_name = ? and column_name = ?",
+            [table, column],
+        )
+        if now is not None and now != wanted:
+            run(con, f"alter table {table} alter column {column} type {wanted.lower()}")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:

@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from warehouse.db import SQL_DIR, query_frame, run, scalar
 from warehouse.faults import checkpoint
@@ -27,6 +30,9 @@ MART_TABLES = (
     "bridge_article_author",
     "fact_image_credit",
     "fact_fetch",
+    "fact_article_edit",
+    "dim_tag",
+    "bridge_article_tag",
     "dim_entity",
     "fact_entity_mention",
     "fact_quote",
@@ -35,6 +41,89 @@ MART_TABLES = (
 # facts with a publication day: one folder per year and month, so BI reads only what it needs
 PARTITIONED = ("fact_article", "fact_entity_mention", "fact_quote", "fact_count")
 SNAPSHOT_NAME = "gazette.duckdb"
+# string columns with few distinct values (a vocabulary, a code, one value per run or source):
+# Parquet exports store them dictionary-encoded, and Arrow readers (pandas, polars, pyarrow)
+# get categoricals, which BI tools group and filter faster than free text
+LOW_CARDINALITY = frozenset(
+    {
+        "author_type",
+        "authors_source",
+        "content_type",
+        "count_type",
+        "country_code",
+        "credit_agency",
+        "day_name",
+        "domain",
+        "entity_type",
+        "event_word",
+        "extraction_method",
+        "extractor",
+        "extractor_version",
+        "host",
+        "language",
+        "language_declared",
+        "language_detected",
+        "month_name",
+        "outcome",
+        "published_at_precision",
+        "published_at_source",
+        "purpose",
+        "quote_kind",
+        "resolution",
+        "run_id",
+        "source_id",
+        "source_key",
+        "source_name",
+        "tag_source",
+        "title_source",
+        "verb",
+    }
+)
+BATCH_ROWS = 50_000  # rows per Arrow batch and Parquet row group: bounded memory, any size
+
+
+def export_schema(schema: pa.Schema) -> pa.Schema:
+    """The Arrow schema of an export: low-cardinality strings become dictionaries, and every
+    timestamp says plain UTC (DuckDB labels them with the session zone, Etc/UTC)."""
+    fields = []
+    for f in schema:
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            f = f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
+        if f.name in LOW_CARDINALITY and (
+            pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ):
+            f = f.with_type(pa.dictionary(pa.int32(), pa.string()))
+        fields.append(f)
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def write_parquet(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    target: Path,
+    partition_by: tuple[str, ...] = (),
+) -> pa.Schema:
+    """Stream a query into Parquet, batch by batch (a table larger than memory is fine), with
+    the export schema; partitioned into hive folders (year=2026/month=11) when asked."""
+    reader = con.sql(select).to_arrow_reader(BATCH_ROWS)
+    schema = export_schema(reader.schema)
+    batches = (batch.cast(schema) for batch in reader)
+    if partition_by:
+        parts = pa.schema([schema.field(name) for name in partition_by])
+        ds.write_dataset(
+            pa.RecordBatchReader.from_batches(schema, batches),
+            target,
+            format="parquet",
+            partitioning=ds.partitioning(parts, flavor="hive"),
+            basename_template="part-{i}.parquet",
+            max_rows_per_group=BATCH_ROWS,
+            existing_data_behavior="overwrite_or_ignore",
+        )
+        return schema
+    with pq.ParquetWriter(target, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+    return schema
 
 
 def schema_version() -> str:
@@ -54,7 +143,18 @@ def _views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return rows.get_column("view_name").to_list()
 
 
-def _swap(staging: Path, out_dir: Path) -> None:
+def view_definitions(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    """The BI views' SQL, for a copy to recreate them over its own tables."""
+    rows = query_frame(
+        con,
+        "select view_name as name, sql from duckdb_views() where not internal "
+        "and schema_name = 'main' and view_name like 'v\\_%' escape '\\' order by view_name",
+    )
+    return rows.to_dicts()
+
+
+def swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace out_dir by the complete staging folder: two renames, never a half-written set."""
     previous = out_dir.with_name(out_dir.name + ".old")
     shutil.rmtree(previous, ignore_errors=True)
     if out_dir.exists():
@@ -72,7 +172,8 @@ def export_marts(
 ) -> Path:
     """Write every mart table and BI view into `out_dir` with a manifest.json; readers never
     see a half-written set. The manifest names the run the export belongs to (by default the
-    last finished one) and its watermark: everything that run had written is in."""
+    last finished one) and its watermark: every change recorded up to it is in, so a consumer
+    can go on with `gazette export --changes-since WATERMARK`."""
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"unknown export format {fmt!r}: use parquet or csv")
     out_dir = Path(out_dir)
@@ -86,23 +187,26 @@ def export_marts(
         if len(entries) == len(names) // 2:
             checkpoint("export")  # crash drill: half the new set written, nothing swapped
         partitioned = fmt == "parquet" and name in PARTITIONED
+        select = f"select * from {name}"
         if partitioned:
             target = staging / name
             select = (
                 f"select *, published_date_key // 10000 as year, "
                 f"(published_date_key // 100) % 100 as month from {name}"
             )
-            options = "(format parquet, partition_by (year, month))"
         else:
             target = staging / f"{name}.{fmt}"
-            select = f"select * from {name}"
-            options = (
-                "(format parquet)"
-                if fmt == "parquet"
-                else "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')"
+        if fmt == "parquet":
+            written = write_parquet(con, select, target, ("year", "month") if partitioned else ())
+            arrow_types = {f.name: str(f.type) for f in written}
+        else:
+            path = str(target).replace("'", "''")  # COPY takes no parameters
+            run(
+                con,
+                f"copy ({select}) to '{path}' "
+                "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')",
             )
-        path = str(target).replace("'", "''")  # COPY takes no parameters
-        run(con, f"copy ({select}) to '{path}' {options}")
+            arrow_types = {}
         columns = query_frame(con, f"describe {name}")
         entries.append(
             {
@@ -112,7 +216,11 @@ def export_marts(
                 "partitioned_by": ["year", "month"] if partitioned else [],
                 "rows": int(scalar(con, f"select count(*) from {name}")),
                 "columns": [
-                    {"name": c, "type": t}
+                    {
+                        "name": c,
+                        "type": t,
+                        **({"arrow_type": arrow_types[c]} if arrow_types else {}),
+                    }
                     for c, t in zip(
                         columns.get_column("column_name"),
                         columns.get_column("column_type"),
@@ -121,13 +229,16 @@ def export_marts(
                 ],
             }
         )
-    last = con.execute(
-        "select run_id, finished_at from ops.etl_run where status in "
-        "('succeeded', 'failed_quality') and finished_at is not null "
-        "order by finished_at desc limit 1"
-    ).fetchall()
-    if run_id is None and last:
-        run_id, watermark = last[0][0], last[0][1]
+    if run_id is None:
+        run_id = scalar(
+            con,
+            "select run_id from ops.etl_run where status in ('succeeded', 'failed_quality') "
+            "and finished_at is not null order by finished_at desc limit 1",
+        )
+    # the delivery watermark: `gazette export --changes-since` it gives what came after
+    recorded = scalar(con, "select max(changed_at) from ops.sync_state")
+    if isinstance(recorded, datetime):
+        watermark = recorded
     manifest = {
         "format": fmt,
         "schema_version": schema_version(),
@@ -137,7 +248,7 @@ def export_marts(
         "tables": entries,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    _swap(staging, out_dir)
+    swap_in(staging, out_dir)
     return out_dir
 
 

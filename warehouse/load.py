@@ -21,6 +21,7 @@ from transforms.model import StarTables, source_version_key
 from warehouse.db import query_frame, run, scalar
 from warehouse.faults import checkpoint
 from warehouse.stories import assign_stories
+from warehouse.sync import change_stamp, record_changes
 
 DEPENDENTS = (
     "bridge_article_author",
@@ -41,6 +42,8 @@ class LoadCounts:
     sources_versioned: int = 0
     in_stories: int = 0
     quarantined: int = 0
+    merged: int = 0
+    withdrawn: int = 0
 
 
 @dataclass(slots=True)
@@ -79,12 +82,15 @@ def load_star(
     """
     run(con, "begin transaction")
     try:
-        counts = _load(con, tables, versioning)
+        stamp = change_stamp(con)
+        counts = _load(con, tables, versioning, run_id or "", stamp)
         held = 0
         for batch in quarantine:
             held += _quarantine(con, run_id or "", batch, now)
         if held:
             counts = dataclasses.replace(counts, quarantined=held)
+        # what changed goes on record in the same transaction: deliveries never miss a row
+        record_changes(con, run_id, stamp)
         checkpoint("load")  # crash drill: everything written, nothing committed
         run(con, "commit")
     except BaseException:
@@ -142,12 +148,21 @@ def _version_sources(con: duckdb.DuckDBPyConnection, sources: pl.DataFrame) -> d
     return mapping
 
 
-def _load(con: duckdb.DuckDBPyConnection, tables: StarTables, versioning: bool) -> LoadCounts:
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    tables: StarTables,
+    versioning: bool,
+    run_id: str,
+    stamp: datetime,
+) -> LoadCounts:
     before_versions = int(scalar(con, "select count(*) from dim_source"))
     sources = _version_sources(con, tables.dim_source)
     # facts were built with the source id; they point at the version in force now
     known = set(sources)
-    articles = tables.fact_article.with_columns(source_key=pl.col("source_key").replace(sources))
+    articles = _not_retired(
+        con, tables.fact_article.with_columns(source_key=pl.col("source_key").replace(sources))
+    )
+    merged, withdrawn = _retire_articles(con, articles, tables.fact_fetch, run_id, stamp)
     fetches = tables.fact_fetch.with_columns(
         source_key=pl.when(pl.col("source_key").is_in(known))
         .then(pl.col("source_key").replace(sources))
@@ -184,7 +199,84 @@ def _load(con: duckdb.DuckDBPyConnection, tables: StarTables, versioning: bool) 
         fetch_rows=fetch_rows,
         sources_versioned=int(scalar(con, "select count(*) from dim_source")) - before_versions,
         in_stories=in_stories,
+        merged=merged,
+        withdrawn=withdrawn,
     )
+
+
+def _not_retired(con: duckdb.DuckDBPyConnection, articles: pl.DataFrame) -> pl.DataFrame:
+    """Drop pages fetched before their article was merged or withdrawn (a reprocess reads old
+    raw pages too): they must not bring it back. A page fetched after it does."""
+    if articles.is_empty():
+        return articles
+    retired = query_frame(
+        con,
+        "select article_key, max(tombstoned_at) as retired_at from ops.tombstone "
+        "where article_key in (select unnest(?)) group by article_key",
+        [articles.get_column("article_key").to_list()],
+    )
+    if retired.is_empty():
+        return articles
+    return (
+        articles.join(retired, on="article_key", how="left")
+        .filter(pl.col("retired_at").is_null() | (pl.col("fetched_at") > pl.col("retired_at")))
+        .drop("retired_at")
+    )
+
+
+def _retire_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: pl.DataFrame,
+    fetches: pl.DataFrame,
+    run_id: str,
+    stamp: datetime,
+) -> tuple[int, int]:
+    """Take out of the marts the articles this run shows are gone, with a tombstone each:
+    merged (a newer page at the same URL is keyed as another article, e.g. it now declares a
+    canonical URL) or withdrawn (refetching its URL answered 404 or 410). Their raw pages and
+    fetch history stay. Returns (merged, withdrawn)."""
+    gone = fetches.filter(
+        (pl.col("purpose") == "article") & pl.col("status").is_in([404, 410])
+    ).select("url", "status", "fetched_at")
+    if articles.is_empty() and gone.is_empty():
+        return 0, 0
+    con.register("incoming_pages", articles.select("article_key", "url", "fetched_at").to_arrow())
+    con.register("gone_pages", gone.to_arrow())
+    try:
+        retired = query_frame(
+            con,
+            """
+            select distinct on (f.article_key) f.article_key, f.url, f.title, 'merged' as reason,
+                   i.article_key as merged_into, 'same URL ' || i.url as detail
+            from fact_article f
+            join incoming_pages i on i.url = f.url and i.article_key <> f.article_key
+            where f.is_current and i.fetched_at > f.fetched_at
+            union all
+            select f.article_key, f.url, f.title, 'withdrawn', null, 'HTTP ' || max(g.status)
+            from fact_article f join gone_pages g on g.url = f.url
+            where f.is_current and g.fetched_at > f.fetched_at
+              and f.url not in (select url from incoming_pages)
+            group by all
+            """,
+        )
+    finally:
+        con.unregister("incoming_pages")
+        con.unregister("gone_pages")
+    if retired.is_empty():
+        return 0, 0
+    keys = retired.get_column("article_key").to_list()
+    for table in ("fact_article", "fact_article_edit", "story_simhash_band", *DEPENDENTS):
+        run(con, f"delete from {table} where article_key in (select unnest(?))", [keys])
+    con.register(
+        "retired",
+        retired.with_columns(run_id=pl.lit(run_id), tombstoned_at=pl.lit(stamp)).to_arrow(),
+    )
+    try:
+        run(con, "insert into ops.tombstone by name select * from retired")
+    finally:
+        con.unregister("retired")
+    reasons = retired.get_column("reason")
+    return int((reasons == "merged").sum()), int((reasons == "withdrawn").sum())
 
 
 def _replace_in_place(

@@ -5,8 +5,8 @@ create table if not exists dim_entity (
     name          varchar not null,
     aliases       varchar[],
     country_code  varchar,
-    latitude      double,
-    longitude     double,
+    latitude      decimal(9, 6),
+    longitude     decimal(9, 6),
     geonames_id   bigint,
     resolution    varchar not null,
     run_id        varchar not null

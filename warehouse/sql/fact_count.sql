@@ -4,7 +4,7 @@ create table if not exists fact_count (
     count_order         integer not null,
     source_key          varchar not null,
     published_date_key  integer,
-    count_value         double not null,
+    count_value         decimal(18, 3) not null,
     is_approximate      boolean not null,
     counted             varchar not null,
     event_word          varchar,

@@ -78,3 +78,42 @@ comment on column ops.quarantine.record is 'The record (or what is known of it) 
 comment on column ops.quarantine.created_at is 'When (UTC).';
 comment on column ops.quarantine.stage is 'extract (page was not a usable article) or validate (failed a critical expectation).';
 comment on column ops.etl_run.failures_by_reason is 'Failures and dropped articles counted by reason ({"http_error (404)": 1, "extract: too short": 2, ...}).';
+
+-- grain: one row per article removed from the marts (merged into another, or withdrawn)
+create table if not exists ops.tombstone (
+    article_key      varchar not null,
+    url              varchar,
+    title            varchar,
+    reason           varchar not null,
+    merged_into      varchar,
+    detail           varchar,
+    run_id           varchar not null,
+    tombstoned_at    timestamptz not null
+);
+comment on table ops.tombstone is 'Articles that left the marts, and why: merged into another article, or withdrawn by the publisher. Their raw pages stay in the archive.';
+comment on column ops.tombstone.article_key is 'The article that was removed.';
+comment on column ops.tombstone.url is 'Its URL when removed.';
+comment on column ops.tombstone.title is 'Its headline when removed.';
+comment on column ops.tombstone.reason is 'merged (the same article under another key: the page now declares a canonical URL, or its URL now belongs to another article) or withdrawn (the URL answered 404 or 410 when refetched).';
+comment on column ops.tombstone.merged_into is 'The article_key it was merged into; null when withdrawn.';
+comment on column ops.tombstone.detail is 'What was seen: the HTTP status, or the URL both keys shared.';
+comment on column ops.tombstone.run_id is 'The run that removed it.';
+comment on column ops.tombstone.tombstoned_at is 'When (UTC); equals ops.sync_state.changed_at of the rows it removed.';
+
+-- grain: one row per mart row ever delivered, by table and primary key
+create table if not exists ops.sync_state (
+    table_name   varchar not null,
+    row_key      varchar not null,
+    row_hash     ubigint not null,
+    deleted      boolean not null,
+    changed_at   timestamptz not null,
+    run_id       varchar,
+    primary key (table_name, row_key)
+);
+comment on table ops.sync_state is 'Change tracking for incremental deliveries (gazette export --changes-since): when each mart row was last inserted, changed or deleted.';
+comment on column ops.sync_state.table_name is 'The mart table.';
+comment on column ops.sync_state.row_key is 'The row''s primary key as a JSON object ({"article_key": ..., "version": ...}).';
+comment on column ops.sync_state.row_hash is 'DuckDB hash of the whole row when last recorded: a different hash is a change.';
+comment on column ops.sync_state.deleted is 'True once the row left the table (a tombstone in deliveries).';
+comment on column ops.sync_state.changed_at is 'When the change was recorded (UTC): the watermark deliveries compare with.';
+comment on column ops.sync_state.run_id is 'The run that recorded it.';

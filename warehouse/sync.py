@@ -1,0 +1,233 @@
+"""Incremental deliveries: what changed in the marts since a watermark, for consumers that keep
+a copy in sync instead of reloading everything.
+
+Change tracking compares each mart row's hash with the one recorded last time (ops.sync_state),
+inside the load's transaction, so a change and its record commit together. Comparing rows, not
+trusting each writer to stamp them, catches every kind of change: a new version closing the
+old one, a story re-keyed, an entity gaining an alias, a mention gone after re-extraction.
+A delivery holds, per table, the current rows changed after the watermark and the keys of the
+rows deleted after it; applying deliveries in order (apply_delivery) reproduces the marts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import query_frame, run, scalar
+from warehouse.export import (
+    MART_TABLES,
+    schema_version,
+    swap_in,
+    view_definitions,
+    write_parquet,
+)
+
+
+def key_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The table's primary key, from the catalog: the DDL is the one place that states it."""
+    names = scalar(
+        con,
+        "select constraint_column_names from duckdb_constraints() "
+        "where schema_name = 'main' and table_name = ? and constraint_type = 'PRIMARY KEY'",
+        [table],
+    )
+    if not names:
+        raise ValueError(f"{table} has no primary key: it cannot be delivered incrementally")
+    return list(names)
+
+
+def _key_json(columns: list[str], alias: str) -> str:
+    """The row key as a JSON object string; same text for the same key, whoever computes it."""
+    fields = ", ".join(f"{c} := {alias}.{c}" for c in columns)
+    return f"to_json(struct_pack({fields}))::varchar"
+
+
+def change_stamp(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> datetime:
+    """The time to record changes at: now, but always after the last recorded change, so
+    watermarks only move forward even if the clock steps back."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    last = scalar(con, "select max(changed_at) from ops.sync_state")
+    if isinstance(last, datetime) and last.astimezone(UTC) >= stamp:
+        stamp = last.astimezone(UTC) + timedelta(microseconds=1)
+    return stamp
+
+
+def record_changes(
+    con: duckdb.DuckDBPyConnection, run_id: str | None, stamp: datetime
+) -> dict[str, tuple[int, int]]:
+    """Record every mart row inserted, changed or deleted since the last recording; returns
+    (upserted, deleted) per table. Cheap to call twice: the second call finds nothing."""
+    counts = {}
+    for table in MART_TABLES:
+        keys = key_columns(con, table)
+        run(
+            con,
+            f"create or replace temp table sync_rows as "
+            f"select {_key_json(keys, 't')} as row_key, hash(t) as row_hash from {table} t",
+        )
+        upserted = scalar(
+            con,
+            """
+            insert into ops.sync_state
+                (table_name, row_key, row_hash, deleted, changed_at, run_id)
+            select ?, n.row_key, n.row_hash, false, ?, ?
+            from sync_rows n
+            left join ops.sync_state s on s.table_name = ? and s.row_key = n.row_key
+            where s.row_key is null or s.deleted or s.row_hash <> n.row_hash
+            on conflict (table_name, row_key) do update set
+                row_hash = excluded.row_hash, deleted = false,
+                changed_at = excluded.changed_at, run_id = excluded.run_id
+            """,
+            [table, stamp, run_id, table],
+        )
+        deleted = scalar(
+            con,
+            """
+            update ops.sync_state s set deleted = true, changed_at = ?, run_id = ?
+            where s.table_name = ? and not s.deleted
+              and not exists (select 1 from sync_rows n where n.row_key = s.row_key)
+            """,
+            [stamp, run_id, table],
+        )
+        counts[table] = (int(upserted or 0), int(deleted or 0))
+    run(con, "drop table if exists sync_rows")
+    return counts
+
+
+def watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """Everything recorded up to this instant is in an export made now."""
+    last = scalar(con, "select max(changed_at) from ops.sync_state")
+    return last.astimezone(UTC) if isinstance(last, datetime) else None
+
+
+def export_changes(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, since: datetime | None, fmt: str = "parquet"
+) -> Path:
+    """A delivery: per table, `<table>.<fmt>` (rows inserted or changed after `since`, whole)
+    and `<table>.deleted.<fmt>` (keys of rows deleted after it, with the reason), plus
+    `tombstones.<fmt>` (the articles merged or withdrawn) and a manifest whose `watermark` is
+    the `since` of the next delivery. since=None delivers everything."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"unknown export format {fmt!r}: use parquet or csv")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    since = (since or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC)
+    after = f"timestamptz '{since.isoformat()}'"  # ours, not user text: safe to inline
+    tables = []
+    for table in MART_TABLES:
+        keys = key_columns(con, table)
+        types = dict(
+            query_frame(con, f"describe {table}").select("column_name", "column_type").rows()
+        )
+        changed = (
+            f"select t.* from {table} t where {_key_json(keys, 't')} in ("
+            f"select row_key from ops.sync_state where table_name = '{table}' "
+            f"and not deleted and changed_at > {after})"
+        )
+        typed_keys = ", ".join(
+            f"cast(json_extract_string(s.row_key, '$.{c}') as {types[c]}) as {c}" for c in keys
+        )
+        article = (
+            "json_extract_string(s.row_key, '$.article_key')" if "article_key" in keys else "null"
+        )
+        deleted = f"""
+            select {typed_keys}, s.changed_at as deleted_at,
+                   coalesce(b.reason, 'superseded') as reason, b.merged_into
+            from ops.sync_state s
+            left join ops.tombstone b
+              on b.article_key = {article} and b.tombstoned_at = s.changed_at
+            where s.table_name = '{table}' and s.deleted and s.changed_at > {after}
+        """
+        entry = {"name": table, "key": keys}
+        for part, select, suffix in (("rows", changed, ""), ("deleted", deleted, ".deleted")):
+            path = staging / f"{table}{suffix}.{fmt}"
+            _write(con, select, path, fmt)
+            count = scalar(con, f"select count(*) from ({select})")
+            entry[part] = int(count or 0)
+            entry[f"{part}_path"] = path.name
+        tables.append(entry)
+    tombstones = staging / f"tombstones.{fmt}"
+    _write(
+        con,
+        f"select * from ops.tombstone where tombstoned_at > {after} order by tombstoned_at",
+        tombstones,
+        fmt,
+    )
+    mark = watermark(con)
+    views = view_definitions(con)
+    manifest = {
+        "kind": "changes",
+        "format": fmt,
+        "schema_version": schema_version(),
+        "since": since.isoformat(),
+        "watermark": (mark if mark and mark > since else since).isoformat(),
+        "run_id": scalar(con, "select run_id from ops.etl_run order by started_at desc limit 1"),
+        "generated_at": datetime.now(UTC).isoformat(),
+        "apply": "per table, in order: delete the keys in <table>.deleted, delete the keys "
+        "of the rows in <table>, insert the rows in <table>; then (re)create the views",
+        "tables": tables,
+        "tombstones_path": tombstones.name,
+        # views over ops (run and quality history) need the live warehouse, not a copy
+        "views": [v for v in views if "ops." not in v["sql"]],
+        "views_not_delivered": [v["name"] for v in views if "ops." in v["sql"]],
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    swap_in(staging, out_dir)
+    return out_dir
+
+
+def apply_delivery(con: duckdb.DuckDBPyConnection, delivery: Path) -> dict[str, int]:
+    """The reference consumer: apply one Parquet delivery to a copy (any DuckDB database), in
+    one transaction. Tables are created from the first delivery that carries them."""
+    delivery = Path(delivery)
+    manifest = json.loads((delivery / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("kind") != "changes" or manifest.get("format") != "parquet":
+        raise ValueError(f"{delivery} is not a Parquet delivery of gazette export --changes-since")
+    applied = {}
+    run(con, "begin transaction")
+    try:
+        for entry in manifest["tables"]:
+            table, keys = entry["name"], entry["key"]
+            rows = _quote(delivery / entry["rows_path"])
+            gone = _quote(delivery / entry["deleted_path"])
+            run(
+                con,
+                f"create table if not exists {table} as "
+                f"select * from read_parquet('{rows}') limit 0",
+            )
+            match = " and ".join(f"{table}.{k} = d.{k}" for k in keys)
+            for source in (gone, rows):
+                run(con, f"delete from {table} using read_parquet('{source}') d where {match}")
+            run(con, f"insert into {table} by name select * from read_parquet('{rows}')")
+            applied[table] = entry["rows"] + entry["deleted"]
+        for view in manifest["views"]:
+            run(con, view["sql"].replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+        run(con, "commit")
+    except BaseException:
+        run(con, "rollback")
+        raise
+    return applied
+
+
+def _write(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) -> None:
+    """The same files as full exports: dictionary strings, UTC timestamps, ISO times in CSV."""
+    if fmt == "parquet":
+        write_parquet(con, select, path)
+    else:
+        run(
+            con,
+            f"copy ({select}) to '{_quote(path)}' "
+            "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')",
+        )
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")  # COPY and read_parquet take no parameters for paths
