@@ -83,14 +83,14 @@ def load_star(
     run(con, "begin transaction")
     try:
         stamp = change_stamp(con)
-        counts = _load(con, tables, versioning, run_id or "", stamp)
+        counts, dirty = _load(con, tables, versioning, run_id or "", stamp)
         held = 0
         for batch in quarantine:
             held += _quarantine(con, run_id or "", batch, now)
         if held:
             counts = dataclasses.replace(counts, quarantined=held)
         # what changed goes on record in the same transaction: deliveries never miss a row
-        record_changes(con, run_id, stamp)
+        record_changes(con, run_id, stamp, dirty)
         checkpoint("load")  # crash drill: everything written, nothing committed
         run(con, "commit")
     except BaseException:
@@ -154,7 +154,8 @@ def _load(
     versioning: bool,
     run_id: str,
     stamp: datetime,
-) -> LoadCounts:
+) -> tuple[LoadCounts, list[str]]:
+    """The counts, and the articles whose rows may have changed (for change tracking)."""
     before_versions = int(scalar(con, "select count(*) from dim_source"))
     sources = _version_sources(con, tables.dim_source)
     # facts were built with the source id; they point at the version in force now
@@ -162,7 +163,7 @@ def _load(
     articles = _not_retired(
         con, tables.fact_article.with_columns(source_key=pl.col("source_key").replace(sources))
     )
-    merged, withdrawn = _retire_articles(con, articles, tables.fact_fetch, run_id, stamp)
+    retired = _retire_articles(con, articles, tables.fact_fetch, run_id, stamp)
     fetches = tables.fact_fetch.with_columns(
         source_key=pl.when(pl.col("source_key").is_in(known))
         .then(pl.col("source_key").replace(sources))
@@ -190,18 +191,29 @@ def _load(
                 frame = frame.with_columns(source_key=pl.col("source_key").replace(sources))
             _insert_new(con, dependent, frame)
     in_stories = assign_stories(con, touched)
+    # joining a story can change its other members (story_key, is_first_in_story)
+    dirty = query_frame(
+        con,
+        "select distinct article_key from fact_article where story_key in "
+        "(select story_key from fact_article where article_key in (select unnest(?)))",
+        [touched],
+    ).get_column("article_key")
+    dirty_keys = sorted(
+        set(articles.get_column("article_key")) | set(retired) | set(dirty.to_list())
+    )
     fetch_rows = _insert_new(con, "fact_fetch", fetches)
     _insert_new(con, "raw.fetch", tables.raw_fetch)
-    return LoadCounts(
+    counts = LoadCounts(
         articles_new=len(new_keys),
         articles_changed=len(changed_keys),
         authors_new=authors_new,
         fetch_rows=fetch_rows,
         sources_versioned=int(scalar(con, "select count(*) from dim_source")) - before_versions,
         in_stories=in_stories,
-        merged=merged,
-        withdrawn=withdrawn,
+        merged=sum(reason == "merged" for reason in retired.values()),
+        withdrawn=sum(reason == "withdrawn" for reason in retired.values()),
     )
+    return counts, dirty_keys
 
 
 def _not_retired(con: duckdb.DuckDBPyConnection, articles: pl.DataFrame) -> pl.DataFrame:
@@ -230,16 +242,16 @@ def _retire_articles(
     fetches: pl.DataFrame,
     run_id: str,
     stamp: datetime,
-) -> tuple[int, int]:
+) -> dict[str, str]:
     """Take out of the marts the articles this run shows are gone, with a tombstone each:
     merged (a newer page at the same URL is keyed as another article, e.g. it now declares a
     canonical URL) or withdrawn (refetching its URL answered 404 or 410). Their raw pages and
-    fetch history stay. Returns (merged, withdrawn)."""
+    fetch history stay. Returns {article_key: reason} of those taken out."""
     gone = fetches.filter(
         (pl.col("purpose") == "article") & pl.col("status").is_in([404, 410])
     ).select("url", "status", "fetched_at")
     if articles.is_empty() and gone.is_empty():
-        return 0, 0
+        return {}
     con.register("incoming_pages", articles.select("article_key", "url", "fetched_at").to_arrow())
     con.register("gone_pages", gone.to_arrow())
     try:
@@ -263,7 +275,7 @@ def _retire_articles(
         con.unregister("incoming_pages")
         con.unregister("gone_pages")
     if retired.is_empty():
-        return 0, 0
+        return {}
     keys = retired.get_column("article_key").to_list()
     for table in ("fact_article", "fact_article_edit", "story_simhash_band", *DEPENDENTS):
         run(con, f"delete from {table} where article_key in (select unnest(?))", [keys])
@@ -275,8 +287,7 @@ def _retire_articles(
         run(con, "insert into ops.tombstone by name select * from retired")
     finally:
         con.unregister("retired")
-    reasons = retired.get_column("reason")
-    return int((reasons == "merged").sum()), int((reasons == "withdrawn").sum())
+    return dict(retired.select("article_key", "reason").iter_rows())
 
 
 def _replace_in_place(

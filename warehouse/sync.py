@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.db import query_frame, run, scalar
 from warehouse.export import (
@@ -57,45 +58,92 @@ def change_stamp(con: duckdb.DuckDBPyConnection, now: datetime | None = None) ->
     return stamp
 
 
+# tables a run only appends to, and the column naming the run that wrote a row
+APPEND_ONLY = {"fact_fetch": "run_id"}
+
+
 def record_changes(
-    con: duckdb.DuckDBPyConnection, run_id: str | None, stamp: datetime
-) -> dict[str, tuple[int, int]]:
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    stamp: datetime,
+    article_keys: list[str] | None = None,
+) -> dict[str, int]:
     """Record every mart row inserted, changed or deleted since the last recording; returns
-    (upserted, deleted) per table. Cheap to call twice: the second call finds nothing."""
+    the rows recorded per table. Cheap to call twice: the second call finds nothing.
+
+    `article_keys` (a load passes the articles it touched) limits tables keyed by article to
+    those articles and append-only tables to this run's rows, so a run's cost follows what it
+    loaded, not the size of the warehouse; dimensions are always compared whole. None
+    compares everything."""
     counts = {}
-    for table in MART_TABLES:
-        keys = key_columns(con, table)
-        run(
-            con,
-            f"create or replace temp table sync_rows as "
-            f"select {_key_json(keys, 't')} as row_key, hash(t) as row_hash from {table} t",
-        )
-        upserted = scalar(
-            con,
-            """
-            insert into ops.sync_state
-                (table_name, row_key, row_hash, deleted, changed_at, run_id)
-            select ?, n.row_key, n.row_hash, false, ?, ?
-            from sync_rows n
-            left join ops.sync_state s on s.table_name = ? and s.row_key = n.row_key
-            where s.row_key is null or s.deleted or s.row_hash <> n.row_hash
-            on conflict (table_name, row_key) do update set
-                row_hash = excluded.row_hash, deleted = false,
-                changed_at = excluded.changed_at, run_id = excluded.run_id
-            """,
-            [table, stamp, run_id, table],
-        )
-        deleted = scalar(
-            con,
-            """
-            update ops.sync_state s set deleted = true, changed_at = ?, run_id = ?
-            where s.table_name = ? and not s.deleted
-              and not exists (select 1 from sync_rows n where n.row_key = s.row_key)
-            """,
-            [stamp, run_id, table],
-        )
-        counts[table] = (int(upserted or 0), int(deleted or 0))
-    run(con, "drop table if exists sync_rows")
+    scoped = article_keys is not None
+    con.register(
+        "dirty_articles", pa.table({"article_key": pa.array(article_keys or [], pa.string())})
+    )
+    try:
+        for table in MART_TABLES:
+            keys = key_columns(con, table)
+            by_article = "article_key" in keys
+            where, params = "", []
+            if scoped and by_article:
+                where = "where t.article_key in (select article_key from dirty_articles)"
+            elif scoped and table in APPEND_ONLY:
+                where, params = f"where t.{APPEND_ONLY[table]} = ?", [run_id]
+            article = "t.article_key" if by_article else "null"
+            run(
+                con,
+                f"create or replace temp table sync_rows as select {_key_json(keys, 't')} "
+                f"as row_key, {article} as article_key, hash(t) as row_hash "
+                f"from {table} t {where}",
+                params,
+            )
+            # hash joins with this run's rows on the build side: no index to keep in memory
+            recorded = scalar(
+                con,
+                """
+                update ops.sync_state s set
+                    row_hash = n.row_hash, deleted = false, changed_at = ?, run_id = ?
+                from sync_rows n
+                where s.table_name = ? and s.row_key = n.row_key
+                  and (s.deleted or s.row_hash <> n.row_hash)
+                """,
+                [stamp, run_id, table],
+            )
+            recorded = int(recorded or 0) + int(
+                scalar(
+                    con,
+                    """
+                    insert into ops.sync_state
+                        (table_name, row_key, article_key, row_hash, deleted, changed_at, run_id)
+                    select ?, row_key, article_key, row_hash, false, ?, ? from sync_rows n
+                    where not exists (
+                        select 1 from ops.sync_state s
+                        where s.table_name = ? and s.row_key = n.row_key)
+                    """,
+                    [table, stamp, run_id, table],
+                )
+                or 0
+            )
+            if not (scoped and table in APPEND_ONLY):
+                scope = ""
+                if scoped and by_article:
+                    scope = "and s.article_key in (select article_key from dirty_articles)"
+                recorded = int(recorded or 0) + int(
+                    scalar(
+                        con,
+                        f"""
+                        update ops.sync_state s set deleted = true, changed_at = ?, run_id = ?
+                        where s.table_name = ? and not s.deleted {scope}
+                          and not exists (select 1 from sync_rows n where n.row_key = s.row_key)
+                        """,
+                        [stamp, run_id, table],
+                    )
+                    or 0
+                )
+            counts[table] = int(recorded or 0)
+    finally:
+        con.unregister("dirty_articles")
+        run(con, "drop table if exists sync_rows")
     return counts
 
 
