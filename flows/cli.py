@@ -105,11 +105,17 @@ def _run_flow(
     refresh: bool = False,
     wait_s: float = 300.0,
     until: datetime | None = None,
+    task_runner: str = "local",
+    dask_address: str | None = None,
 ):
     try:
         load_settings(sources)  # reject a bad config before Prefect starts
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    if task_runner not in ("local", "dask"):
+        raise _fail(f"--task-runner: unknown runner {task_runner!r}; use local or dask")
+    if dask_address and task_runner != "dask":
+        raise _fail("--dask-address goes with --task-runner dask")
     _prepare_prefect(verbose)
     from flows.nightly import nightly_news
 
@@ -123,6 +129,8 @@ def _run_flow(
             refresh=refresh,
             wait_s=wait_s,
             until=until,
+            task_runner=task_runner,
+            dask_address=dask_address,
         )
     )
 
@@ -204,13 +212,39 @@ def run(
     ] = False,
     wait: WaitOption = 300.0,
     verbose: VerboseOption = False,
+    task_runner: Annotated[
+        str,
+        typer.Option(
+            "--task-runner",
+            help="local (threads and a process pool on this machine) or dask (fetch and "
+            "extraction batches on a Dask cluster; one loader here).",
+        ),
+    ] = "local",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            help="Scheduler of an existing Dask cluster (tcp://HOST:PORT); without it, "
+            "--task-runner dask starts a local cluster, a worker per core.",
+        ),
+    ] = None,
 ) -> None:
     """One run of the nightly flow (what the schedule runs); --since/--until backfill a window."""
     start, end = _parse_since(since), _parse_until(until)
     if start and end and end < start:
         raise _fail("--until is before --since")
     summary = _run_flow(
-        sources, resolve_home(home), limit, "run", verbose, start, refresh, wait, end
+        sources,
+        resolve_home(home),
+        limit,
+        "run",
+        verbose,
+        start,
+        refresh,
+        wait,
+        end,
+        task_runner,
+        dask_address,
     )
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)

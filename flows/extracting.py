@@ -9,8 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -87,3 +87,97 @@ def extract_pages(
         else:
             failures.append(ExtractFailure(page.url, value, page.source_name))
     return records, failures
+
+
+def usable_pages(pages: list[FetchResult]) -> list[FetchResult]:
+    """The fetched pages worth extracting: good answers to article requests or ingests."""
+    return [p for p in pages if p.ok and p.purpose in ("article", "ingest")]
+
+
+def without_bodies(pages: list[FetchResult]) -> list[FetchResult]:
+    """Once a page is archived and handed to extraction, the run keeps only its metadata."""
+    return [replace(p, body=b"") for p in pages]
+
+
+class ExtractionPool:
+    """Extraction that starts while fetching goes on: fetched batches are handed in as they
+    arrive and extracted by one worker process per core, so the CPUs work while the network
+    waits. The pool starts once enough pages are waiting to pay for its start-up; a small run
+    stays in-process. Results come back in the order pages were handed in."""
+
+    def __init__(
+        self,
+        recogniser: str | None,
+        workers: int | None = None,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        self.recogniser = recogniser
+        self.workers = workers or os.cpu_count() or 1
+        self.on_done = on_done
+        self._pool: ProcessPoolExecutor | None = None
+        self._waiting: list[FetchResult] = []  # held until the pool starts
+        self._submitted: list[tuple[list[FetchResult], Future]] = []
+        self.handed_in = 0
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, pages: list[FetchResult]) -> None:
+        self.handed_in += len(pages)
+        self._waiting.extend(pages)
+        if self._pool is None and (len(self._waiting) < POOL_THRESHOLD or self.workers < 2):
+            return
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # see extract_pages
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        waiting, self._waiting = self._waiting, []
+        for start in range(0, len(waiting), CHUNK):
+            chunk = waiting[start : start + CHUNK]
+            future = self._pool.submit(_extract_chunk, self._items(chunk))
+            if self.on_done:
+                future.add_done_callback(lambda _f, n=len(chunk): self.on_done(n))
+            self._submitted.append((chunk, future))
+
+    def _items(self, pages: list[FetchResult]) -> list[tuple]:
+        return [
+            (
+                p.body,
+                p.url,
+                p.fetched_at,
+                p.candidate,
+                p.source_name,
+                p.content_type,
+                self.recogniser,
+            )
+            for p in pages
+        ]
+
+    def results(self) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
+        """Wait for every page handed in; records and failures (with reasons)."""
+        outcomes: list[tuple[FetchResult, tuple[bool, Any]]] = []
+        for chunk, future in self._submitted:
+            outcomes.extend(zip(chunk, future.result(), strict=True))
+        for page in self._waiting:  # never reached the pool: a small run
+            outcomes.append((page, _extract_one(self._items([page])[0])))
+            if self.on_done:
+                self.on_done(1)
+        self._submitted, self._waiting = [], []
+        records: list[dict[str, Any]] = []
+        failures: list[ExtractFailure] = []
+        for page, (ok, value) in outcomes:
+            if ok:
+                records.append(value)
+            else:
+                failures.append(ExtractFailure(page.url, value, page.source_name))
+        return records, failures
+
+
+CHUNK = 8  # pages per pool submission: few round trips, and the two cores stay level
+
+
+def _extract_chunk(items: list[tuple]) -> list[tuple[bool, Any]]:
+    return [_extract_one(item) for item in items]

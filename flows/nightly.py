@@ -6,6 +6,8 @@ paths and open their own connections; each works on a source or a batch, never o
 
 import hashlib
 import json
+import logging
+import os
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +28,13 @@ from flows.config import (
     recogniser_from_env,
 )
 from flows.discovery import Discovery
-from flows.extracting import ExtractFailure, extract_pages
+from flows.extracting import (
+    ExtractFailure,
+    ExtractionPool,
+    extract_pages,
+    usable_pages,
+    without_bodies,
+)
 from flows.fetching import Fetcher, FetchPolicy
 from flows.ingest import LOCAL_SOURCE, read_inputs
 from transforms.incremental import select_candidates
@@ -34,7 +42,7 @@ from transforms.model import SourceInfo, evidence_candidate, model_tables
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.staging import staging_frame
 from transforms.urls import host_of
-from warehouse import ops
+from warehouse import ops, staging_files
 from warehouse.changes import Changes, compare, fingerprints
 from warehouse.db import connect, query_frame
 from warehouse.export import export_marts, publish_snapshot
@@ -144,12 +152,39 @@ def fetch_task(
         return fetcher.log
 
 
+@task(
+    name="fetch-and-extract-batch",
+    task_run_name="fetch and extract {batch[0].url} and the rest",
+    cache_policy=NO_CACHE,
+)
+def fetch_extract_task(
+    batch: list[Candidate],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
+    home: Path,
+    run_id: str,
+    recogniser: str | None,
+) -> tuple[Path | None, list[FetchResult], list[ExtractFailure]]:
+    """Scale-out: one batch fetched, extracted and enriched where it runs (a Dask worker);
+    its records go to a staging Parquet file for the one loader, and only metadata travels
+    back. `home` must be storage every worker and the loader share."""
+    with (
+        _archive(home, run_id, "fetch", datetime.now(UTC)) as archive,
+        Fetcher(policy, archive=archive.write_response, robots=robots) as fetcher,
+    ):
+        fetcher.fetch_many(batch, validators=validators)
+        fetched = fetcher.log
+    records, failures = extract_pages(usable_pages(fetched), workers=1, recogniser=recogniser)
+    return staging_files.write_records(home, run_id, records), without_bodies(fetched), failures
+
+
 @task(name="extract-pages", cache_policy=NO_CACHE)
 def extract_task(
     pages: list[FetchResult], recogniser: str | None
 ) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
     """trafilatura, then enrichment, over every fetched article page, in a process pool."""
-    usable = [p for p in pages if p.ok and p.purpose in ("article", "ingest")]
+    usable = usable_pages(pages)
     with progress.reporter().stage("extract", len(usable)) as stage:
         return extract_pages(usable, recogniser=recogniser, on_done=stage.advance)
 
@@ -295,10 +330,13 @@ class _Run:
         sources: list[SourceInfo],
         archived: list[FetchResult] | None = None,
         versioning: bool = True,
+        extracted: tuple[list[dict[str, Any]], list[ExtractFailure]] | None = None,
     ) -> RunSummary:
+        """`extracted`: records and failures already made while fetching; else `pages` are
+        extracted here."""
         summary = self.summary
         report = progress.reporter()
-        records, failures = extract_task(pages, self.recogniser)
+        records, failures = extracted or extract_task(pages, self.recogniser)
         for f in fetches:
             if f.purpose == "article" and f.outcome not in ("ok", "not_modified"):
                 report.dropped("fetch", f.url, f"{f.outcome}: {f.error or f.status}")
@@ -462,8 +500,18 @@ def run_pipeline(
     refresh: bool = False,
     wait_s: float = 300.0,
     until: datetime | None = None,
+    task_runner: str = "local",
+    dask_address: str | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> RunSummary:
-    """Discover, select what is new or changed, fetch, then the shared back half."""
+    """Discover, select what is new or changed, fetch and extract, then the shared back half.
+
+    task_runner "dask": fetch and extraction batches run on a Dask cluster (the one at
+    dask_address, or a local one) and come back as staging files; "local": fetching runs in
+    threads and each fetched batch goes straight to a local process pool."""
+    if task_runner not in ("local", "dask"):
+        raise ValueError(f"unknown task runner {task_runner!r}: use local or dask")
+    scale_out = task_runner == "dask"
     logger = get_run_logger()
     run = _Run(
         home, command, len(settings.sources), wait_s, settings.quality, settings.enrich.spec()
@@ -523,28 +571,131 @@ def run_pipeline(
             len(to_fetch),
             ", ".join(f"{k}: {v}" for k, v in selection.skipped.items()) or "none skipped",
         )
-        batches = host_batches(to_fetch)
-        futures = fetch_task.map(
-            batches,
-            policy,
-            unmapped(robots),
-            unmapped(selection.validators),
-            unmapped(home),
-            unmapped(run.run_id),
-        )
-        sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
-        with progress.reporter().stage("fetch", len(to_fetch)) as stage:
+        batches = host_batches(to_fetch, batch_size)
+        if scale_out:
+            records, failures = _fetch_extract_on_cluster(
+                run, batches, policy, robots, selection.validators, fetches, dask_address
+            )
+        else:
+            records, failures = _fetch_then_extract(
+                run, batches, policy, robots, selection.validators, fetches
+            )
+        summary = run.finish(fetches, fetches, sources, extracted=(records, failures))
+        if scale_out:
+            staging_files.clear(home, run.run_id)  # loaded and committed: no longer needed
+        return summary
+
+    return _guarded(run, body)
+
+
+def _fetch_then_extract(
+    run: _Run,
+    batches: list[list[Candidate]],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
+    fetches: list[FetchResult],
+) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
+    """Fetch batches in threads; each batch, once fetched, is extracted by the process pool
+    while the next ones download. Bodies are dropped once handed over (they are archived)."""
+    logger = get_run_logger()
+    futures = fetch_task.map(
+        batches,
+        policy,
+        unmapped(robots),
+        unmapped(validators),
+        unmapped(run.home),
+        unmapped(run.run_id),
+    )
+    sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
+    report = progress.reporter()
+    with (
+        report.stage("extract") as extracting,
+        ExtractionPool(run.recogniser, on_done=extracting.advance) as pool,
+    ):
+        with report.stage("fetch", sum(sizes.values())) as fetching:
             for future in as_completed(list(futures)):
                 try:
-                    fetches.extend(future.result())
+                    fetched = future.result()
                 except Exception as exc:
                     logger.error("a fetch batch failed: %s: %s", type(exc).__name__, exc)
                     run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
+                    continue
+                finally:
+                    fetching.advance(sizes[id(future)])
+                pool.submit(usable_pages(fetched))
+                fetches.extend(without_bodies(fetched))
+        extracting.total = pool.handed_in
+        return pool.results()
+
+
+def _fetch_extract_on_cluster(
+    run: _Run,
+    batches: list[list[Candidate]],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
+    fetches: list[FetchResult],
+    address: str | None,
+) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
+    """Fan batches out to the cluster; read back the staging files they wrote, in order.
+    Only this stage goes to Dask: discovery is a few requests, and the load is one writer."""
+    logger = get_run_logger()
+    done: dict[int, tuple[Path | None, list[ExtractFailure]]] = {}
+    with dask_runner(address) as runner:
+        futures = runner.map(
+            fetch_extract_task,
+            {
+                "batch": batches,
+                "policy": unmapped(policy),
+                "robots": unmapped(robots),
+                "validators": unmapped(validators),
+                "home": unmapped(run.home),
+                "run_id": unmapped(run.run_id),
+                "recogniser": unmapped(run.recogniser),
+            },
+        )
+        sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
+        with progress.reporter().stage("fetch and extract", sum(sizes.values())) as stage:
+            for future in as_completed(list(futures)):
+                try:
+                    path, fetched, failed = future.result()
+                except Exception as exc:
+                    logger.error("a batch failed: %s: %s", type(exc).__name__, exc)
+                    run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
+                    continue
                 finally:
                     stage.advance(sizes[id(future)])
-        return run.finish(fetches, fetches, sources)
+                done[id(future)] = (path, failed)
+                fetches.extend(fetched)
+    ordered = [done[id(f)] for f in futures if id(f) in done]  # the local path's order
+    records = staging_files.read_records([p for p, _ in ordered if p is not None])
+    return records, [f for _, failed in ordered for f in failed]
 
-    return _guarded(run, body)
+
+def dask_runner(address: str | None = None, workers: int | None = None) -> Any:
+    """A prefect-dask task runner: the cluster at `address`, or a local one with a worker
+    process per core (one thread each: extraction holds the GIL)."""
+    from prefect.client.orchestration import get_client
+    from prefect_dask import DaskTaskRunner
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # one line per worker event
+    if address:  # its workers need PREFECT_API_URL of a server they can reach (scale-out.md)
+        return DaskTaskRunner(address=address)
+    n = workers or os.cpu_count() or 1
+    # workers report to this run's Prefect API; without it each would start a temporary
+    # server of its own (~15 s) and its task runs would not show in this run
+    api = str(get_client().api_url).rstrip("/")
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": n,
+            "threads_per_worker": 1,
+            "processes": True,
+            "silence_logs": logging.WARNING,
+            "dashboard_address": None,
+            "env": {"PREFECT_API_URL": api},
+        }
+    )
 
 
 @flow(name="nightly-news", log_prints=True)
@@ -557,10 +708,25 @@ def nightly_news(
     refresh: bool = False,
     wait_s: float = 300.0,
     until: datetime | None = None,
+    task_runner: str = "local",
+    dask_address: str | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
     settings = load_settings(Path(sources_file))
-    return run_pipeline(settings, Path(home), limit, command, since, refresh, wait_s, until)
+    return run_pipeline(
+        settings,
+        Path(home),
+        limit,
+        command,
+        since,
+        refresh,
+        wait_s,
+        until,
+        task_runner,
+        dask_address,
+        batch_size,
+    )
 
 
 # -- ingest --------------------------------------------------------------------------------
