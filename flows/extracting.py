@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -118,6 +119,8 @@ class ExtractionPool:
         self._waiting: list[FetchResult] = []  # held until the pool starts
         self._submitted: list[tuple[list[FetchResult], Future]] = []
         self.handed_in = 0
+        self._finished = 0
+        self._lock = threading.Lock()
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -138,9 +141,19 @@ class ExtractionPool:
         for start in range(0, len(waiting), CHUNK):
             chunk = waiting[start : start + CHUNK]
             future = self._pool.submit(_extract_chunk, self._items(chunk))
-            if self.on_done:
-                future.add_done_callback(lambda _f, n=len(chunk): self.on_done(n))
+            future.add_done_callback(lambda _f, n=len(chunk): self._done(n))
             self._submitted.append((chunk, future))
+
+    def _done(self, n: int) -> None:
+        with self._lock:
+            self._finished += n
+        if self.on_done:
+            self.on_done(n)
+
+    def backlog(self) -> int:
+        """Pages handed in and not extracted yet: what fetching may run ahead by."""
+        with self._lock:
+            return self.handed_in - self._finished
 
     def _items(self, pages: list[FetchResult]) -> list[tuple]:
         return [
@@ -163,8 +176,7 @@ class ExtractionPool:
             outcomes.extend(zip(chunk, future.result(), strict=True))
         for page in self._waiting:  # never reached the pool: a small run
             outcomes.append((page, _extract_one(self._items([page])[0])))
-            if self.on_done:
-                self.on_done(1)
+            self._done(1)
         self._submitted, self._waiting = [], []
         records: list[dict[str, Any]] = []
         failures: list[ExtractFailure] = []

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
@@ -52,7 +52,7 @@ from warehouse.raw_archive import WarcArchive, read_document
 from warehouse.report import summary_markdown, write_report
 from warehouse.state import discovery_state, known_pages
 
-BATCH_SIZE = 200
+BATCH_SIZE = 50  # URLs per fetch task: the pool gets work early, the API few task runs
 
 
 @dataclass(slots=True)
@@ -89,20 +89,35 @@ def new_run_id(now: datetime) -> str:
 
 
 def host_batches(candidates: list[Candidate], size: int = BATCH_SIZE) -> list[list[Candidate]]:
-    """Batches that never split a host, so each host is fetched by one polite fetcher."""
+    """Batches of at most `size` URLs, small hosts sharing one. A big host is cut into pieces
+    that are fetched one after another (see `after_same_host`), so a host is never fetched by
+    two fetchers at once, and extraction can start on its first piece."""
     by_host: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_host.setdefault(host_of(c.url), []).append(c)
     batches: list[list[Candidate]] = []
     current: list[Candidate] = []
     for group in by_host.values():
-        if current and len(current) + len(group) > size:
-            batches.append(current)
-            current = []
-        current.extend(group)
+        for start in range(0, len(group), size):
+            piece = group[start : start + size]
+            if current and len(current) + len(piece) > size:
+                batches.append(current)
+                current = []
+            current.extend(piece)
     if current:
         batches.append(current)
     return batches
+
+
+def after_same_host(batches: list[list[Candidate]]) -> list[list[int]]:
+    """For each batch, the earlier batches it must wait for: the last one sharing a host."""
+    last: dict[str, int] = {}
+    waits = []
+    for i, batch in enumerate(batches):
+        hosts = {host_of(c.url) for c in batch}
+        waits.append(sorted({last[h] for h in hosts if h in last}))
+        last.update(dict.fromkeys(hosts, i))
+    return waits
 
 
 def _archive(home: Path, run_id: str, stage: str, now: datetime) -> WarcArchive:
@@ -599,22 +614,39 @@ def _fetch_then_extract(
     """Fetch batches in threads; each batch, once fetched, is extracted by the process pool
     while the next ones download. Bodies are dropped once handed over (they are archived)."""
     logger = get_run_logger()
-    futures = fetch_task.map(
-        batches,
-        policy,
-        unmapped(robots),
-        unmapped(validators),
-        unmapped(run.home),
-        unmapped(run.run_id),
-    )
-    sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
+    waits = after_same_host(batches)
+    futures: dict[int, Any] = {}
+    position = {}  # future id -> batch index
     report = progress.reporter()
     with (
         report.stage("extract") as extracting,
         ExtractionPool(run.recogniser, on_done=extracting.advance) as pool,
     ):
-        with report.stage("fetch", sum(sizes.values())) as fetching:
-            for future in as_completed(list(futures)):
+        with report.stage("fetch", sum(len(b) for b in batches)) as fetching:
+            following = 0  # next batch to submit
+            running: list[Any] = []
+            while following < len(batches) or running:
+                # a bounded queue: fetch ahead of extraction by at most MAX_AHEAD pages
+                while (
+                    following < len(batches)
+                    and len(running) < MAX_FETCHING
+                    and pool.backlog() < MAX_AHEAD
+                ):
+                    future = fetch_task.submit(
+                        batches[following],
+                        policy,
+                        robots,
+                        validators,
+                        run.home,
+                        run.run_id,
+                        wait_for=[futures[j] for j in waits[following]],
+                    )
+                    futures[following] = future
+                    position[id(future)] = following
+                    running.append(future)
+                    following += 1
+                future = next(iter(as_completed(running)))
+                running.remove(future)
                 try:
                     fetched = future.result()
                 except Exception as exc:
@@ -622,11 +654,15 @@ def _fetch_then_extract(
                     run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
                     continue
                 finally:
-                    fetching.advance(sizes[id(future)])
+                    fetching.advance(len(batches[position[id(future)]]))
                 pool.submit(usable_pages(fetched))
                 fetches.extend(without_bodies(fetched))
         extracting.total = pool.handed_in
         return pool.results()
+
+
+MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
+MAX_AHEAD = 4 * BATCH_SIZE  # fetched pages waiting for extraction, at most (bodies in memory)
 
 
 def _fetch_extract_on_cluster(
@@ -643,18 +679,19 @@ def _fetch_extract_on_cluster(
     logger = get_run_logger()
     done: dict[int, tuple[Path | None, list[ExtractFailure]]] = {}
     with dask_runner(address) as runner:
-        futures = runner.map(
-            fetch_extract_task,
-            {
-                "batch": batches,
-                "policy": unmapped(policy),
-                "robots": unmapped(robots),
-                "validators": unmapped(validators),
-                "home": unmapped(run.home),
-                "run_id": unmapped(run.run_id),
-                "recogniser": unmapped(run.recogniser),
-            },
-        )
+        futures: list[Any] = []
+        for batch, waits in zip(batches, after_same_host(batches), strict=True):
+            parameters = {
+                "batch": batch,
+                "policy": policy,
+                "robots": robots,
+                "validators": validators,
+                "home": run.home,
+                "run_id": run.run_id,
+                "recogniser": run.recogniser,
+            }
+            wait_for = [futures[j] for j in waits]
+            futures.append(runner.submit(fetch_extract_task, parameters, wait_for=wait_for))
         sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
         with progress.reporter().stage("fetch and extract", sum(sizes.values())) as stage:
             for future in as_completed(list(futures)):

@@ -1,0 +1,219 @@
+"""End to end: gazette against a bare trafilatura loop, on N real pages served over loopback.
+
+The 120 pages of ../shared/corpus are served K times under distinct URLs (/c<k>/<page>.html,
+one sitemap, per-host delay 0) by a server in this process. Then, in this process tree:
+
+1. a bare loop of `trafilatura.bare_extraction` over the same N pages, in one process;
+2. `gazette run` (a subprocess, as the schedule runs it) into a fresh home: wall time, the
+   stage times it prints, peak memory of its process tree (pool workers included);
+3. the same `gazette run` again: nothing new, so its cost is the fixed cost of a run.
+
+It prints pages/s for both, their ratio, per-stage times, peak memory, and one summary line
+(`BENCH e2e ...`) to compare between revisions.
+
+    .venv/bin/python bench/e2e.py [--copies 10] [--task-runner local|dask]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+GAZETTE = ROOT / ".venv" / "bin" / "gazette"
+STAGE = re.compile(r"\[gazette\] ([a-z ]+): (?:(\d+)/(\d+) in|done in) ([\d.]+) s")
+
+
+def corpus_pages() -> dict[str, bytes]:
+    if not CORPUS.is_dir():
+        sys.exit(f"no corpus at {CORPUS}: this benchmark reads ../shared/corpus")
+    pages = {}
+    for path in sorted(CORPUS.rglob("*.html*")):
+        body = path.read_bytes()
+        if path.name.endswith(".gz"):
+            body = gzip.decompress(body)
+        name = f"{path.parent.parent.name}-{path.name.removesuffix('.gz')}"
+        pages[name] = body
+    return pages
+
+
+def serve(pages: dict[str, bytes], copies: int) -> tuple[ThreadingHTTPServer, list[str]]:
+    """A site with `copies` x the corpus under distinct URLs, a sitemap and robots.txt."""
+    paths = [f"/c{k}/{name}" for k in range(copies) for name in pages]
+    routes: dict[str, tuple[bytes, str]] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            found = routes.get(self.path)
+            if found is None and self.path.startswith("/c"):
+                name = self.path.split("/", 2)[2]
+                if name in pages:
+                    found = (pages[name], "text/html; charset=utf-8")
+            body, kind = found or (b"not here", "text/plain")
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    urls = "".join(f"<url><loc>{base}{p}</loc></url>" for p in paths)
+    routes["/sitemap.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset '
+        f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(),
+        "application/xml",
+    )
+    routes["/robots.txt"] = (f"User-agent: *\nSitemap: {base}/sitemap.xml\n".encode(), "text/plain")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, [base + p for p in paths]
+
+
+def bare_loop(pages: dict[str, bytes], copies: int) -> float:
+    """Seconds for trafilatura.bare_extraction over the same N pages, one process."""
+    import trafilatura
+
+    started = time.perf_counter()
+    for _ in range(copies):
+        for name, body in pages.items():
+            trafilatura.bare_extraction(body, url=f"https://example.org/{name}")
+    return time.perf_counter() - started
+
+
+def run_gazette(sources: Path, home: Path, task_runner: str, api_url: str | None) -> dict:
+    """Wall time, stage times and peak RSS (the whole process tree, sampled) of one run."""
+    command = [str(GAZETTE), "--quiet", "run", "--sources", str(sources), "--home", str(home)]
+    if task_runner != "local":
+        command += ["--task-runner", task_runner]
+    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    root = psutil.Process(process.pid)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stages: dict[str, float] = {}
+    first_stage_at = None
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = raw.decode("utf-8", "replace")
+        match = STAGE.search(line)
+        if match:
+            if first_stage_at is None:  # discovery ends: what came before is start-up
+                first_stage_at = time.perf_counter() - started - float(match.group(4))
+            stages[match.group(1)] = float(match.group(4))
+    process.wait()
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if process.returncode not in (0, 1):
+        sys.exit(f"gazette run failed with exit code {process.returncode}")
+    return {"wall": wall, "stages": stages, "startup": first_stage_at or 0.0, "peak": peak}
+
+
+def articles(home: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(home / "gazette.duckdb"), read_only=True)
+    try:
+        return con.execute("select count(*) from fact_article where is_current").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=10, help="copies of the 120-page corpus")
+    parser.add_argument("--task-runner", default="local", choices=["local", "dask"])
+    parser.add_argument(
+        "--prefect-server",
+        action="store_true",
+        help="runs report to a Prefect server started beforehand (as under `gazette serve`), "
+        "so no run pays for starting a temporary one",
+    )
+    args = parser.parse_args()
+    pages = corpus_pages()
+    n = len(pages) * args.copies
+    server, _ = serve(pages, args.copies)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with tempfile.TemporaryDirectory(prefix="gazette-e2e-") as tmp, contextlib.ExitStack() as stack:
+        api_url = None
+        if args.prefect_server:
+            from flows.serving import LocalPrefectServer
+
+            server_home = Path(tmp) / "server"
+            prefect = LocalPrefectServer(server_home)
+            prefect.start()
+            stack.callback(prefect.stop)
+            api_url = prefect.url
+        sources = Path(tmp) / "sources.toml"
+        sources.write_text(
+            '[fetch]\nper_host_delay_s = 0\nallow_private_hosts = ["127.0.0.1"]\n'
+            f'[[sources]]\nname = "Corpus"\nhomepage = "{base}/"\n'
+            f'sitemaps = ["{base}/sitemap.xml"]\nmax_articles = {n}\n'
+        )
+        home = Path(tmp) / "home"
+        print(f"N = {n} pages ({len(pages)} corpus pages x {args.copies}), {base}", flush=True)
+        bare = bare_loop(pages, args.copies)
+        print(f"bare trafilatura loop, one process: {bare:.1f} s, {n / bare:.1f} pages/s")
+        first = run_gazette(sources, home, args.task_runner, api_url)
+        loaded = articles(home)
+        rerun = run_gazette(sources, home, args.task_runner, api_url)
+    server.shutdown()
+    pps = n / first["wall"]
+    warm = n / (first["wall"] - first["startup"])
+    print(
+        f"gazette run ({args.task_runner}): {first['wall']:.1f} s, {pps:.1f} pages/s "
+        f"({loaded} articles loaded); start-up (imports, Prefect API) "
+        f"{first['startup']:.1f} s; without it {warm:.1f} pages/s"
+    )
+    for stage, seconds in first["stages"].items():
+        print(f"  {stage:<18} {seconds:7.1f} s")
+    print(f"peak RSS, gazette process tree: {first['peak'] / 2**20:.0f} MB")
+    print(
+        f"rerun, nothing new: {rerun['wall']:.1f} s = {rerun['wall'] / first['wall']:.3f} of "
+        f"the first run (start-up {rerun['startup']:.1f} s)"
+    )
+    print(
+        f"BENCH e2e n={n} runner={args.task_runner} prefect_server={int(args.prefect_server)} "
+        f"bare_pps={n / bare:.2f} "
+        f"gazette_pps={pps:.2f} ratio={pps / (n / bare):.3f} warm_ratio={warm / (n / bare):.3f} "
+        f"rerun_share={rerun['wall'] / first['wall']:.3f} peak_rss_mb={first['peak'] / 2**20:.0f} "
+        f"articles={loaded}"
+    )
+
+
+if __name__ == "__main__":
+    main()
