@@ -126,9 +126,11 @@ def run_gazette(sources: Path, home: Path, task_runner: str, api_url: str | None
     sampler.start()
     stages: dict[str, float] = {}
     first_stage_at = None
+    output: list[str] = []
     assert process.stdout is not None
     for raw in process.stdout:
         line = raw.decode("utf-8", "replace")
+        output.append(line)
         match = STAGE.search(line)
         if match:
             if first_stage_at is None:  # discovery ends: what came before is start-up
@@ -138,7 +140,8 @@ def run_gazette(sources: Path, home: Path, task_runner: str, api_url: str | None
     wall = time.perf_counter() - started
     stop.set()
     sampler.join()
-    if process.returncode not in (0, 1):
+    if process.returncode != 0:
+        sys.stdout.writelines(output[-40:])
         sys.exit(f"gazette run failed with exit code {process.returncode}")
     return {"wall": wall, "stages": stages, "startup": first_stage_at or 0.0, "peak": peak}
 

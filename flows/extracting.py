@@ -117,10 +117,11 @@ class ExtractionPool:
         self.on_done = on_done
         self._pool: ProcessPoolExecutor | None = None
         self._waiting: list[FetchResult] = []  # held until the pool starts
+        self._inline: list[tuple[FetchResult, tuple[bool, Any]]] = []  # extracted here
         self._submitted: list[tuple[list[FetchResult], Future]] = []
         self.handed_in = 0
         self._finished = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -132,7 +133,10 @@ class ExtractionPool:
     def submit(self, pages: list[FetchResult]) -> None:
         self.handed_in += len(pages)
         self._waiting.extend(pages)
-        if self._pool is None and (len(self._waiting) < POOL_THRESHOLD or self.workers < 2):
+        if self.workers < 2:  # one core: extract now, in this process
+            self._drain()
+            return
+        if self._pool is None and len(self._waiting) < POOL_THRESHOLD:
             return
         if self._pool is None:
             context = multiprocessing.get_context("spawn")  # see extract_pages
@@ -147,13 +151,26 @@ class ExtractionPool:
     def _done(self, n: int) -> None:
         with self._lock:
             self._finished += n
+            self._lock.notify_all()
         if self.on_done:
             self.on_done(n)
+
+    def wait_for_room(self, limit: int) -> None:
+        """Block until fewer than `limit` pages wait for extraction."""
+        with self._lock:
+            self._lock.wait_for(lambda: self.handed_in - self._finished < limit)
 
     def backlog(self) -> int:
         """Pages handed in and not extracted yet: what fetching may run ahead by."""
         with self._lock:
             return self.handed_in - self._finished
+
+    def _drain(self) -> None:
+        """Extract the waiting pages here, in this process."""
+        for page in self._waiting:
+            self._inline.append((page, _extract_one(self._items([page])[0])))
+            self._done(1)
+        self._waiting = []
 
     def _items(self, pages: list[FetchResult]) -> list[tuple]:
         return [
@@ -171,13 +188,11 @@ class ExtractionPool:
 
     def results(self) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
         """Wait for every page handed in; records and failures (with reasons)."""
-        outcomes: list[tuple[FetchResult, tuple[bool, Any]]] = []
+        self._drain()  # a small run: the pool never started
+        outcomes = self._inline
         for chunk, future in self._submitted:
             outcomes.extend(zip(chunk, future.result(), strict=True))
-        for page in self._waiting:  # never reached the pool: a small run
-            outcomes.append((page, _extract_one(self._items([page])[0])))
-            self._done(1)
-        self._submitted, self._waiting = [], []
+        self._submitted, self._inline = [], []
         records: list[dict[str, Any]] = []
         failures: list[ExtractFailure] = []
         for page, (ok, value) in outcomes:

@@ -159,6 +159,17 @@ def fetch_task(
     run_id: str,
 ) -> list[FetchResult]:
     """Fetch one batch of article URLs: concurrent across hosts, polite within each."""
+    return _fetch_batch(batch, policy, robots, validators, home, run_id)
+
+
+def _fetch_batch(
+    batch: list[Candidate],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
+    home: Path,
+    run_id: str,
+) -> list[FetchResult]:
     with (
         _archive(home, run_id, "fetch", datetime.now(UTC)) as archive,
         Fetcher(policy, archive=archive.write_response, robots=robots) as fetcher,
@@ -184,12 +195,7 @@ def fetch_extract_task(
     """Scale-out: one batch fetched, extracted and enriched where it runs (a Dask worker);
     its records go to a staging Parquet file for the one loader, and only metadata travels
     back. `home` must be storage every worker and the loader share."""
-    with (
-        _archive(home, run_id, "fetch", datetime.now(UTC)) as archive,
-        Fetcher(policy, archive=archive.write_response, robots=robots) as fetcher,
-    ):
-        fetcher.fetch_many(batch, validators=validators)
-        fetched = fetcher.log
+    fetched = _fetch_batch(batch, policy, robots, validators, home, run_id)
     records, failures = extract_pages(usable_pages(fetched), workers=1, recogniser=recogniser)
     return staging_files.write_records(home, run_id, records), without_bodies(fetched), failures
 
@@ -627,11 +633,11 @@ def _fetch_then_extract(
             running: list[Any] = []
             while following < len(batches) or running:
                 # a bounded queue: fetch ahead of extraction by at most MAX_AHEAD pages
-                while (
-                    following < len(batches)
-                    and len(running) < MAX_FETCHING
-                    and pool.backlog() < MAX_AHEAD
-                ):
+                while following < len(batches) and len(running) < MAX_FETCHING:
+                    if pool.backlog() >= MAX_AHEAD:
+                        if running:
+                            break  # take in what is fetched first
+                        pool.wait_for_room(MAX_AHEAD)
                     future = fetch_task.submit(
                         batches[following],
                         policy,

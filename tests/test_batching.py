@@ -73,3 +73,14 @@ def test_a_small_run_stays_in_process_and_reports_failures():
     assert pool._pool is None
     assert [r["url"] for r in records] == ["http://pool.example/0"]
     assert [f.url for f in failures] == ["http://pool.example/1"] and failures[0].reason
+
+
+def test_one_core_extracts_as_pages_arrive_so_fetching_never_waits_on_it():
+    with ExtractionPool(None, workers=1) as pool:
+        pool.submit([page(0), page(1)])
+        assert pool.backlog() == 0  # done already: a bounded queue cannot block fetching
+        pool.wait_for_room(1)
+        pool.submit([page(2)])
+        records, failures = pool.results()
+    assert [r["url"] for r in records] == [f"http://pool.example/{n}" for n in range(3)]
+    assert failures == []

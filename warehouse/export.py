@@ -153,6 +153,28 @@ def view_definitions(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     return rows.to_dicts()
 
 
+def beside(out_dir: Path, fmt: str) -> tuple[Path, Path]:
+    """The output folder and an empty staging folder beside it, to swap in when complete."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"unknown export format {fmt!r}: use parquet or csv")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return out_dir, staging
+
+
+def write_csv(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
+    """UTF-8 with a header; timestamps in ISO 8601 UTC with a Z."""
+    path = str(target).replace("'", "''")  # COPY takes no parameters
+    run(
+        con,
+        f"copy ({select}) to '{path}' "
+        "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')",
+    )
+
+
 def swap_in(staging: Path, out_dir: Path) -> None:
     """Replace out_dir by the complete staging folder: two renames, never a half-written set."""
     previous = out_dir.with_name(out_dir.name + ".old")
@@ -174,13 +196,7 @@ def export_marts(
     see a half-written set. The manifest names the run the export belongs to (by default the
     last finished one) and its watermark: every change recorded up to it is in, so a consumer
     can go on with `gazette export --changes-since WATERMARK`."""
-    if fmt not in ("parquet", "csv"):
-        raise ValueError(f"unknown export format {fmt!r}: use parquet or csv")
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(out_dir.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    out_dir, staging = beside(out_dir, fmt)
     entries = []
     names = [*MART_TABLES, *_views(con)]
     for name in names:
@@ -200,12 +216,7 @@ def export_marts(
             written = write_parquet(con, select, target, ("year", "month") if partitioned else ())
             arrow_types = {f.name: str(f.type) for f in written}
         else:
-            path = str(target).replace("'", "''")  # COPY takes no parameters
-            run(
-                con,
-                f"copy ({select}) to '{path}' "
-                "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')",
-            )
+            write_csv(con, select, target)
             arrow_types = {}
         columns = query_frame(con, f"describe {name}")
         entries.append(

@@ -12,7 +12,6 @@ rows deleted after it; applying deliveries in order (apply_delivery) reproduces 
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,9 +21,11 @@ import pyarrow as pa
 from warehouse.db import query_frame, run, scalar
 from warehouse.export import (
     MART_TABLES,
+    beside,
     schema_version,
     swap_in,
     view_definitions,
+    write_csv,
     write_parquet,
 )
 
@@ -160,13 +161,7 @@ def export_changes(
     and `<table>.deleted.<fmt>` (keys of rows deleted after it, with the reason), plus
     `tombstones.<fmt>` (the articles merged or withdrawn) and a manifest whose `watermark` is
     the `since` of the next delivery. since=None delivers everything."""
-    if fmt not in ("parquet", "csv"):
-        raise ValueError(f"unknown export format {fmt!r}: use parquet or csv")
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(out_dir.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    out_dir, staging = beside(out_dir, fmt)
     since = (since or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC)
     after = f"timestamptz '{since.isoformat()}'"  # ours, not user text: safe to inline
     tables = []
@@ -270,11 +265,7 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) ->
     if fmt == "parquet":
         write_parquet(con, select, path)
     else:
-        run(
-            con,
-            f"copy ({select}) to '{_quote(path)}' "
-            "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')",
-        )
+        write_csv(con, select, path)
 
 
 def _quote(path: Path) -> str:
