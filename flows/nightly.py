@@ -250,7 +250,12 @@ def validate_staging_task(
         return records, [], None
     frame = staging_frame(records).to_pandas()
     report = validate_frames(
-        [(staging_suite(now), frame)], home / "gx", home / "docs" / "data_docs", run_id, now
+        [(staging_suite(now), frame)],
+        home / "gx",
+        home / "docs" / "data_docs",
+        run_id,
+        now,
+        build_docs=False,  # the marts pass builds the run's Data Docs, this gate's included
     )
     passed, held = [], []
     for row_id, record in enumerate(records):
@@ -279,7 +284,13 @@ def validate_task(
     con = connect(home)
     try:
         report = validate_warehouse(
-            con, suites, home / "gx", home / "docs" / "data_docs", run_id, now
+            con,
+            suites,
+            home / "gx",
+            home / "docs" / "data_docs",
+            run_id,
+            now,
+            document_also=staging.result_ids if staging is not None else None,
         )
         if staging is not None:
             report.results[:0] = staging.results
