@@ -693,6 +693,8 @@ def _fetch_extract_on_cluster(
 ) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
     """Fan batches out to the cluster; read back the staging files they wrote, in order.
     Only this stage goes to Dask: discovery is a few requests, and the load is one writer."""
+    if not batches:  # nothing new tonight: no cluster to start
+        return [], []
     logger = get_run_logger()
     done: dict[int, tuple[Path | None, list[ExtractFailure]]] = {}
     with dask_runner(address) as runner:
