@@ -609,9 +609,11 @@ def run_pipeline(
                 run, batches, policy, robots, selection.validators, fetches, dask_address
             )
         else:
-            records, failures = _fetch_then_extract(
-                run, batches, policy, robots, selection.validators, fetches
+            records, failures, fetched, failed_batches = fetch_and_extract_task(
+                batches, policy, robots, selection.validators, home, run.run_id, run.recogniser
             )
+            fetches.extend(fetched)
+            run.stage_failures.update(failed_batches)
         summary = run.finish(fetches, fetches, sources, extracted=(records, failures))
         if scale_out:
             staging_files.clear(home, run.run_id)  # loaded and committed: no longer needed
@@ -620,24 +622,30 @@ def run_pipeline(
     return _guarded(run, body)
 
 
-def _fetch_then_extract(
-    run: _Run,
+@task(name="fetch-and-extract", cache_policy=NO_CACHE)
+def fetch_and_extract_task(
     batches: list[list[Candidate]],
     policy: FetchPolicy,
     robots: dict[str, str | None],
     validators: dict[str, Validators],
-    fetches: list[FetchResult],
-) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
-    """Fetch batches in threads; each batch, once fetched, is extracted by the process pool
-    while the next ones download. Bodies are dropped once handed over (they are archived)."""
+    home: Path,
+    run_id: str,
+    recogniser: str | None,
+) -> tuple[list[dict[str, Any]], list[ExtractFailure], list[FetchResult], Counter[str]]:
+    """Fetch batches (a `fetch-batch` task each, in threads); each batch, once fetched, is
+    extracted by the process pool this task holds while the next ones download. Bodies are
+    dropped once handed over (they are archived). Returns records, extraction failures, the
+    fetch attempts and failed batches by reason."""
     logger = get_run_logger()
+    fetches: list[FetchResult] = []
+    failed: Counter[str] = Counter()
     waits = after_same_host(batches)
     futures: dict[int, Any] = {}
     position = {}  # future id -> batch index
     report = progress.reporter()
     with (
         report.stage("extract") as extracting,
-        ExtractionPool(run.recogniser, on_done=extracting.advance) as pool,
+        ExtractionPool(recogniser, on_done=extracting.advance) as pool,
     ):
         with report.stage("fetch", sum(len(b) for b in batches)) as fetching:
             following = 0  # next batch to submit
@@ -654,8 +662,8 @@ def _fetch_then_extract(
                         policy,
                         robots,
                         validators,
-                        run.home,
-                        run.run_id,
+                        home,
+                        run_id,
                         wait_for=[futures[j] for j in waits[following]],
                     )
                     futures[following] = future
@@ -668,14 +676,15 @@ def _fetch_then_extract(
                     fetched = future.result()
                 except Exception as exc:
                     logger.error("a fetch batch failed: %s: %s", type(exc).__name__, exc)
-                    run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
+                    failed[f"fetch batch failed: {type(exc).__name__}"] += 1
                     continue
                 finally:
                     fetching.advance(len(batches[position[id(future)]]))
                 pool.submit(usable_pages(fetched))
                 fetches.extend(without_bodies(fetched))
         extracting.total = pool.handed_in
-        return pool.results()
+        records, failures = pool.results()
+    return records, failures, fetches, failed
 
 
 MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
