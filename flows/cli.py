@@ -116,6 +116,8 @@ def _run_flow(
         raise _fail(f"--task-runner: unknown runner {task_runner!r}; use local or dask")
     if dask_address and task_runner != "dask":
         raise _fail("--dask-address goes with --task-runner dask")
+    if dask_address:
+        _check_scheduler(dask_address)
     _prepare_prefect(verbose)
     from flows.nightly import nightly_news
 
@@ -133,6 +135,16 @@ def _run_flow(
             dask_address=dask_address,
         )
     )
+
+
+def _check_scheduler(address: str, timeout_s: float = 5.0) -> None:
+    """A cluster that cannot be reached is bad config: say so before anything runs."""
+    from distributed import Client
+
+    try:
+        Client(address, timeout=timeout_s).close()
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise _fail(f"--dask-address: no Dask scheduler answers at {address}: {exc}") from None
 
 
 def _busy_guard(call):

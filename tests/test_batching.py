@@ -84,3 +84,31 @@ def test_one_core_extracts_as_pages_arrive_so_fetching_never_waits_on_it():
         records, failures = pool.results()
     assert [r["url"] for r in records] == [f"http://pool.example/{n}" for n in range(3)]
     assert failures == []
+
+
+def test_an_unreachable_dask_scheduler_is_a_clear_config_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tests.test_bad_inputs import closed_port
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nname = "S"\nurls = ["https://example.org/a"]\n')
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--sources",
+            str(sources),
+            "--home",
+            str(tmp_path / "h"),
+            "--task-runner",
+            "dask",
+            "--dask-address",
+            address,
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"no Dask scheduler answers at {address}" in " ".join(result.output.split())
+    assert not (tmp_path / "h" / "gazette.duckdb").exists()  # nothing ran
