@@ -705,6 +705,8 @@ def _fetch_extract_on_cluster(
     if not batches:  # nothing new tonight: no cluster to start
         return [], []
     logger = get_run_logger()
+    for stale in staging_files.clear_others(run.home, run.run_id):
+        logger.warning("removed the staging files of run %s, which died before loading", stale)
     done: dict[int, tuple[Path | None, list[ExtractFailure]]] = {}
     with dask_runner(address) as runner:
         futures: list[Any] = []

@@ -44,3 +44,14 @@ def read_records(paths: list[Path]) -> list[dict[str, Any]]:
 
 def clear(home: Path, run_id: str) -> None:
     shutil.rmtree(staging_dir(home, run_id), ignore_errors=True)
+
+
+def clear_others(home: Path, run_id: str) -> list[str]:
+    """Remove what runs that died before loading left behind (the caller holds the home's
+    lock, so no other run is writing); returns their run ids. Their pages are in the raw
+    archive and their URLs unloaded, so the next run fetches them again."""
+    root = Path(home) / "staging"
+    stale = [p for p in root.iterdir() if p.is_dir() and p.name != run_id] if root.is_dir() else []
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return sorted(p.name for p in stale)
