@@ -158,27 +158,27 @@ def _busy_guard(call):
         raise _fail(f"warehouse busy: {exc}", BUSY_EXIT) from None
 
 
-def _parse_since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
+def _parse_time(value: str, option: str, hint: str) -> datetime:
+    """An ISO date or time from the command line; naive means UTC."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--since: not a date: {value!r} (use YYYY-MM-DD)") from None
+        raise _fail(f"{option}: not a date: {value!r} ({hint})") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    return None if value is None else _parse_time(value, "--since", "use YYYY-MM-DD")
 
 
 def _parse_until(value: str | None) -> datetime | None:
     """--until: a bare date means the whole of that day."""
     if value is None:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"--until: not a date: {value!r} (use YYYY-MM-DD)") from None
+    parsed = _parse_time(value, "--until", "use YYYY-MM-DD")
     if len(value) == 10:
         parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 SinceOption = Annotated[
@@ -635,7 +635,11 @@ def export(
         raise _fail(f"--format: unknown format {fmt!r}; use parquet or csv")
     home = resolve_home(home)
     if changes_since is not None:
-        since = _parse_watermark(changes_since)
+        since = _parse_time(
+            changes_since,
+            "--changes-since",
+            "use the manifest's watermark, e.g. 2026-11-26T02:00:00+00:00",
+        )
         _export_changes(home, fmt, out, since)
         return
     try:
@@ -647,17 +651,6 @@ def export(
     finally:
         con.close()
     console.print(f"Exported to {path}")
-
-
-def _parse_watermark(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _fail(
-            f"--changes-since: not a time: {value!r} (use the manifest's watermark, "
-            "e.g. 2026-11-26T02:00:00+00:00)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _export_changes(home: Path, fmt: str, out: Path | None, since: datetime) -> None:

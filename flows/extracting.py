@@ -61,33 +61,9 @@ def extract_pages(
 
     Each record is enriched (entities, quotes, counts) in the same worker that extracted it,
     with `recogniser` (None skips enrichment)."""
-    items = [
-        (p.body, p.url, p.fetched_at, p.candidate, p.source_name, p.content_type, recogniser)
-        for p in pages
-    ]
-    workers = workers or os.cpu_count() or 1
-    outcomes = []
-    if len(items) < POOL_THRESHOLD or workers < 2:
-        for item in items:
-            outcomes.append(_extract_one(item))
-            if on_done:
-                on_done(1)
-    else:
-        # spawn, not fork: the parent runs threads (Prefect, httpx) that fork would copy mid-lock
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for outcome in pool.map(_extract_one, items, chunksize=8):
-                outcomes.append(outcome)
-                if on_done:
-                    on_done(1)
-    records: list[dict[str, Any]] = []
-    failures: list[ExtractFailure] = []
-    for page, (ok, value) in zip(pages, outcomes, strict=True):
-        if ok:
-            records.append(value)
-        else:
-            failures.append(ExtractFailure(page.url, value, page.source_name))
-    return records, failures
+    with ExtractionPool(recogniser, workers, on_done) as pool:
+        pool.submit(pages)
+        return pool.results()
 
 
 def usable_pages(pages: list[FetchResult]) -> list[FetchResult]:
@@ -139,7 +115,8 @@ class ExtractionPool:
         if self._pool is None and len(self._waiting) < POOL_THRESHOLD:
             return
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")  # see extract_pages
+            # spawn, not fork: the parent runs threads (Prefect, httpx) fork would copy mid-lock
+            context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         waiting, self._waiting = self._waiting, []
         for start in range(0, len(waiting), CHUNK):

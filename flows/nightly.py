@@ -306,11 +306,11 @@ def validate_task(
 
 
 @task(name="export-marts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def export_task(home: Path, run_id: str, watermark: datetime) -> Path:
+def export_task(home: Path, run_id: str) -> Path:
     """Parquet files of every mart table and view for BI, with their manifest."""
     con = connect(home, read_only=True)
     try:
-        return export_marts(con, home / "exports" / "parquet", "parquet", run_id, watermark)
+        return export_marts(con, home / "exports" / "parquet", "parquet", run_id)
     finally:
         con.close()
 
@@ -414,7 +414,7 @@ class _Run:
                 self.home, self.run_id, self.now, self.quality, staging
             )
         with report.stage("export"):
-            summary.exports = export_task(self.home, self.run_id, datetime.now(UTC))
+            summary.exports = export_task(self.home, self.run_id)
             if summary.dq_verdict != "fail":  # BI keeps the last good snapshot
                 summary.snapshot = snapshot_task(self.home)
         return summary

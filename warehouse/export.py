@@ -153,6 +153,12 @@ def view_definitions(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     return rows.to_dicts()
 
 
+def watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The last recorded change (ops.sync_state): everything up to it is in an export made now."""
+    last = scalar(con, "select max(changed_at) from ops.sync_state")
+    return last.astimezone(UTC) if isinstance(last, datetime) else None
+
+
 def beside(out_dir: Path, fmt: str) -> tuple[Path, Path]:
     """The output folder and an empty staging folder beside it, to swap in when complete."""
     if fmt not in ("parquet", "csv"):
@@ -190,7 +196,6 @@ def export_marts(
     out_dir: Path,
     fmt: str = "parquet",
     run_id: str | None = None,
-    watermark: datetime | None = None,
 ) -> Path:
     """Write every mart table and BI view into `out_dir` with a manifest.json; readers never
     see a half-written set. The manifest names the run the export belongs to (by default the
@@ -246,15 +251,12 @@ def export_marts(
             "select run_id from ops.etl_run where status in ('succeeded', 'failed_quality') "
             "and finished_at is not null order by finished_at desc limit 1",
         )
-    # the delivery watermark: `gazette export --changes-since` it gives what came after
-    recorded = scalar(con, "select max(changed_at) from ops.sync_state")
-    if isinstance(recorded, datetime):
-        watermark = recorded
+    mark = watermark(con)  # `gazette export --changes-since` it gives what came after
     manifest = {
         "format": fmt,
         "schema_version": schema_version(),
         "run_id": run_id,
-        "watermark": watermark.astimezone(UTC).isoformat() if watermark else None,
+        "watermark": mark.isoformat() if mark else None,
         "generated_at": datetime.now(UTC).isoformat(),
         "tables": entries,
     }

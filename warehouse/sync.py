@@ -25,6 +25,7 @@ from warehouse.export import (
     schema_version,
     swap_in,
     view_definitions,
+    watermark,
     write_csv,
     write_parquet,
 )
@@ -53,9 +54,9 @@ def change_stamp(con: duckdb.DuckDBPyConnection, now: datetime | None = None) ->
     """The time to record changes at: now, but always after the last recorded change, so
     watermarks only move forward even if the clock steps back."""
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
-    last = scalar(con, "select max(changed_at) from ops.sync_state")
-    if isinstance(last, datetime) and last.astimezone(UTC) >= stamp:
-        stamp = last.astimezone(UTC) + timedelta(microseconds=1)
+    last = watermark(con)
+    if last is not None and last >= stamp:
+        stamp = last + timedelta(microseconds=1)
     return stamp
 
 
@@ -146,12 +147,6 @@ def record_changes(
         con.unregister("dirty_articles")
         run(con, "drop table if exists sync_rows")
     return counts
-
-
-def watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """Everything recorded up to this instant is in an export made now."""
-    last = scalar(con, "select max(changed_at) from ops.sync_state")
-    return last.astimezone(UTC) if isinstance(last, datetime) else None
 
 
 def export_changes(
