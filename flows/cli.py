@@ -18,7 +18,12 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.config import ConfigError, load_settings, resolve_home
-from flows.serving import DEFAULT_CRON
+from flows.serving import (
+    DEFAULT_CRON,
+    TemporaryPrefectServer,
+    prefect_api_configured,
+    temporary_prefect_api,
+)
 
 app = typer.Typer(
     help="Gazette: turn the news web into a DuckDB star schema you can query, trust and chart.",
@@ -119,22 +124,43 @@ def _run_flow(
     if dask_address:
         _check_scheduler(dask_address)
     _prepare_prefect(verbose)
-    from flows.nightly import nightly_news
+    server = _early_prefect_server(home)
+    try:
+        from flows.nightly import nightly_news  # imports while the server starts
 
-    return _busy_guard(
-        lambda: nightly_news(
-            sources_file=sources,
-            home=home,
-            limit=limit,
-            command=command,
-            since=since,
-            refresh=refresh,
-            wait_s=wait_s,
-            until=until,
-            task_runner=task_runner,
-            dask_address=dask_address,
-        )
-    )
+        if server is not None:
+            from expectations.runner import import_gx
+
+            import_gx()  # every run's gates need it; the server is not up yet anyway
+        with temporary_prefect_api(server):
+            return _busy_guard(
+                lambda: nightly_news(
+                    sources_file=sources,
+                    home=home,
+                    limit=limit,
+                    command=command,
+                    since=since,
+                    refresh=refresh,
+                    wait_s=wait_s,
+                    until=until,
+                    task_runner=task_runner,
+                    dask_address=dask_address,
+                )
+            )
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _early_prefect_server(home: Path) -> TemporaryPrefectServer | None:
+    """A fresh process with no Prefect API configured spawns the temporary server first, so it
+    comes up while the run imports (TemporaryPrefectServer says why). A process that has
+    imported Prefect already (tests, a notebook) keeps the server Prefect manages."""
+    if "prefect" in sys.modules or prefect_api_configured():
+        return None
+    server = TemporaryPrefectServer(home)
+    server.spawn()
+    return server
 
 
 def _check_scheduler(address: str, timeout_s: float = 5.0) -> None:

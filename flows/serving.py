@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,8 +48,7 @@ class LocalPrefectServer:
         self.log_path = self.home / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+    def _command(self) -> tuple[list[str], dict[str, str]]:
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env.update(
             PREFECT_HOME=str(self.home),
@@ -57,11 +57,20 @@ class LocalPrefectServer:
         )
         prefect = Path(sys.executable).with_name("prefect")
         command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+        return command, env
+
+    def spawn(self) -> None:
+        """Start the server process and return at once; `wait_ready` before using it."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command, env = self._command()
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
+
+    def wait_ready(self) -> None:
+        assert self._process is not None, "spawn() first"
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -69,12 +78,16 @@ class LocalPrefectServer:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
                     return
-            time.sleep(0.5)
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(
             f"the Prefect server did not answer within {SERVER_START_TIMEOUT_S:.0f} s: "
             f"see {self.log_path}"
         )
+
+    def start(self) -> None:
+        self.spawn()
+        self.wait_ready()
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -95,6 +108,89 @@ class LocalPrefectServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class TemporaryPrefectServer(LocalPrefectServer):
+    """The temporary API server Prefect starts by itself when no API is configured, started by
+    gazette instead, before the run imports its own stack.
+
+    Prefect would start it only at the first flow call, after importing its server code in the
+    calling process too: about 13 s, one after the other, on this machine's cores. Spawned
+    first, the server starts on one core while the run imports on the other
+    (bench/prefect_overhead.py). Same server as Prefect's: the default PREFECT_HOME's
+    database, no UI, only the services a temporary server runs.
+    """
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(home)
+        self.log_path = self.home / "temporary-server.log"
+
+    def _command(self) -> tuple[list[str], dict[str, str]]:
+        env = dict(
+            os.environ,
+            PREFECT_UI_ENABLED="0",
+            PREFECT__SERVER_EPHEMERAL="1",
+            PREFECT__SERVER_FINAL="1",
+        )
+        env.pop("PREFECT_API_URL", None)
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ]
+        return command, env
+
+
+def prefect_api_configured() -> bool:
+    """Whether Prefect will talk to a server of the user's (env or active profile), read
+    without importing Prefect."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")).expanduser()
+    try:
+        document = tomllib.loads(profiles.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    active = os.environ.get("PREFECT_PROFILE") or document.get("active", "ephemeral")
+    settings = document.get("profiles", {}).get(active, {})
+    return bool(settings.get("PREFECT_API_URL"))
+
+
+@contextlib.contextmanager
+def temporary_prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
+    """Runs in this block talk to `server` (None: to what Prefect would use anyway)."""
+    if server is None:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server.wait_ready()
+    with temporary_settings(updates={PREFECT_API_URL: server.url}):
+        try:
+            yield
+        finally:
+            _drain_prefect_workers()
+
+
+def _drain_prefect_workers() -> None:
+    """Logs and events still queued go out before the server stops, as Prefect's own test
+    harness does; otherwise the exiting process retries a dead API for a minute."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=5)
+    EventsWorker.drain_all(timeout=5)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,74 @@
+"""`gazette run` with no Prefect API configured: it starts Prefect's temporary server itself,
+before its own imports, and stops it cleanly once the run's logs are sent."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.demo_site import serve_demo
+from flows.serving import prefect_api_configured
+
+GAZETTE = Path(sys.executable).with_name("gazette")
+
+
+def _without_api(monkeypatch: pytest.MonkeyPatch, prefect_home: Path) -> None:
+    for name in ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(prefect_home))
+
+
+def test_api_configured_by_env_or_by_the_active_profile(tmp_path, monkeypatch):
+    _without_api(monkeypatch, tmp_path)
+    assert not prefect_api_configured()  # no profiles file at all
+    (tmp_path / "profiles.toml").write_text(
+        'active = "local"\n[profiles.local]\nPREFECT_LOGGING_LEVEL = "INFO"\n'
+        '[profiles.remote]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n'
+    )
+    assert not prefect_api_configured()  # the URL is in a profile that is not active
+    monkeypatch.setenv("PREFECT_PROFILE", "remote")
+    assert prefect_api_configured()
+    monkeypatch.delenv("PREFECT_PROFILE")
+    (tmp_path / "profiles.toml").write_text("not toml [")
+    assert not prefect_api_configured()  # unreadable: Prefect would not use it either
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert prefect_api_configured()
+
+
+@pytest.mark.e2e
+def test_run_starts_and_stops_its_own_temporary_server(tmp_path, monkeypatch):
+    prefect_home = tmp_path / "prefect-home"
+    _without_api(monkeypatch, prefect_home)
+    home = tmp_path / "home"
+    env = dict(os.environ, PREFECT_LOGGING_LEVEL="INFO")
+    with serve_demo() as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.sources_toml())
+        done = subprocess.run(
+            [str(GAZETTE), "run", "--sources", str(sources), "--home", str(home)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    # the run reported to the server gazette started: its database is under PREFECT_HOME
+    with sqlite3.connect(prefect_home / "prefect.db") as db:
+        runs = db.execute(
+            "select f.name, r.state_type from flow_run r join flow f on f.id = r.flow_id"
+        ).fetchall()
+    assert runs == [("nightly-news", "COMPLETED")]
+    assert "Starting temporary server" not in output  # Prefect did not start a second one
+    # logs were drained before the server stopped: no minute of retrying a dead API
+    assert "Error logging to API" not in output
+    (port,) = set(re.findall(r"View at http://127\.0\.0\.1:(\d+)/", output))
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(port))) != 0, "the server outlived the run"
