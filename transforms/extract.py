@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import htmldate
 import trafilatura
 from trafilatura.deduplication import content_fingerprint
+from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from transforms.authors import parse_byline
@@ -215,17 +215,16 @@ def _url_date(url: str) -> str | None:
 
 def choose_published(
     meta: PageMeta,
-    body: bytes,
     url: str,
     candidate: Candidate | None,
     fetched_at: datetime,
-    trafilatura_date: str | None = None,
+    htmldate_value: str | None = None,
 ) -> DateChoice:
     """The best-supported plausible publication date; implausible ones are rejected and counted.
 
     Voices in order of trust: JSON-LD, article meta tags, <time datetime>, the feed or news
-    sitemap, the visible dateline, htmldate, trafilatura, the URL. When the page's own voices
-    agree, the first one wins; when they disagree, the day most voices name wins (pages often
+    sitemap, the visible dateline, htmldate (run by trafilatura), the URL. When the page's own
+    voices agree, the first one wins; when they disagree, the day most voices name wins (pages often
     keep a stale datePublished in JSON-LD while the article shows another day), ties going to
     the more trusted voice.
     """
@@ -237,7 +236,7 @@ def choose_published(
         ("time_element", meta.time_published),
         ("feed", feed_value),
         ("text", meta.dateline_published),
-        ("text", _htmldate(body, url) or trafilatura_date),  # one engine: one vote
+        ("text", htmldate_value),
         ("url", _url_date(url)),
     ]
     latest = fetched_at + FUTURE_TOLERANCE
@@ -267,20 +266,6 @@ def choose_published(
 
 def _first_index(plausible: list[tuple[str, datetime, str]], day: date) -> int:
     return next(i for i, (_, when, _) in enumerate(plausible) if when.date() == day)
-
-
-def _htmldate(body: bytes, url: str) -> str | None:
-    """htmldate's reading of the visible page, with times when the page gives them."""
-    try:
-        return htmldate.find_date(
-            body,
-            url=url,
-            original_date=True,
-            extensive_search=True,
-            outputformat="%Y-%m-%dT%H:%M:%S",
-        )
-    except Exception:  # htmldate raises on odd markup; a missing date is not fatal
-        return None
 
 
 def choose_modified(meta: PageMeta, fetched_at: datetime) -> datetime | None:
@@ -394,21 +379,33 @@ def resolve_language(declared: str | None, detected: str | None, probability: fl
     return declared or detected
 
 
+# htmldate's reading of the visible page (trafilatura runs it with its metadata), with the
+# time of day when the page gives one
+DATE_SEARCH = {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
+
+
 def _main_text(body: bytes, url: str) -> tuple[str, str, dict[str, Any], str]:
     """(plain text, markdown, trafilatura's metadata, method that won).
 
     trafilatura first (precision, no comments), then trafilatura favouring recall, then its
-    baseline extractor, which takes every paragraph-like block.
+    baseline extractor, which takes every paragraph-like block. The page is parsed once for
+    both passes (trafilatura works on a copy). `fast` skips trafilatura's second opinion from
+    readability and jusText: 9 ms a page, and no change to text F1 on the scored corpus
+    (docs/decisions.md).
     """
     found: dict[str, Any] = {}
+    tree = load_html(body)
     for method, options in (("trafilatura", {}), ("trafilatura_recall", {"favor_recall": True})):
+        if tree is None:
+            break
         doc = trafilatura.bare_extraction(
-            body,
+            tree,
             url=url,
+            fast=True,
             include_comments=False,
             include_formatting=True,
             with_metadata=not found,
-            date_extraction_params={"original_date": True, "extensive_search": True},
+            date_extraction_params=DATE_SEARCH,
             **options,
         )
         if doc is None:
@@ -466,7 +463,7 @@ def extract_article(
     if not title:
         raise ExtractionError("no title")
     text, markdown = _drop_leading_title(text, title), _drop_leading_title(markdown, title)
-    published = choose_published(meta, body, url, candidate, fetched_at, found.get("date"))
+    published = choose_published(meta, url, candidate, fetched_at, found.get("date"))
     authors, organisations, authors_source = choose_authors(
         meta, found.get("author"), site_names(meta, url)
     )
