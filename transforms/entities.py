@@ -166,18 +166,9 @@ def _tokens(text: str) -> list[_Token]:
             or (bare[-1:] in (".", "!", "?", ":", ";") and previous_key not in _ABBREVIATIONS)
             or (gap.strip().startswith("'") and bare == "")
         )
-        tokens.append(
-            _Token(
-                start,
-                end,
-                word,
-                fold(word),
-                word[:1].isupper(),
-                sentence_start,
-                possessive,
-            )
-        )
-        previous_end, previous_key = match.end(), fold(word)
+        key = fold(word)
+        tokens.append(_Token(start, end, word, key, word[:1].isupper(), sentence_start, possessive))
+        previous_end, previous_key = match.end(), key
     return tokens
 
 
