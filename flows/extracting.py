@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -71,9 +71,13 @@ def usable_pages(pages: list[FetchResult]) -> list[FetchResult]:
     return [p for p in pages if p.ok and p.purpose in ("article", "ingest")]
 
 
-def without_bodies(pages: list[FetchResult]) -> list[FetchResult]:
-    """Once a page is archived and handed to extraction, the run keeps only its metadata."""
-    return [replace(p, body=b"") for p in pages]
+def drop_bodies(pages: list[FetchResult]) -> list[FetchResult]:
+    """Once a page is archived and handed to extraction, the run keeps only its metadata: the
+    same objects, emptied in place, since the fetch task's result holds them too (a copy left
+    every page body of the run in memory, 250 KB a page)."""
+    for page in pages:
+        page.body = b""
+    return pages
 
 
 class ExtractionPool:
@@ -92,9 +96,11 @@ class ExtractionPool:
         self.workers = workers or os.cpu_count() or 1
         self.on_done = on_done
         self._pool: ProcessPoolExecutor | None = None
-        self._waiting: list[FetchResult] = []  # held until the pool starts
-        self._inline: list[tuple[FetchResult, tuple[bool, Any]]] = []  # extracted here
-        self._submitted: list[tuple[list[FetchResult], Future]] = []
+        # work items (body, url, ..., source_name, ...), made at hand-in: the caller may then
+        # drop its pages' bodies; past extraction only a page's url and source are kept
+        self._waiting: list[tuple] = []  # held until the pool starts
+        self._inline: list[tuple[tuple, tuple[bool, Any]]] = []  # extracted here
+        self._submitted: list[tuple[list[tuple[str, str | None]], Future]] = []
         self.handed_in = 0
         self._finished = 0
         self._lock = threading.Condition()
@@ -108,7 +114,7 @@ class ExtractionPool:
 
     def submit(self, pages: list[FetchResult]) -> None:
         self.handed_in += len(pages)
-        self._waiting.extend(pages)
+        self._waiting.extend(self._items(pages))
         if self.workers < 2:  # one core: extract now, in this process
             self._drain()
             return
@@ -121,9 +127,9 @@ class ExtractionPool:
         waiting, self._waiting = self._waiting, []
         for start in range(0, len(waiting), CHUNK):
             chunk = waiting[start : start + CHUNK]
-            future = self._pool.submit(_extract_chunk, self._items(chunk))
+            future = self._pool.submit(_extract_chunk, chunk)
             future.add_done_callback(lambda _f, n=len(chunk): self._done(n))
-            self._submitted.append((chunk, future))
+            self._submitted.append(([_label(item) for item in chunk], future))
 
     def _done(self, n: int) -> None:
         with self._lock:
@@ -144,8 +150,8 @@ class ExtractionPool:
 
     def _drain(self) -> None:
         """Extract the waiting pages here, in this process."""
-        for page in self._waiting:
-            self._inline.append((page, _extract_one(self._items([page])[0])))
+        for item in self._waiting:
+            self._inline.append((_label(item), _extract_one(item)))
             self._done(1)
         self._waiting = []
 
@@ -172,12 +178,17 @@ class ExtractionPool:
         self._submitted, self._inline = [], []
         records: list[dict[str, Any]] = []
         failures: list[ExtractFailure] = []
-        for page, (ok, value) in outcomes:
+        for (url, source_name), (ok, value) in outcomes:
             if ok:
                 records.append(value)
             else:
-                failures.append(ExtractFailure(page.url, value, page.source_name))
+                failures.append(ExtractFailure(url, value, source_name))
         return records, failures
+
+
+def _label(item: tuple) -> tuple[str, str | None]:
+    """(url, source_name) of a work item: what a failure is recorded with."""
+    return item[1], item[4]
 
 
 CHUNK = 8  # pages per pool submission: few round trips, and the two cores stay level

@@ -32,9 +32,9 @@ from flows.discovery import Discovery
 from flows.extracting import (
     ExtractFailure,
     ExtractionPool,
+    drop_bodies,
     extract_pages,
     usable_pages,
-    without_bodies,
 )
 from flows.fetching import Fetcher, FetchPolicy
 from flows.ingest import LOCAL_SOURCE, read_inputs
@@ -198,7 +198,7 @@ def fetch_extract_task(
     back. `home` must be storage every worker and the loader share."""
     fetched = _fetch_batch(batch, policy, robots, validators, home, run_id)
     records, failures = extract_pages(usable_pages(fetched), workers=1, recogniser=recogniser)
-    return staging_files.write_records(home, run_id, records), without_bodies(fetched), failures
+    return staging_files.write_records(home, run_id, records), drop_bodies(fetched), failures
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
@@ -692,7 +692,7 @@ def fetch_and_extract_task(
                 finally:
                     fetching.advance(len(batches[position[id(future)]]))
                 pool.submit(usable_pages(fetched))
-                fetches.extend(without_bodies(fetched))
+                fetches.extend(drop_bodies(fetched))
         extracting.total = pool.handed_in
         records, failures = pool.results()
     return records, failures, fetches, failed
