@@ -20,6 +20,7 @@ from rich.table import Table
 from flows.config import ConfigError, load_settings, resolve_home
 from flows.serving import (
     DEFAULT_CRON,
+    PrefectServerError,
     TemporaryPrefectServer,
     prefect_api_configured,
     temporary_prefect_api,
@@ -147,6 +148,8 @@ def _run_flow(
                     dask_address=dask_address,
                 )
             )
+    except PrefectServerError as exc:
+        raise _fail(str(exc)) from None
     finally:
         if server is not None:
             server.stop()

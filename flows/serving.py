@@ -37,6 +37,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class PrefectServerError(RuntimeError):
+    """The server gazette started did not come up; the message names its log."""
+
+
 class LocalPrefectServer:
     """`prefect server start` on 127.0.0.1, with PREFECT_HOME (and so its SQLite database)
     under the gazette home. Health-checked before use; terminated, then killed, on exit."""
@@ -74,13 +78,13 @@ class LocalPrefectServer:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited at start: see {self.log_path}")
+                raise PrefectServerError(f"the Prefect server exited at start: see {self.log_path}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
                     return
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(
+        raise PrefectServerError(
             f"the Prefect server did not answer within {SERVER_START_TIMEOUT_S:.0f} s: "
             f"see {self.log_path}"
         )

@@ -72,3 +72,26 @@ def test_run_starts_and_stops_its_own_temporary_server(tmp_path, monkeypatch):
     (port,) = set(re.findall(r"View at http://127\.0\.0\.1:(\d+)/", output))
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", int(port))) != 0, "the server outlived the run"
+
+
+def test_a_server_that_cannot_start_is_one_clear_error(tmp_path, monkeypatch):
+    """Its database unreachable, the server exits at start: exit 2, one line naming its log."""
+    _without_api(monkeypatch, tmp_path / "prefect-home")
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nname = "X"\nhomepage = "http://127.0.0.1:9/"\n')
+    env = dict(
+        os.environ,
+        PREFECT_API_DATABASE_CONNECTION_URL="sqlite+aiosqlite:////nonexistent/dir/prefect.db",
+    )
+    done = subprocess.run(
+        [str(GAZETTE), "run", "--sources", str(sources), "--home", str(tmp_path / "home")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    log = tmp_path / "home" / "prefect" / "temporary-server.log"
+    assert "the Prefect server exited at start" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Application startup failed" in log.read_text()
