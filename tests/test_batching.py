@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows.extracting import ExtractionPool, usable_pages
+from flows.extracting import ExtractionPool, drop_bodies, usable_pages
 from flows.nightly import after_same_host, host_batches
 from tests.test_bad_inputs import article
 from transforms.records import Candidate, FetchResult
@@ -62,6 +62,19 @@ def test_pool_extracts_batches_as_they_come_in_hand_in_order():
     assert [r["url"] for r in records] == [p.url for b in batches for p in b]
     assert failures == [] and sum(done) == 30 and pool.backlog() == 0
     assert records[3]["title"] == "Pool story number 3 about the harbour"
+
+
+def test_the_pool_needs_no_body_after_hand_in_so_the_run_can_free_them():
+    """The fetch loop empties pages once handed in (the fetch task's result holds them too);
+    the pool must have taken what it extracts, whether it started yet or not."""
+    batches = [[page(n) for n in range(i, i + 15)] for i in (0, 15)]
+    with ExtractionPool(None, workers=2) as pool:
+        for batch in batches:
+            pool.submit(usable_pages(batch))
+            assert drop_bodies(batch) is batch and all(p.body == b"" for p in batch)
+        records, failures = pool.results()
+    assert failures == []
+    assert [r["url"] for r in records] == [p.url for b in batches for p in b]
 
 
 def test_a_small_run_stays_in_process_and_reports_failures():
