@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo_site import serve_demo
 from flows.serving import prefect_api_configured
+from tests.test_bad_inputs import article, feed, sources_toml
 
 GAZETTE = Path(sys.executable).with_name("gazette")
 
@@ -43,21 +43,24 @@ def test_api_configured_by_env_or_by_the_active_profile(tmp_path, monkeypatch):
 
 
 @pytest.mark.e2e
-def test_run_starts_and_stops_its_own_temporary_server(tmp_path, monkeypatch):
+def test_run_starts_and_stops_its_own_temporary_server(site, tmp_path, monkeypatch):
     prefect_home = tmp_path / "prefect-home"
     _without_api(monkeypatch, prefect_home)
     home = tmp_path / "home"
     env = dict(os.environ, PREFECT_LOGGING_LEVEL="INFO")
-    with serve_demo() as site:
-        sources = tmp_path / "sources.toml"
-        sources.write_text(site.sources_toml())
-        done = subprocess.run(
-            [str(GAZETTE), "run", "--sources", str(sources), "--home", str(home)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+    paths = [f"/story{i}.html" for i in range(3)]  # the server is under test, not extraction
+    for i, path in enumerate(paths):
+        site.add(path, article(f"Harbour story {i}", f"Story {i}. "))
+    site.add("/feed.xml", feed(site, paths), Content_Type="application/rss+xml")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sources_toml(site))
+    done = subprocess.run(
+        [str(GAZETTE), "run", "--sources", str(sources), "--home", str(home)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]
     # the run reported to the server gazette started: its database is under PREFECT_HOME
