@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import ConfigError, load_settings, resolve_home
+from flows.config import ConfigError, RunOptions, load_settings, resolve_home
 from flows.serving import (
     DEFAULT_CRON,
     PrefectServerError,
@@ -101,29 +101,15 @@ def _prepare_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
 
 
-def _run_flow(
-    sources: Path,
-    home: Path,
-    limit: int | None,
-    command: str,
-    verbose: bool,
-    since: datetime | None = None,
-    refresh: bool = False,
-    wait_s: float = 300.0,
-    until: datetime | None = None,
-    task_runner: str = "local",
-    dask_address: str | None = None,
-):
+def _run_flow(sources: Path, home: Path, verbose: bool, options: RunOptions):
     try:
         load_settings(sources)  # reject a bad config before Prefect starts
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    if task_runner not in ("local", "dask"):
-        raise _fail(f"--task-runner: unknown runner {task_runner!r}; use local or dask")
-    if dask_address and task_runner != "dask":
+    if options.dask_address and options.task_runner != "dask":
         raise _fail("--dask-address goes with --task-runner dask")
-    if dask_address:
-        _check_scheduler(dask_address)
+    if options.dask_address:
+        _check_scheduler(options.dask_address)
     _prepare_prefect(verbose)
     server = _early_prefect_server(home)
     try:
@@ -135,18 +121,7 @@ def _run_flow(
             import_gx()  # every run's gates need it; the server is not up yet anyway
         with temporary_prefect_api(server):
             return _busy_guard(
-                lambda: nightly_news(
-                    sources_file=sources,
-                    home=home,
-                    limit=limit,
-                    command=command,
-                    since=since,
-                    refresh=refresh,
-                    wait_s=wait_s,
-                    until=until,
-                    task_runner=task_runner,
-                    dask_address=dask_address,
-                )
+                lambda: nightly_news(sources_file=sources, home=home, options=options)
             )
     except PrefectServerError as exc:
         raise _fail(str(exc)) from None
@@ -231,7 +206,7 @@ def demo(home: HomeOption = None, wait: WaitOption = 300.0, verbose: VerboseOpti
             "Serving the demo site: " + ", ".join(f"{k} at {v}" for k, v in site.bases.items()),
             highlight=False,
         )
-        summary = _run_flow(sources, home, None, "demo", verbose, wait_s=wait)
+        summary = _run_flow(sources, home, verbose, RunOptions(command="demo", wait_s=wait))
     _print_summary(summary, show_queries=True)
     raise typer.Exit(summary.exit_code)
 
@@ -274,19 +249,18 @@ def run(
     start, end = _parse_since(since), _parse_until(until)
     if start and end and end < start:
         raise _fail("--until is before --since")
-    summary = _run_flow(
-        sources,
-        resolve_home(home),
-        limit,
-        "run",
-        verbose,
-        start,
-        refresh,
-        wait,
-        end,
-        task_runner,
-        dask_address,
+    if task_runner not in ("local", "dask"):
+        raise _fail(f"--task-runner: unknown runner {task_runner!r}; use local or dask")
+    options = RunOptions(
+        limit=limit,
+        since=start,
+        until=end,
+        refresh=refresh,
+        wait_s=wait,
+        task_runner=task_runner,
+        dask_address=dask_address,
     )
+    summary = _run_flow(sources, resolve_home(home), verbose, options)
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
 

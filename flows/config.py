@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -195,3 +197,24 @@ def load_settings(path: Path, overrides: dict[str, Any] | None = None) -> Settin
 def resolve_home(home: Path | None) -> Path:
     """--home, then GAZETTE_HOME, then ./data."""
     return Path(home or os.environ.get("GAZETTE_HOME") or "data").resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How one run goes, beyond sources.toml: what the CLI, the schedule and tests choose."""
+
+    limit: int | None = None  # fetch at most this many articles
+    command: str = "run"  # what ops.etl_run records
+    since: datetime | None = None  # backfill window
+    until: datetime | None = None
+    refresh: bool = False  # refetch known articles and feeds unconditionally
+    wait_s: float = 300.0  # for another run holding the home
+    task_runner: str = "local"  # local | dask
+    dask_address: str | None = None
+    batch_size: int = field(default_factory=lambda: int(os.environ.get("GAZETTE_BATCH_SIZE", "50")))
+
+    def __post_init__(self) -> None:
+        if self.task_runner not in ("local", "dask"):
+            raise ValueError(f"unknown task runner {self.task_runner!r}: use local or dask")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")

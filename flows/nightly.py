@@ -1,15 +1,17 @@
 """The flows: nightly (discover, fetch, ...), ingest (local files) and reprocess (the archive).
 
-All three end the same way: extract, model, load, validate, export. Tasks take plain values and
-paths and open their own connections; each works on a source or a batch, never on one article.
+Each stages its input as packages on disk, batch by batch (flows/staging.py), and all three
+end the same way: load the packages, validate, export. Tasks take plain values and paths and
+open their own connections; each works on a source or a batch, never on one article.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
 import secrets
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,42 +20,50 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
-from prefect.utilities.annotations import quote  # see _Run.finish
+from prefect.utilities.annotations import quote  # Prefect walks parameters looking for futures
 
 from flows import progress
+from flows.cluster import dask_runner
 from flows.config import (
     QualitySettings,
+    RunOptions,
     Settings,
     SourceSettings,
     load_settings,
     recogniser_from_env,
 )
 from flows.discovery import Discovery
-from flows.extracting import (
-    ExtractFailure,
-    ExtractionPool,
-    drop_bodies,
-    extract_pages,
-    usable_pages,
-)
 from flows.fetching import Fetcher, FetchPolicy
 from flows.ingest import LOCAL_SOURCE, read_inputs
+from flows.staging import (
+    BatchWork,
+    Built,
+    Staged,
+    StagingPool,
+    build_package,
+    fetch_into,
+    fetched_work,
+    finish_package,
+    stage_batch,
+)
+from transforms.batches import after_same_host, batch_name, host_batches
 from transforms.incremental import select_candidates
-from transforms.model import SourceInfo, evidence_candidate, model_tables
+from transforms.model import SourceInfo, build_dim_source
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
-from transforms.staging import staging_frame
-from transforms.urls import host_of
-from warehouse import ops, staging_files
+from warehouse import ops, packages
 from warehouse.changes import Changes, compare, fingerprints
-from warehouse.db import connect, query_frame
+from warehouse.db import connect
 from warehouse.export import export_marts, publish_snapshot
-from warehouse.load import LoadCounts, Quarantine, load_star
+from warehouse.faults import checkpoint
+from warehouse.load import LoadCounts, load_packages
 from warehouse.lock import RunLock
-from warehouse.raw_archive import WarcArchive, read_document
+from warehouse.packages import Package
+from warehouse.raw_archive import WarcArchive, archived_page, read_document
 from warehouse.report import summary_markdown, write_report
-from warehouse.state import discovery_state, known_pages
+from warehouse.state import archived_articles, discovery_state, known_pages
 
-BATCH_SIZE = 50  # URLs per fetch task: the pool gets work early, the API few task runs
+MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
+MAX_AHEAD = 200  # fetched pages waiting for staging, at most (their bodies are in memory)
 
 
 @dataclass(slots=True)
@@ -68,6 +78,8 @@ class RunSummary:
     fetch_outcomes: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     articles_extracted: int = 0
+    article_fetches: int = 0  # article URLs fetched by this run
+    resumed: int = 0  # URLs loaded from packages an interrupted run left
     quarantined: int = 0
     per_source: list[tuple[str, int, int]] = field(default_factory=list)  # name, total, this run
     load: LoadCounts | None = None
@@ -87,38 +99,6 @@ class RunSummary:
 def new_run_id(now: datetime) -> str:
     """Sortable by time, unique across machines."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def host_batches(candidates: list[Candidate], size: int = BATCH_SIZE) -> list[list[Candidate]]:
-    """Batches of at most `size` URLs, small hosts sharing one. A big host is cut into pieces
-    that are fetched one after another (see `after_same_host`), so a host is never fetched by
-    two fetchers at once, and extraction can start on its first piece."""
-    by_host: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        by_host.setdefault(host_of(c.url), []).append(c)
-    batches: list[list[Candidate]] = []
-    current: list[Candidate] = []
-    for group in by_host.values():
-        for start in range(0, len(group), size):
-            piece = group[start : start + size]
-            if current and len(current) + len(piece) > size:
-                batches.append(current)
-                current = []
-            current.extend(piece)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def after_same_host(batches: list[list[Candidate]]) -> list[list[int]]:
-    """For each batch, the earlier batches it must wait for: the last one sharing a host."""
-    last: dict[str, int] = {}
-    waits = []
-    for i, batch in enumerate(batches):
-        hosts = {host_of(c.url) for c in batch}
-        waits.append(sorted({last[h] for h in hosts if h in last}))
-        last.update(dict.fromkeys(hosts, i))
-    return waits
 
 
 def _archive(home: Path, run_id: str, stage: str, now: datetime) -> WarcArchive:
@@ -180,126 +160,212 @@ def _fetch_batch(
 
 
 @task(
-    name="fetch-and-extract-batch",
-    task_run_name="fetch and extract {batch[0].url} and the rest",
+    name="fetch-and-stage-batch",
+    task_run_name="fetch and stage {batch[0].url} and the rest",
     cache_policy=NO_CACHE,
 )
-def fetch_extract_task(
+def stage_remote_task(
     batch: list[Candidate],
+    name: str,
     policy: FetchPolicy,
     robots: dict[str, str | None],
     validators: dict[str, Validators],
     home: Path,
     run_id: str,
     recogniser: str | None,
-) -> tuple[Path | None, list[FetchResult], list[ExtractFailure]]:
-    """Scale-out: one batch fetched, extracted and enriched where it runs (a Dask worker);
-    its records go to a staging Parquet file for the one loader, and only metadata travels
-    back. `home` must be storage every worker and the loader share."""
+    now: datetime,
+) -> Package:
+    """Scale-out: one batch fetched and staged where it runs (a Dask worker), as the same
+    package a local pool worker makes; only its manifest travels back. `home` must be
+    storage every worker and the loader share."""
     fetched = _fetch_batch(batch, policy, robots, validators, home, run_id)
-    records, failures = extract_pages(usable_pages(fetched), workers=1, recogniser=recogniser)
-    return staging_files.write_records(home, run_id, records), drop_bodies(fetched), failures
+    urls = [c.url for c in batch]
+    return stage_batch(fetched_work(home, run_id, name, urls, fetched, recogniser), now)
 
 
-@task(name="extract-pages", cache_policy=NO_CACHE)
-def extract_task(
-    pages: list[FetchResult], recogniser: str | None
-) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
-    """trafilatura, then enrichment, over every fetched article page, in a process pool."""
-    usable = usable_pages(pages)
-    with progress.reporter().stage("extract", len(usable)) as stage:
-        return extract_pages(usable, recogniser=recogniser, on_done=stage.advance)
-
-
-@task(name="model-and-load", cache_policy=NO_CACHE)
-def load_task(
+@task(name="fetch-and-stage", cache_policy=NO_CACHE)
+def fetch_and_stage_task(
+    batches: list[list[Candidate]],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
     home: Path,
     run_id: str,
+    recogniser: str | None,
     now: datetime,
-    sources: list[SourceInfo],
-    records: list[dict[str, Any]],
-    fetches: list[FetchResult],
-    failures: list[ExtractFailure],
-    archived: list[FetchResult],
-    versioning: bool = True,
-    rejected: list[tuple[str, str | None, str, dict[str, Any] | None]] | None = None,
-) -> LoadCounts:
-    """Build the star-schema frames and load them, quarantine included, in one transaction."""
-    tables = model_tables(records, fetches, sources, run_id, now, archived)
-    held = [
-        Quarantine(
-            "extract", [(f.url, None, f.reason, {"source_name": f.source_name}) for f in failures]
-        ),
-        Quarantine("validate", list(rejected or [])),
-    ]
+) -> Staged:
+    """Fetch batches (a `fetch-batch` task each, in threads); each batch, once fetched, is
+    staged by the process pool this task holds while the next ones download."""
+    waits = after_same_host(batches)
+    futures: dict[int, Any] = {}
+
+    def start(i: int) -> Any:
+        futures[i] = fetch_task.submit(
+            quote(batches[i]),
+            policy,
+            quote(robots),
+            quote(validators),
+            home,
+            run_id,
+            wait_for=[futures[j] for j in waits[i]],
+        )
+        return futures[i]
+
+    def work(i: int, fetched: list[FetchResult]) -> BatchWork:
+        urls = [c.url for c in batches[i]]
+        return fetched_work(home, run_id, batch_name("b", i), urls, fetched, recogniser)
+
+    report = progress.reporter()
+    with (
+        report.stage("stage", sum(len(b) for b in batches)) as staging,
+        StagingPool(now, on_staged=_reporting(staging.advance)) as pool,
+    ):
+        with report.stage("fetch", sum(len(b) for b in batches)) as fetching:
+            failed = fetch_into(
+                pool,
+                batches,
+                start,
+                lambda running: next(iter(as_completed(running))),
+                work,
+                MAX_FETCHING,
+                MAX_AHEAD,
+                on_fetched=fetching.advance,
+            )
+        staged = pool.finish()
+    staged.failed.update(failed)
+    return staged
+
+
+def _reporting(advance: Callable[[int], None]) -> Callable[[Package, Built, list], None]:
+    """What the run says as each package is sealed: the pages it dropped, and why."""
+    logger = get_run_logger()
+    staged = 0
+
+    def on_staged(package: Package, built: Built, held: list[tuple[str, str, str]]) -> None:
+        nonlocal staged
+        report = progress.reporter()
+        for what, url, reason in [*built.dropped, *held]:
+            report.dropped(what, url, reason)
+        for warning in built.warnings:
+            logger.warning(warning)
+        advance(len(package.manifest.urls))
+        staged += 1
+        checkpoint("staged", staged)  # crash drill: some batches staged, the rest not
+
+    return on_staged
+
+
+@task(name="stage-on-cluster", cache_policy=NO_CACHE)
+def stage_on_cluster(
+    batches: list[list[Candidate]],
+    policy: FetchPolicy,
+    robots: dict[str, str | None],
+    validators: dict[str, Validators],
+    home: Path,
+    run_id: str,
+    recogniser: str | None,
+    now: datetime,
+    address: str | None,
+) -> Staged:
+    """Fan batches out to the cluster; each comes back as the name of its package. Only this
+    stage goes to Dask: discovery is a few requests, and the load is one writer."""
+    staged = Staged()
+    if not batches:  # nothing new tonight: no cluster to start
+        return staged
+    logger = get_run_logger()
+    with dask_runner(address) as runner:
+        futures: list[Any] = []
+        for i, (batch, waits) in enumerate(zip(batches, after_same_host(batches), strict=True)):
+            parameters = {
+                "batch": batch,  # no quote(): Dask takes its tuple apart on the way
+                "name": batch_name("b", i),
+                "policy": policy,
+                "robots": robots,
+                "validators": validators,
+                "home": home,
+                "run_id": run_id,
+                "recogniser": recogniser,
+                "now": now,
+            }
+            wait_for = [futures[j] for j in waits]
+            futures.append(runner.submit(stage_remote_task, parameters, wait_for=wait_for))
+        sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
+        with progress.reporter().stage("fetch and stage", sum(sizes.values())) as stage:
+            for future in as_completed(list(futures)):
+                try:
+                    staged.packages.append(future.result())
+                except Exception as exc:
+                    logger.error("a batch failed: %s: %s", type(exc).__name__, exc)
+                    staged.failed[f"fetch batch failed: {type(exc).__name__}"] += 1
+                finally:
+                    stage.advance(sizes[id(future)])
+    staged.packages.sort(key=lambda p: p.manifest.batch)
+    return staged
+
+
+@task(name="stage-documents", cache_policy=NO_CACHE)
+def stage_documents_task(
+    batches: Iterator[BatchWork], now: datetime, total: int | None = None
+) -> Staged:
+    """Local documents (ingest) or archived pages (reprocess), batch by batch through the
+    pool; reading waits while the pool is `MAX_AHEAD` pages behind."""
+    report = progress.reporter()
+    with (
+        report.stage("stage", total) as staging,
+        StagingPool(now, on_staged=_reporting(staging.advance)) as pool,
+    ):
+        for work in batches:
+            pool.wait_for_room(MAX_AHEAD)
+            pool.submit(work)
+        return pool.finish()
+
+
+@task(name="load-packages", cache_policy=NO_CACHE)
+def load_task(
+    home: Path, run_id: str, now: datetime, sources: list[SourceInfo], versioning: bool = True
+) -> tuple[LoadCounts, list[Package], list[dict[str, Any]]]:
+    """Every complete package under the home (this run's, and those an interrupted run left)
+    into the marts, in one transaction. Returns the counts, the packages loaded and the row
+    gate's results over them; the packages are removed once the load committed."""
+    from expectations.row_gate import combine_results
+
+    logger = get_run_logger()
+    found = packages.inventory(home)
+    for folder, why in found.discarded:
+        logger.warning("discarded the staged package %s: %s", folder, why)
+    gate = combine_results([p.file("dq_result") for p in found.packages], run_id, now)
     con = connect(home)
     try:
-        return load_star(con, tables, versioning, held, run_id, now)
+        counts = load_packages(
+            con, found.packages, build_dim_source(sources, run_id, now), run_id, now, versioning
+        )
     finally:
         con.close()
-
-
-@task(name="validate-staging", cache_policy=NO_CACHE)
-def validate_staging_task(
-    records: list[dict[str, Any]], home: Path, run_id: str, now: datetime
-) -> tuple[list[dict[str, Any]], list[tuple[str, str | None, str, dict[str, Any] | None]], Any]:
-    """The first gate: row by row; a record failing a critical expectation is held back."""
-    from expectations.runner import validate_frames
-    from expectations.suites import staging_suite
-
-    if not records:
-        return records, [], None
-    frame = staging_frame(records).to_pandas()
-    report = validate_frames(
-        [(staging_suite(now), frame)],
-        home / "gx",
-        home / "docs" / "data_docs",
-        run_id,
-        now,
-        build_docs=False,  # the marts pass builds the run's Data Docs, this gate's included
-    )
-    passed, held = [], []
-    for row_id, record in enumerate(records):
-        critical = [f for f in report.failing_rows.get(row_id, []) if f[1] == "critical"]
-        if not critical:
-            passed.append(record)
-            continue
-        reason = "; ".join(f"{name}: {value}" for name, _, value in critical)
-        slim = {k: v for k, v in record.items() if k not in ("text", "text_markdown")}
-        held.append((record["url"], critical[0][0], reason, slim))
-    return passed, held, report
+    packages.remove(found.packages)
+    return counts, found.packages, gate
 
 
 @task(name="validate-marts", cache_policy=NO_CACHE)
 def validate_task(
-    home: Path, run_id: str, now: datetime, quality: QualitySettings, staging: Any = None
+    home: Path,
+    run_id: str,
+    now: datetime,
+    quality: QualitySettings,
+    staging: list[dict[str, Any]],
 ) -> tuple[str, list[str], Path | None]:
     """The second gate: the marts as a whole, across runs too; results to ops.dq_result,
     Data Docs rebuilt. Critical failures of either gate fail the run's verdict."""
-    from expectations.runner import validate_warehouse, write_docs_summary
-    from expectations.suites import mart_suites
+    from expectations.marts_gate import validate_marts
 
-    suites = mart_suites(
-        now, run_id, quality.freshness_hours, quality.volume_sigma, quality.trailing_runs
+    report = validate_marts(
+        home,
+        run_id,
+        now,
+        quality.freshness_hours,
+        quality.volume_sigma,
+        quality.trailing_runs,
+        earlier_results=staging,
     )
-    con = connect(home)
-    try:
-        report = validate_warehouse(
-            con,
-            suites,
-            home / "gx",
-            home / "docs" / "data_docs",
-            run_id,
-            now,
-            document_also=staging.result_ids if staging is not None else None,
-        )
-        if staging is not None:
-            report.results[:0] = staging.results
-            if report.docs_index is not None:
-                write_docs_summary(report.docs_index.parent, report, run_id)
-        ops.record_dq_results(con, report.results)
-    finally:
-        con.close()
     failed = [
         f"{r['suite']}.{r['expectation']}({r['column_name']})" for r in report.critical_failures
     ]
@@ -356,67 +422,33 @@ class _Run:
             self.lock.__exit__(None, None, None)
             raise
 
-    def finish(
-        self,
-        pages: list[FetchResult],
-        fetches: list[FetchResult],
-        sources: list[SourceInfo],
-        archived: list[FetchResult] | None = None,
-        versioning: bool = True,
-        extracted: tuple[list[dict[str, Any]], list[ExtractFailure]] | None = None,
-    ) -> RunSummary:
-        """`extracted`: records and failures already made while fetching; else `pages` are
-        extracted here."""
+    def stage_attempts(self, name: str, attempts: list[FetchResult]) -> None:
+        """HTTP attempts that feed no article (discovery) as a package of their own."""
+        if attempts:
+            work = BatchWork(self.home, self.run_id, name, [], fetches=attempts)
+            finish_package(build_package(work), self.now)
+
+    def finish(self, sources: list[SourceInfo], versioning: bool = True) -> RunSummary:
+        """Load every staged package, validate, export."""
         summary = self.summary
         report = progress.reporter()
-        # quote(): Prefect walks every task parameter looking for futures; over a run's records
-        # that walk cost 13 ms an article (4.7 s of a 6 s load at N=360), for nothing
-        records, failures = extracted or extract_task(quote(pages), self.recogniser)
-        for f in fetches:
-            if f.purpose == "article" and f.outcome not in ("ok", "not_modified"):
-                report.dropped("fetch", f.url, f"{f.outcome}: {f.error or f.status}")
-        for failure in failures:
-            report.dropped("extract", failure.url, failure.reason)
-        summary.articles_extracted = len(records)
-        records, held, staging = validate_staging_task(
-            quote(records), self.home, self.run_id, self.now
-        )
-        for url, _expectation, reason, _record in held:
-            report.dropped("quarantine", url, reason)
-        summary.fetch_outcomes = dict(Counter(f.outcome for f in fetches))
-        problems = Counter(
-            f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome
-            for f in fetches
-            if f.outcome not in ("ok", "not_modified")
-        )
-        problems.update(f"extract: {f.reason.split(' (')[0]}" for f in failures)
-        # an article whose enrichment crashed still loads; the crash is counted, not hidden
-        enrich_failed = [r for r in records if r.get("enrichment_error")]
-        for r in enrich_failed:
-            get_run_logger().warning(
-                "enrichment failed for %s: %s", r["url"], r["enrichment_error"]
+        with report.stage("load") as stage:
+            summary.load, loaded, gate = load_task(
+                self.home, self.run_id, self.now, quote(sources), versioning
             )
-        problems.update(f"enrich: {r['enrichment_error'].split(':')[0]}" for r in enrich_failed)
+            stage.advance(summary.load.articles_new + summary.load.articles_changed)
+        mine = [p for p in loaded if p.manifest.run_id == self.run_id]
+        totals = packages.summary(mine)
+        summary.fetch_outcomes = totals["outcomes"]
+        summary.articles_extracted = packages.summary(loaded)["extracted"]
+        summary.resumed = sum(len(p.manifest.urls) for p in loaded if p not in mine)
+        problems = Counter(totals["failures"])
         problems.update(self.stage_failures)
         summary.failures = dict(problems)
-        with report.stage("load", len(records)) as stage:
-            summary.load = load_task(
-                self.home,
-                self.run_id,
-                self.now,
-                quote(sources),
-                quote(records),
-                quote(fetches),
-                quote(failures),
-                quote(archived or []),
-                versioning,
-                quote(held),
-            )
-            stage.advance(len(records))
-        summary.quarantined = len(held)
+        summary.quarantined = summary.load.quarantined
         with report.stage("validate"):
             summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
-                self.home, self.run_id, self.now, self.quality, quote(staging)
+                self.home, self.run_id, self.now, self.quality, quote(gate)
             )
         with report.stage("export"):
             summary.exports = export_task(self.home, self.run_id)
@@ -447,6 +479,8 @@ class _Run:
                 articles_extracted=s.articles_extracted,
                 articles_new=s.load.articles_new if s.load else 0,
                 articles_changed=s.load.articles_changed if s.load else 0,
+                article_fetches=s.article_fetches,
+                articles_resumed=s.resumed,
                 failures=sum(s.failures.values()),
                 dq_verdict=s.dq_verdict,
                 message=message,
@@ -474,7 +508,7 @@ class _Run:
             con.close()
 
 
-def _guarded(run: _Run, body: Any) -> RunSummary:
+def _guarded(run: _Run, body: Callable[[], RunSummary]) -> RunSummary:
     try:
         summary = body()
     except BaseException as exc:
@@ -515,6 +549,7 @@ def summary_facts(summary: RunSummary) -> dict[str, Any]:
             "sources": summary.sources,
             "article URLs discovered": summary.urls_discovered,
             "fetch attempts": sum(summary.fetch_outcomes.values()),
+            "resumed from an interrupted run": summary.resumed,
             "articles extracted": summary.articles_extracted,
             "quarantined": summary.quarantined,
             "new articles": summary.load.articles_new if summary.load else 0,
@@ -528,290 +563,135 @@ def summary_facts(summary: RunSummary) -> dict[str, Any]:
 
 
 # -- nightly -------------------------------------------------------------------------------
-def run_pipeline(
-    settings: Settings,
-    home: Path,
-    limit: int | None = None,
-    command: str = "run",
-    since: datetime | None = None,
-    refresh: bool = False,
-    wait_s: float = 300.0,
-    until: datetime | None = None,
-    task_runner: str = "local",
-    dask_address: str | None = None,
-    batch_size: int = BATCH_SIZE,
-) -> RunSummary:
-    """Discover, select what is new or changed, fetch and extract, then the shared back half.
+def run_pipeline(settings: Settings, home: Path, options: RunOptions) -> RunSummary:
+    """Discover, select what is new or changed and no package holds, fetch and stage, then
+    the shared back half.
 
-    task_runner "dask": fetch and extraction batches run on a Dask cluster (the one at
-    dask_address, or a local one) and come back as staging files; "local": fetching runs in
-    threads and each fetched batch goes straight to a local process pool."""
-    if task_runner not in ("local", "dask"):
-        raise ValueError(f"unknown task runner {task_runner!r}: use local or dask")
-    scale_out = task_runner == "dask"
+    task_runner "dask": batches are fetched and staged on a Dask cluster (the one at
+    dask_address, or a local one); "local": fetching runs in threads and each fetched batch
+    goes to a local process pool. Both leave the same packages."""
     logger = get_run_logger()
     run = _Run(
-        home, command, len(settings.sources), wait_s, settings.quality, settings.enrich.spec()
+        home,
+        options.command,
+        len(settings.sources),
+        options.wait_s,
+        settings.quality,
+        settings.enrich.spec(),
     )
     sources = [
         SourceInfo(
-            s.name,
-            s.homepage,
-            tuple(s.feeds),
-            tuple(s.sitemaps),
-            tuple(s.sections),
-            tuple(s.urls),
+            s.name, s.homepage, tuple(s.feeds), tuple(s.sitemaps), tuple(s.sections), tuple(s.urls)
         )
         for s in settings.sources
     ]
 
     def body() -> RunSummary:
         policy = settings.fetch.policy()
-        con = connect(home)
-        try:
-            remembered = {} if refresh else discovery_state(con)
-        finally:
-            con.close()
-        discovered = [
-            discover_task.submit(s, policy, home, run.run_id, remembered) for s in settings.sources
-        ]
-        candidates: list[Candidate] = []
-        fetches: list[FetchResult] = []
-        robots: dict[str, str | None] = {}  # read once per host per run, shared by stages
-        with progress.reporter().stage("discover", len(discovered)) as stage:
-            for source, future in zip(settings.sources, discovered, strict=True):
-                try:
-                    found, attempts, rules = future.result()
-                except Exception as exc:  # one broken source must not sink the others
-                    logger.error(
-                        "discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc
-                    )
-                    run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
-                    continue
-                finally:
-                    stage.advance()
-                candidates.extend(found)
-                fetches.extend(attempts)
-                robots.update(rules)
-        run.summary.urls_discovered = len(candidates)
-        con = connect(home)
-        try:
-            known = known_pages(con, (c.url for c in candidates))
-        finally:
-            con.close()
-        selection = select_candidates(candidates, known, refresh=refresh, since=since, until=until)
-        to_fetch = selection.to_fetch[:limit] if limit is not None else selection.to_fetch
-        run.summary.skipped = dict(selection.skipped)
-        logger.info(
-            "discovered %d article URLs, fetching %d (%s)",
-            len(candidates),
-            len(to_fetch),
-            ", ".join(f"{k}: {v}" for k, v in selection.skipped.items()) or "none skipped",
-        )
-        batches = host_batches(to_fetch, batch_size)
-        if scale_out:
-            records, failures = _fetch_extract_on_cluster(
-                run, batches, policy, robots, selection.validators, fetches, dask_address
-            )
+        held = _resumable(home, logger)
+        candidates, robots = _discover(run, settings, policy, options.refresh)
+        batches, validators = _plan(run, candidates, held, options)
+        args = (policy, quote(robots), quote(validators), home, run.run_id, run.recogniser)
+        if options.task_runner == "dask":
+            staged = stage_on_cluster(quote(batches), *args, run.now, options.dask_address)
         else:
-            records, failures, fetched, failed_batches = fetch_and_extract_task(
-                quote(batches),
-                policy,
-                quote(robots),
-                quote(selection.validators),
-                home,
-                run.run_id,
-                run.recogniser,
-            )
-            fetches.extend(fetched)
-            run.stage_failures.update(failed_batches)
-        summary = run.finish(fetches, fetches, sources, extracted=(records, failures))
-        if scale_out:
-            staging_files.clear(home, run.run_id)  # loaded and committed: no longer needed
-        return summary
+            staged = fetch_and_stage_task(quote(batches), *args, run.now)
+        run.stage_failures.update(staged.failed)
+        run.summary.article_fetches = sum(len(b) for b in batches)
+        return run.finish(sources)
 
     return _guarded(run, body)
 
 
-@task(name="fetch-and-extract", cache_policy=NO_CACHE)
-def fetch_and_extract_task(
-    batches: list[list[Candidate]],
-    policy: FetchPolicy,
-    robots: dict[str, str | None],
-    validators: dict[str, Validators],
-    home: Path,
-    run_id: str,
-    recogniser: str | None,
-) -> tuple[list[dict[str, Any]], list[ExtractFailure], list[FetchResult], Counter[str]]:
-    """Fetch batches (a `fetch-batch` task each, in threads); each batch, once fetched, is
-    extracted by the process pool this task holds while the next ones download. Bodies are
-    dropped once handed over (they are archived). Returns records, extraction failures, the
-    fetch attempts and failed batches by reason."""
+def _resumable(home: Path, logger: Any) -> set[str]:
+    """URLs an interrupted run already staged: this run loads its packages instead."""
+    found = packages.inventory(home)
+    for folder, why in found.discarded:
+        logger.warning("discarded the staged package %s: %s", folder, why)
+    if found.packages:
+        runs = sorted({p.manifest.run_id for p in found.packages})
+        logger.warning(
+            "resuming: %d staged packages (%d URLs) of interrupted run %s will be loaded",
+            len(found.packages),
+            len(found.urls),
+            ", ".join(runs),
+        )
+    return found.urls
+
+
+def _discover(
+    run: _Run, settings: Settings, policy: FetchPolicy, refresh: bool
+) -> tuple[list[Candidate], dict[str, str | None]]:
+    """Every source's candidate URLs, and robots.txt as read (once per host per run); the
+    discovery attempts are staged as a package per source."""
     logger = get_run_logger()
-    fetches: list[FetchResult] = []
-    failed: Counter[str] = Counter()
-    waits = after_same_host(batches)
-    futures: dict[int, Any] = {}
-    position = {}  # future id -> batch index
-    report = progress.reporter()
-    with (
-        report.stage("extract") as extracting,
-        ExtractionPool(recogniser, on_done=extracting.advance) as pool,
-    ):
-        with report.stage("fetch", sum(len(b) for b in batches)) as fetching:
-            following = 0  # next batch to submit
-            running: list[Any] = []
-            while following < len(batches) or running:
-                # a bounded queue: fetch ahead of extraction by at most MAX_AHEAD pages
-                while following < len(batches) and len(running) < MAX_FETCHING:
-                    if pool.backlog() >= MAX_AHEAD:
-                        if running:
-                            break  # take in what is fetched first
-                        pool.wait_for_room(MAX_AHEAD)
-                    future = fetch_task.submit(
-                        quote(batches[following]),
-                        policy,
-                        quote(robots),
-                        quote(validators),
-                        home,
-                        run_id,
-                        wait_for=[futures[j] for j in waits[following]],
-                    )
-                    futures[following] = future
-                    position[id(future)] = following
-                    running.append(future)
-                    following += 1
-                future = next(iter(as_completed(running)))
-                running.remove(future)
-                try:
-                    fetched = future.result()
-                except Exception as exc:
-                    logger.error("a fetch batch failed: %s: %s", type(exc).__name__, exc)
-                    failed[f"fetch batch failed: {type(exc).__name__}"] += 1
-                    continue
-                finally:
-                    fetching.advance(len(batches[position[id(future)]]))
-                pool.submit(usable_pages(fetched))
-                fetches.extend(drop_bodies(fetched))
-        extracting.total = pool.handed_in
-        records, failures = pool.results()
-    return records, failures, fetches, failed
+    con = connect(run.home)
+    try:
+        remembered = {} if refresh else discovery_state(con)
+    finally:
+        con.close()
+    futures = [
+        discover_task.submit(s, policy, run.home, run.run_id, remembered) for s in settings.sources
+    ]
+    candidates: list[Candidate] = []
+    robots: dict[str, str | None] = {}
+    with progress.reporter().stage("discover", len(futures)) as stage:
+        for i, (source, future) in enumerate(zip(settings.sources, futures, strict=True)):
+            try:
+                found, attempts, rules = future.result()
+            except Exception as exc:  # one broken source must not sink the others
+                logger.error("discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc)
+                run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
+                continue
+            finally:
+                stage.advance()
+            candidates.extend(found)
+            robots.update(rules)
+            run.stage_attempts(batch_name("d", i), attempts)
+    run.summary.urls_discovered = len(candidates)
+    return candidates, robots
 
 
-MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
-MAX_AHEAD = 4 * BATCH_SIZE  # fetched pages waiting for extraction, at most (bodies in memory)
-
-
-def _fetch_extract_on_cluster(
-    run: _Run,
-    batches: list[list[Candidate]],
-    policy: FetchPolicy,
-    robots: dict[str, str | None],
-    validators: dict[str, Validators],
-    fetches: list[FetchResult],
-    address: str | None,
-) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
-    """Fan batches out to the cluster; read back the staging files they wrote, in order.
-    Only this stage goes to Dask: discovery is a few requests, and the load is one writer."""
-    if not batches:  # nothing new tonight: no cluster to start
-        return [], []
-    logger = get_run_logger()
-    for stale in staging_files.clear_others(run.home, run.run_id):
-        logger.warning("removed the staging files of run %s, which died before loading", stale)
-    done: dict[int, tuple[Path | None, list[ExtractFailure]]] = {}
-    with dask_runner(address) as runner:
-        futures: list[Any] = []
-        for batch, waits in zip(batches, after_same_host(batches), strict=True):
-            parameters = {
-                "batch": batch,  # no quote(): Dask takes its tuple apart on the way
-                "policy": policy,
-                "robots": robots,
-                "validators": validators,
-                "home": run.home,
-                "run_id": run.run_id,
-                "recogniser": run.recogniser,
-            }
-            wait_for = [futures[j] for j in waits]
-            futures.append(runner.submit(fetch_extract_task, parameters, wait_for=wait_for))
-        sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
-        with progress.reporter().stage("fetch and extract", sum(sizes.values())) as stage:
-            for future in as_completed(list(futures)):
-                try:
-                    path, fetched, failed = future.result()
-                except Exception as exc:
-                    logger.error("a batch failed: %s: %s", type(exc).__name__, exc)
-                    run.stage_failures[f"fetch batch failed: {type(exc).__name__}"] += 1
-                    continue
-                finally:
-                    stage.advance(sizes[id(future)])
-                done[id(future)] = (path, failed)
-                fetches.extend(fetched)
-    ordered = [done[id(f)] for f in futures if id(f) in done]  # the local path's order
-    records = staging_files.read_records([p for p, _ in ordered if p is not None])
-    return records, [f for _, failed in ordered for f in failed]
-
-
-def dask_runner(address: str | None = None, workers: int | None = None) -> Any:
-    """A prefect-dask task runner: the cluster at `address`, or a local one with a worker
-    process per core (one thread each: extraction holds the GIL)."""
-    from prefect.client.orchestration import get_client
-    from prefect_dask import DaskTaskRunner
-
-    logging.getLogger("distributed").setLevel(logging.WARNING)  # one line per worker event
-    if address:  # its workers need PREFECT_API_URL of a server they can reach (scale-out.md)
-        return DaskTaskRunner(address=address)
-    n = workers or os.cpu_count() or 1
-    # workers report to this run's Prefect API; without it each would start a temporary
-    # server of its own (~15 s) and its task runs would not show in this run
-    api = str(get_client().api_url).rstrip("/")
-    return DaskTaskRunner(
-        cluster_kwargs={
-            "n_workers": n,
-            "threads_per_worker": 1,
-            "processes": True,
-            "silence_logs": logging.WARNING,
-            "dashboard_address": None,
-            "env": {"PREFECT_API_URL": api},
-        }
+def _plan(
+    run: _Run, candidates: list[Candidate], held: set[str], options: RunOptions
+) -> tuple[list[list[Candidate]], dict[str, Validators]]:
+    """What to fetch: new or changed URLs that no staged package holds, in host batches."""
+    con = connect(run.home)
+    try:
+        known = known_pages(con, (c.url for c in candidates))
+    finally:
+        con.close()
+    selection = select_candidates(
+        candidates, known, refresh=options.refresh, since=options.since, until=options.until
     )
+    to_fetch = [c for c in selection.to_fetch if c.url not in held]
+    if len(to_fetch) < len(selection.to_fetch):
+        selection.skipped["staged by an interrupted run"] += len(selection.to_fetch) - len(to_fetch)
+    if options.limit is not None:
+        to_fetch = to_fetch[: options.limit]
+    run.summary.skipped = dict(selection.skipped)
+    get_run_logger().info(
+        "discovered %d article URLs, fetching %d (%s)",
+        len(candidates),
+        len(to_fetch),
+        ", ".join(f"{k}: {v}" for k, v in selection.skipped.items()) or "none skipped",
+    )
+    return host_batches(to_fetch, options.batch_size), selection.validators
 
 
 @flow(name="nightly-news", log_prints=True)
-def nightly_news(
-    sources_file: Path,
-    home: Path,
-    limit: int | None = None,
-    command: str = "run",
-    since: datetime | None = None,
-    refresh: bool = False,
-    wait_s: float = 300.0,
-    until: datetime | None = None,
-    task_runner: str = "local",
-    dask_address: str | None = None,
-    batch_size: int = BATCH_SIZE,
-) -> RunSummary:
+def nightly_news(sources_file: Path, home: Path, options: RunOptions | None = None) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
     settings = load_settings(Path(sources_file))
-    return run_pipeline(
-        settings,
-        Path(home),
-        limit,
-        command,
-        since,
-        refresh,
-        wait_s,
-        until,
-        task_runner,
-        dask_address,
-        batch_size,
-    )
+    return run_pipeline(settings, Path(home), options or RunOptions())
 
 
 # -- ingest --------------------------------------------------------------------------------
-@task(name="archive-local-inputs", cache_policy=NO_CACHE)
-def archive_inputs_task(paths: list[Path], home: Path, run_id: str) -> list[FetchResult]:
-    """Read local files and copy each document into the raw archive first."""
-    documents = []
+def _ingest_batches(
+    paths: list[Path], home: Path, run: _Run, names: set[str]
+) -> Iterator[BatchWork]:
+    """Local files read one document at a time, archived first (a file archived before is not
+    copied again), handed on 50 documents to a batch."""
     con = connect(home)
     try:  # files archived before are not copied again
         known = {
@@ -823,14 +703,34 @@ def archive_inputs_task(paths: list[Path], home: Path, run_id: str) -> list[Fetc
         }
     finally:
         con.close()
-    with _archive(home, run_id, "ingest", datetime.now(UTC)) as archive:
+    with _archive(home, run.run_id, "ingest", datetime.now(UTC)) as archive:
+        documents: list[FetchResult] = []
+        index = 0
         for doc in read_inputs(paths):
             digest = hashlib.sha256(doc.body).hexdigest()
             doc.archive = known.get((doc.url, digest)) or archive.write_resource(
                 doc.url, doc.body, doc.content_type or "", doc.fetched_at, doc.url
             )
+            names.add(doc.source_name or LOCAL_SOURCE)
             documents.append(doc)
-    return documents
+            run.summary.urls_discovered += 1
+            if len(documents) == RunOptions().batch_size:
+                yield _documents_work(run, batch_name("i", index), documents)
+                documents, index = [], index + 1
+        if documents:
+            yield _documents_work(run, batch_name("i", index), documents)
+
+
+def _documents_work(run: _Run, name: str, documents: list[FetchResult]) -> BatchWork:
+    return BatchWork(
+        run.home,
+        run.run_id,
+        name,
+        [d.url for d in documents],
+        pages=documents,
+        archived=documents,
+        recogniser=run.recogniser,
+    )
 
 
 @flow(name="ingest-local", log_prints=True)
@@ -840,15 +740,16 @@ def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSum
     run = _Run(home, "ingest", 0, wait_s, recogniser=recogniser_from_env())
 
     def body() -> RunSummary:
-        documents = archive_inputs_task([Path(p) for p in paths], home, run.run_id)
-        run.summary.urls_discovered = len(documents)
-        names = sorted({d.source_name or LOCAL_SOURCE for d in documents})
+        names: set[str] = set()
+        batches = _ingest_batches([Path(p) for p in paths], home, run, names)
+        staged = stage_documents_task(quote(batches), run.now)
+        run.stage_failures.update(staged.failed)
         sources = [  # no settings to version: an existing source keeps its current version
             SourceInfo(n, None if n == LOCAL_SOURCE else f"https://{n}/", versioned=False)
-            for n in names
+            for n in sorted(names)
         ]
         run.summary.sources = len(sources)
-        return run.finish(documents, [], sources, archived=documents)
+        return run.finish(sources)
 
     return _guarded(run, body)
 
@@ -862,49 +763,20 @@ def _fingerprints(home: Path) -> Any:
         con.close()
 
 
-@task(name="read-archive", cache_policy=NO_CACHE)
-def read_archive_task(home: Path, since: datetime | None) -> list[FetchResult]:
-    """The newest good copy of every article in the raw archive, as pages to re-extract."""
-    con = connect(home)
-    try:
-        rows = query_frame(
-            con,
-            """
-            select url, final_url, source_name, purpose, content_type, fetched_at, evidence,
-                   warc_file, warc_offset, warc_length, sha256
-            from raw.fetch
-            where outcome = 'ok' and purpose in ('article', 'ingest')
-              and (?::timestamptz is null or fetched_at >= ?::timestamptz)
-            qualify row_number() over (partition by url order by fetched_at desc) = 1
-            order by fetched_at, url
-            """,
-            [since, since],
+def _archived_batches(home: Path, run: _Run, rows: Any) -> Iterator[BatchWork]:
+    """Archived article pages, read back from the raw archive a batch at a time."""
+    size = RunOptions().batch_size
+    for index, start in enumerate(range(0, rows.height, size)):
+        chunk = rows.slice(start, size)
+        pages = [archived_page(home, row) for row in chunk.iter_rows(named=True)]
+        yield BatchWork(
+            home,
+            run.run_id,
+            batch_name("r", index),
+            [p.url for p in pages],
+            pages=pages,
+            recogniser=run.recogniser,
         )
-    finally:
-        con.close()
-    pages = []
-    for row in rows.iter_rows(named=True):
-        ref = ArchiveRef(row["warc_file"], row["warc_offset"], row["warc_length"], row["sha256"])
-        document = read_document(home, ref)
-        pages.append(
-            FetchResult(
-                url=row["url"],
-                purpose=row["purpose"],
-                source_name=row["source_name"],
-                final_url=row["final_url"],
-                host=host_of(row["url"]),
-                status=document.status,
-                content_type=row["content_type"],
-                outcome="ok",
-                error=None,
-                bytes=len(document.body),
-                elapsed_ms=0,
-                fetched_at=row["fetched_at"],
-                body=document.body,
-                candidate=evidence_candidate(row["evidence"]),
-            )
-        )
-    return pages
 
 
 @flow(name="reprocess-archive", log_prints=True)
@@ -916,13 +788,19 @@ def reprocess_archive(
     run = _Run(home, "reprocess", 0, wait_s, recogniser=recogniser_from_env())
 
     def body() -> RunSummary:
-        pages = read_archive_task(home, since)
-        run.summary.urls_discovered = len(pages)
-        names = sorted({p.source_name or LOCAL_SOURCE for p in pages})
+        con = connect(home)
+        try:
+            rows = archived_articles(con, since)
+        finally:
+            con.close()
+        run.summary.urls_discovered = rows.height
+        names = sorted({n or LOCAL_SOURCE for n in rows.get_column("source_name").to_list()})
         run.summary.sources = len(names)
-        sources = [SourceInfo(n, None, versioned=False) for n in names]
         before = _fingerprints(home)
-        summary = run.finish(pages, [], sources, versioning=False)
+        batches = _archived_batches(home, run, rows)
+        staged = stage_documents_task(quote(batches), run.now, rows.height)
+        run.stage_failures.update(staged.failed)
+        summary = run.finish([SourceInfo(n, None, versioned=False) for n in names], False)
         summary.changes = compare(before, _fingerprints(home))
         return summary
 

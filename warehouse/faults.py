@@ -12,8 +12,11 @@ import time
 from pathlib import Path
 
 
-def checkpoint(stage: str) -> None:
-    if os.environ.get("GAZETTE_CRASH_AT") != stage:
+def checkpoint(stage: str, count: int | None = None) -> None:
+    """`GAZETTE_CRASH_AT=stage`, or `stage:N` to stop at its N-th pass (e.g. `staged:7`, the
+    seventh package sealed)."""
+    name, _, nth = os.environ.get("GAZETTE_CRASH_AT", "").partition(":")
+    if name != stage or (nth and count != int(nth)):
         return
     marker = os.environ.get("GAZETTE_CRASH_MARKER")
     if marker:

@@ -1,26 +1,26 @@
-"""Load one run's frames into the star schema in a single transaction.
+"""Load a run's staged packages into the star schema: read, resolve, then write, in one
+transaction.
 
-Sources and articles are versioned (SCD type 2); dimensions and bridges are keyed, so loading
-the same frames twice changes nothing. fact_fetch, raw.fetch and ops rows are per run by nature.
+The packages are read set-based (`read_parquet` over their files) into temporary tables;
+sources, article versions (SCD type 2), tombstones and story clusters are resolved there;
+only then are rows written, each once. Dimensions and bridges are keyed, so loading the
+same packages twice changes nothing; fact_fetch, raw.fetch and ops rows are per run.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from transforms.edits import describe_edit
-from transforms.model import StarTables, source_version_key
-from warehouse.db import query_frame, run, scalar
+from transforms.model import source_version_key
+from warehouse.db import run, scalar
 from warehouse.faults import checkpoint
-from warehouse.stories import assign_stories
+from warehouse.packages import Package, files
+from warehouse.stories import resolve_stories, write_stories
 from warehouse.sync import change_stamp, record_changes
 
 DEPENDENTS = (
@@ -31,6 +31,9 @@ DEPENDENTS = (
     "fact_quote",
     "fact_count",
 )
+# staged tables read by the loader (gate and dq_result are the quality gate's)
+STAGED = ("fact_article", "dim_author", "dim_tag", "dim_entity", "fact_fetch", "raw_fetch",
+          "quarantine", *DEPENDENTS)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,51 +49,34 @@ class LoadCounts:
     withdrawn: int = 0
 
 
-@dataclass(slots=True)
-class Quarantine:
-    """Rows held back from the marts, loaded in the same transaction as the rest."""
-
-    stage: str
-    items: list[tuple[str, str | None, str, dict[str, Any] | None]] = field(default_factory=list)
-
-
-def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
-    """Insert rows whose primary key is not there yet; returns how many were inserted."""
-    if frame.is_empty():
-        return 0
-    con.register("incoming", frame.to_arrow())
-    try:
-        before = int(scalar(con, f"select count(*) from {table}"))
-        run(con, f"insert or ignore into {table} by name select * from incoming")
-        return int(scalar(con, f"select count(*) from {table}")) - before
-    finally:
-        con.unregister("incoming")
-
-
-def load_star(
+def load_packages(
     con: duckdb.DuckDBPyConnection,
-    tables: StarTables,
+    packages: list[Package],
+    sources: pl.DataFrame,
+    run_id: str,
+    now: datetime,
     versioning: bool = True,
-    quarantine: Iterable[Quarantine] = (),
-    run_id: str | None = None,
-    now: datetime | None = None,
 ) -> LoadCounts:
-    """All of a run's rows, or none of them: one transaction.
+    """All of the packages' rows, or none of them: one transaction.
 
-    versioning=False (reprocess) rewrites the current version in place: a better extractor is
-    not an edit by the publisher.
+    `sources` are dim_source candidates (`build_dim_source`). versioning=False (reprocess)
+    rewrites the current version in place: a better extractor is not an edit by the publisher.
     """
     run(con, "begin transaction")
     try:
         stamp = change_stamp(con)
-        counts, dirty = _load(con, tables, versioning, run_id or "", stamp)
-        held = 0
-        for batch in quarantine:
-            held += _quarantine(con, run_id or "", batch, now)
-        if held:
-            counts = dataclasses.replace(counts, quarantined=held)
+        before_versions = int(scalar(con, "select count(*) from dim_source"))
+        _version_sources(con, sources)
+        counts = LoadCounts(0, 0, 0, 0)
+        if packages:
+            _stage(con, packages, run_id)
+            counts = _load(con, versioning, run_id, stamp, now)
+        else:
+            run(con, "create or replace temp table dirty_articles (article_key varchar)")
+        versioned = int(scalar(con, "select count(*) from dim_source")) - before_versions
+        counts = LoadCounts(**{**_as_dict(counts), "sources_versioned": versioned})
         # what changed goes on record in the same transaction: deliveries never miss a row
-        record_changes(con, run_id, stamp, dirty)
+        record_changes(con, run_id, stamp, "dirty_articles")
         checkpoint("load")  # crash drill: everything written, nothing committed
         run(con, "commit")
     except BaseException:
@@ -99,26 +85,120 @@ def load_star(
     return counts
 
 
-def _quarantine(
-    con: duckdb.DuckDBPyConnection, run_id: str, batch: Quarantine, now: datetime | None
-) -> int:
-    rows = [
-        [run_id, url, batch.stage, expectation, reason, json.dumps(record, default=str), now]
-        for url, expectation, reason, record in batch.items
-    ]
-    if rows:
-        con.executemany(
-            "insert into ops.quarantine "
-            "(run_id, url, stage, expectation, reason, record, created_at) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            rows,
+def _as_dict(counts: LoadCounts) -> dict[str, int]:
+    return {name: getattr(counts, name) for name in LoadCounts.__slots__}
+
+
+def _stage(con: duckdb.DuckDBPyConnection, packages: list[Package], run_id: str) -> None:
+    """stg_<table>: every package's rows of each table, with the package's load order (seq);
+    rows carry the loading run's id and the source version in force."""
+    order = pl.DataFrame(
+        {"dir": [str(p.folder) for p in packages], "seq": list(range(len(packages)))},
+        schema={"dir": pl.String, "seq": pl.Int32},
+    )
+    con.register("package_order", order.to_arrow())
+    try:
+        run(con, "create or replace temp table pkg_order as select * from package_order")
+    finally:
+        con.unregister("package_order")
+    for table in STAGED:
+        paths = files(packages, table)
+        run(
+            con,
+            f"""
+            create or replace temp table stg_{table} as
+            select s.* exclude (filename), o.seq
+            from read_parquet(?, filename = true) s
+            join pkg_order o on o.dir = parse_dirpath(s.filename)
+            """,
+            [paths],
         )
-    return len(rows)
+        columns = {
+            c
+            for (c,) in con.execute(f"select name from pragma_table_info('stg_{table}')").fetchall()
+        }
+        if "run_id" in columns:
+            run(con, f"update stg_{table} set run_id = ?", [run_id])
+        if "source_key" in columns:  # built with the source id; the version in force now
+            run(
+                con,
+                f"update stg_{table} s set source_key = m.source_key "
+                "from source_map m where s.source_key = m.source_id",
+            )
 
 
-def _version_sources(con: duckdb.DuckDBPyConnection, sources: pl.DataFrame) -> dict[str, str]:
-    """source_id -> the source_key of its version in force, opening new versions as needed."""
-    mapping: dict[str, str] = {}
+def _load(
+    con: duckdb.DuckDBPyConnection, versioning: bool, run_id: str, stamp: datetime, now: datetime
+) -> LoadCounts:
+    # one row per article: the last package wins, and what hangs off it comes from the same one
+    run(
+        con,
+        """
+        create or replace temp table inc_article as
+        select * from stg_fact_article
+        qualify row_number() over (partition by article_key order by seq desc) = 1
+        """,
+    )
+    _drop_retired_pages(con)
+    retired = _retire_articles(con, run_id, stamp)
+    _insert_dim_date(con, run_id)
+    authors_new = _insert_new(con, "dim_author", "stg_dim_author", "author_key")
+    _insert_new(con, "dim_tag", "stg_dim_tag", "tag_key")
+    _merge_entities(con)
+    new, changed = _resolve_articles(con, versioning)
+    in_stories = resolve_stories(con)  # over `touched`, before any article row is written
+    _write_articles(con, versioning, run_id)
+    write_stories(con)
+    _write_dependents(con, versioning)
+    run(
+        con,
+        """
+        create or replace temp table dirty_articles as
+        select article_key from inc_article
+        union select article_key from retired
+        union select article_key from story_members
+        """,
+    )
+    fetch_rows = _insert_new(con, "fact_fetch", "stg_fact_fetch", "fetch_key")
+    _insert_new(con, "raw.fetch", "stg_raw_fetch", "fetch_key")
+    run(
+        con,
+        """
+        insert into ops.quarantine (run_id, url, stage, expectation, reason, record, created_at)
+        select ?, url, stage, expectation, reason, record, ? from stg_quarantine order by seq
+        """,
+        [run_id, now],
+    )
+    return LoadCounts(
+        articles_new=new,
+        articles_changed=changed,
+        authors_new=authors_new,
+        fetch_rows=fetch_rows,
+        in_stories=in_stories,
+        quarantined=int(scalar(con, "select count(*) from stg_quarantine")),
+        merged=retired.get("merged", 0),
+        withdrawn=retired.get("withdrawn", 0),
+    )
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: str) -> int:
+    """Insert staged rows whose key is not there yet (the first package's copy of a key)."""
+    before = int(scalar(con, f"select count(*) from {table}"))
+    run(
+        con,
+        f"""
+        insert or ignore into {table} by name
+        select * exclude (seq) from {staged}
+        qualify row_number() over (partition by {key} order by seq) = 1
+        """,
+    )
+    return int(scalar(con, f"select count(*) from {table}")) - before
+
+
+def _version_sources(con: duckdb.DuckDBPyConnection, sources: pl.DataFrame) -> None:
+    """source_map(source_id, source_key): the version in force of each source, opening new
+    versions where the settings changed. One statement per source: sources are few."""
+    run(con, "create or replace temp table source_map (source_id varchar, source_key varchar)")
     for row in sources.iter_rows(named=True):
         current = con.execute(
             "select source_key, version, settings_hash from dim_source "
@@ -126,319 +206,266 @@ def _version_sources(con: duckdb.DuckDBPyConnection, sources: pl.DataFrame) -> d
             [row["source_id"]],
         ).fetchall()
         if current and (row["settings_hash"] is None or current[0][2] == row["settings_hash"]):
-            mapping[row["source_id"]] = current[0][0]
-            continue
-        version = current[0][1] + 1 if current else 1
-        if current:
-            run(
-                con,
-                "update dim_source set is_current = false, valid_to = ? where source_key = ?",
-                [row["valid_from"], current[0][0]],
-            )
-        key = source_version_key(row["source_id"], version)
-        values = {
-            **row,
-            "source_key": key,
-            "version": version,
-            "settings_hash": row["settings_hash"] or "",
-        }
-        frame = pl.DataFrame([values], schema=sources.schema)
-        _insert_new(con, "dim_source", frame)
-        mapping[row["source_id"]] = key
-    return mapping
-
-
-def _load(
-    con: duckdb.DuckDBPyConnection,
-    tables: StarTables,
-    versioning: bool,
-    run_id: str,
-    stamp: datetime,
-) -> tuple[LoadCounts, list[str]]:
-    """The counts, and the articles whose rows may have changed (for change tracking)."""
-    before_versions = int(scalar(con, "select count(*) from dim_source"))
-    sources = _version_sources(con, tables.dim_source)
-    # facts were built with the source id; they point at the version in force now
-    known = set(sources)
-    articles = _not_retired(
-        con, tables.fact_article.with_columns(source_key=pl.col("source_key").replace(sources))
-    )
-    retired = _retire_articles(con, articles, tables.fact_fetch, run_id, stamp)
-    fetches = tables.fact_fetch.with_columns(
-        source_key=pl.when(pl.col("source_key").is_in(known))
-        .then(pl.col("source_key").replace(sources))
-        .otherwise(pl.col("source_key"))
-    )
-    _insert_new(con, "dim_date", tables.dim_date)
-    authors_new = _insert_new(con, "dim_author", tables.dim_author)
-    _insert_new(con, "dim_tag", tables.dim_tag)
-    _merge_entities(con, tables.dim_entity)
-
-    new_keys, changed_keys = _merge_articles(con, articles, versioning)
-    touched = new_keys + changed_keys
-    # reprocessing re-derives what hangs off every article it read, changed or not, so a
-    # better recogniser reaches articles whose text is the same
-    refreshed = touched if versioning else articles.get_column("article_key").to_list()
-    if refreshed:
-        for dependent in DEPENDENTS:
-            run(
-                con,
-                f"delete from {dependent} where article_key in (select unnest(?))",
-                [refreshed],
-            )
-            frame = getattr(tables, dependent).filter(pl.col("article_key").is_in(refreshed))
-            if "source_key" in frame.columns:
-                frame = frame.with_columns(source_key=pl.col("source_key").replace(sources))
-            _insert_new(con, dependent, frame)
-    in_stories = assign_stories(con, touched)
-    # joining a story can change its other members (story_key, is_first_in_story)
-    dirty = query_frame(
+            key = current[0][0]
+        else:
+            version = current[0][1] + 1 if current else 1
+            if current:
+                run(
+                    con,
+                    "update dim_source set is_current = false, valid_to = ? where source_key = ?",
+                    [row["valid_from"], current[0][0]],
+                )
+            key = source_version_key(row["source_id"], version)
+            values = {
+                **row,
+                "source_key": key,
+                "version": version,
+                "settings_hash": row["settings_hash"] or "",
+            }
+            con.register("new_source", pl.DataFrame([values], schema=sources.schema).to_arrow())
+            try:
+                run(con, "insert or ignore into dim_source by name select * from new_source")
+            finally:
+                con.unregister("new_source")
+        run(con, "insert into source_map values (?, ?)", [row["source_id"], key])
+    # sources a run names but does not configure (ingest): their current version, if any
+    run(
         con,
-        "select distinct article_key from fact_article where story_key in "
-        "(select story_key from fact_article where article_key in (select unnest(?)))",
-        [touched],
-    ).get_column("article_key")
-    dirty_keys = sorted(
-        set(articles.get_column("article_key")) | set(retired) | set(dirty.to_list())
+        """
+        insert into source_map
+        select source_id, source_key from dim_source
+        where is_current and source_id not in (select source_id from source_map)
+        """,
     )
-    fetch_rows = _insert_new(con, "fact_fetch", fetches)
-    _insert_new(con, "raw.fetch", tables.raw_fetch)
-    counts = LoadCounts(
-        articles_new=len(new_keys),
-        articles_changed=len(changed_keys),
-        authors_new=authors_new,
-        fetch_rows=fetch_rows,
-        sources_versioned=int(scalar(con, "select count(*) from dim_source")) - before_versions,
-        in_stories=in_stories,
-        merged=sum(reason == "merged" for reason in retired.values()),
-        withdrawn=sum(reason == "withdrawn" for reason in retired.values()),
-    )
-    return counts, dirty_keys
 
 
-def _not_retired(con: duckdb.DuckDBPyConnection, articles: pl.DataFrame) -> pl.DataFrame:
-    """Drop pages fetched before their article was merged or withdrawn (a reprocess reads old
-    raw pages too): they must not bring it back. A page fetched after it does."""
-    if articles.is_empty():
-        return articles
-    retired = query_frame(
+def _drop_retired_pages(con: duckdb.DuckDBPyConnection) -> None:
+    """Pages fetched before their article was merged or withdrawn (a reprocess reads old raw
+    pages too) must not bring it back; a page fetched after it does."""
+    run(
         con,
-        "select article_key, max(tombstoned_at) as retired_at from ops.tombstone "
-        "where article_key in (select unnest(?)) group by article_key",
-        [articles.get_column("article_key").to_list()],
-    )
-    if retired.is_empty():
-        return articles
-    return (
-        articles.join(retired, on="article_key", how="left")
-        .filter(pl.col("retired_at").is_null() | (pl.col("fetched_at") > pl.col("retired_at")))
-        .drop("retired_at")
+        """
+        delete from inc_article i using (
+            select article_key, max(tombstoned_at) as retired_at from ops.tombstone group by 1
+        ) t
+        where i.article_key = t.article_key and i.fetched_at <= t.retired_at
+        """,
     )
 
 
 def _retire_articles(
-    con: duckdb.DuckDBPyConnection,
-    articles: pl.DataFrame,
-    fetches: pl.DataFrame,
-    run_id: str,
-    stamp: datetime,
-) -> dict[str, str]:
+    con: duckdb.DuckDBPyConnection, run_id: str, stamp: datetime
+) -> dict[str, int]:
     """Take out of the marts the articles this run shows are gone, with a tombstone each:
     merged (a newer page at the same URL is keyed as another article, e.g. it now declares a
     canonical URL) or withdrawn (refetching its URL answered 404 or 410). Their raw pages and
-    fetch history stay. Returns {article_key: reason} of those taken out."""
-    gone = fetches.filter(
-        (pl.col("purpose") == "article") & pl.col("status").is_in([404, 410])
-    ).select("url", "status", "fetched_at")
-    if articles.is_empty() and gone.is_empty():
-        return {}
-    con.register("incoming_pages", articles.select("article_key", "url", "fetched_at").to_arrow())
-    con.register("gone_pages", gone.to_arrow())
-    try:
-        retired = query_frame(
-            con,
-            """
-            select distinct on (f.article_key) f.article_key, f.url, f.title, 'merged' as reason,
-                   i.article_key as merged_into, 'same URL ' || i.url as detail
-            from fact_article f
-            join incoming_pages i on i.url = f.url and i.article_key <> f.article_key
-            where f.is_current and i.fetched_at > f.fetched_at
-            union all
-            select f.article_key, f.url, f.title, 'withdrawn', null, 'HTTP ' || max(g.status)
-            from fact_article f join gone_pages g on g.url = f.url
-            where f.is_current and g.fetched_at > f.fetched_at
-              and f.url not in (select url from incoming_pages)
-            group by all
-            """,
-        )
-    finally:
-        con.unregister("incoming_pages")
-        con.unregister("gone_pages")
-    if retired.is_empty():
-        return {}
-    keys = retired.get_column("article_key").to_list()
-    for table in ("fact_article", "fact_article_edit", "story_simhash_band", *DEPENDENTS):
-        run(con, f"delete from {table} where article_key in (select unnest(?))", [keys])
-    con.register(
-        "retired",
-        retired.with_columns(run_id=pl.lit(run_id), tombstoned_at=pl.lit(stamp)).to_arrow(),
+    fetch history stay. Fills `retired`; returns how many per reason."""
+    run(
+        con,
+        """
+        create or replace temp table retired as
+        select distinct on (f.article_key) f.article_key, f.url, f.title, 'merged' as reason,
+               i.article_key as merged_into, 'same URL ' || i.url as detail
+        from fact_article f
+        join inc_article i on i.url = f.url and i.article_key <> f.article_key
+        where f.is_current and i.fetched_at > f.fetched_at
+        union all
+        select f.article_key, f.url, f.title, 'withdrawn', null, 'HTTP ' || max(g.status)
+        from fact_article f
+        join stg_fact_fetch g on g.url = f.url and g.purpose = 'article' and g.status in (404, 410)
+        where f.is_current and g.fetched_at > f.fetched_at
+          and f.url not in (select url from inc_article)
+        group by all
+        """,
     )
-    try:
-        run(con, "insert into ops.tombstone by name select * from retired")
-    finally:
-        con.unregister("retired")
-    return dict(retired.select("article_key", "reason").iter_rows())
+    for table in ("fact_article", "fact_article_edit", "story_simhash_band", *DEPENDENTS):
+        run(con, f"delete from {table} where article_key in (select article_key from retired)")
+    run(
+        con,
+        "insert into ops.tombstone by name select *, ? as run_id, ? as tombstoned_at from retired",
+        [run_id, stamp],
+    )
+    return dict(con.execute("select reason, count(*) from retired group by 1").fetchall())
 
 
-def _replace_in_place(
-    con: duckdb.DuckDBPyConnection, articles: pl.DataFrame
-) -> tuple[list[str], list[str]]:
-    """Reprocess: every article read is rewritten where it stands (same version, same story),
-    so a better extractor's title or date lands even when the text is unchanged. Set-based:
-    a reprocess touches every article. Returns new keys and those whose content changed."""
-    con.register("incoming_articles", articles.to_arrow())
-    try:
-        status = query_frame(
-            con,
-            """
-            select i.article_key, f.article_key is null as is_new,
-                   coalesce(f.content_hash <> i.content_hash, false) as text_changed
-            from incoming_articles i
-            left join fact_article f on f.article_key = i.article_key and f.is_current
-            """,
+def _insert_dim_date(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Every day from the earliest to the latest publication day staged: no gaps for BI."""
+    run(
+        con,
+        """
+        insert or ignore into dim_date by name
+        select (year(d) * 10000 + month(d) * 100 + day(d))::integer as date_key,
+               d::date as date, year(d)::smallint as year, quarter(d)::tinyint as quarter,
+               month(d)::tinyint as month, strftime(d, '%B') as month_name,
+               weekofyear(d)::tinyint as week, isodow(d)::tinyint as day_of_week,
+               dayname(d) as day_name, isodow(d) >= 6 as is_weekend, ? as run_id
+        from (
+            select unnest(generate_series(min(day), max(day), interval 1 day)) as d
+            from (
+                select strptime(published_date_key::varchar, '%Y%m%d') as day
+                from stg_fact_article where published_date_key is not null
+            )
         )
-        run(
-            con,
-            """
-            create or replace temp table replacing as
-            select i.* replace (
-                       f.version as version, f.valid_from as valid_from,
-                       f.story_key as story_key, f.is_first_in_story as is_first_in_story)
-            from incoming_articles i
-            join fact_article f on f.article_key = i.article_key and f.is_current
-            """,
-        )
-        run(
-            con,
-            "delete from fact_article f using replacing r "
-            "where f.article_key = r.article_key and f.version = r.version",
-        )
-        run(con, "insert into fact_article by name select * from replacing")
-        run(
-            con,
-            "insert into fact_article by name select * from incoming_articles "
-            "where article_key not in (select article_key from replacing)",
-        )
-        run(con, "drop table replacing")
-    finally:
-        con.unregister("incoming_articles")
-    new_keys = status.filter(pl.col("is_new")).get_column("article_key").to_list()
-    changed = status.filter(~pl.col("is_new") & pl.col("text_changed"))
-    return new_keys, changed.get_column("article_key").to_list()
+        where d is not null
+        """,
+        [run_id],
+    )
 
 
-def _merge_entities(con: duckdb.DuckDBPyConnection, entities: pl.DataFrame) -> int:
+def _merge_entities(con: duckdb.DuckDBPyConnection) -> None:
     """New entities go in; known ones gain the surface forms this run saw for them."""
-    if entities.is_empty():
-        return 0
-    added = _insert_new(con, "dim_entity", entities)
-    con.register("incoming_entities", entities.select("entity_key", "aliases").to_arrow())
-    try:
+    run(
+        con,
+        """
+        create or replace temp table inc_entity as
+        select s.* replace (a.aliases as aliases)
+        from stg_dim_entity s
+        join (
+            select entity_key, list_sort(list_distinct(flatten(list(aliases)))) as aliases
+            from stg_dim_entity group by entity_key
+        ) a on a.entity_key = s.entity_key
+        """,
+    )
+    _insert_new(con, "dim_entity", "inc_entity", "entity_key")
+    run(
+        con,
+        """
+        update dim_entity d
+        set aliases = list_sort(list_distinct(list_concat(d.aliases, i.aliases)))
+        from inc_entity i
+        where d.entity_key = i.entity_key and not list_has_all(d.aliases, i.aliases)
+        """,
+    )
+
+
+def _resolve_articles(con: duckdb.DuckDBPyConnection, versioning: bool) -> tuple[int, int]:
+    """`touched`: the incoming articles that are new or whose content changed, with the
+    version they get and what the current version was. Nothing is written yet."""
+    run(
+        con,
+        """
+        create or replace temp table touched as
+        select i.article_key, f.article_key is null as is_new,
+               coalesce(f.version, 0) as old_version, f.story_key as old_story_key
+        from inc_article i
+        left join fact_article f on f.article_key = i.article_key and f.is_current
+        where f.article_key is null or f.content_hash <> i.content_hash
+        """,
+    )
+    new = int(scalar(con, "select count(*) from touched where is_new"))
+    return new, int(scalar(con, "select count(*) from touched")) - new
+
+
+# an update or correction paragraph, as editors flag them
+NOTICE_PATTERN = (
+    r"^\s*(update[sd]?|correction|clarification|editor'?s note|this (article|story) "
+    r"(was|has been) (updated|amended|corrected))\b"
+)
+# one row per changed article: what changed, in terms an editor would use; characters added
+# and removed count the lines one version has and the other lacks
+EDITS_SQL = """
+    insert into fact_article_edit by name
+    with pairs as (
+        select i.article_key, f.version as from_version, i.fetched_at as edited_at,
+               f.title as old_title, i.title as new_title,
+               f.published_at as old_published_at, i.published_at as new_published_at,
+               coalesce(f.text, '') as old_text, coalesce(i.text, '') as new_text,
+               string_split(coalesce(f.text, ''), chr(10)) as old_lines,
+               string_split(coalesce(i.text, ''), chr(10)) as new_lines
+        from inc_article i
+        join touched t on t.article_key = i.article_key and not t.is_new
+        join fact_article f on f.article_key = i.article_key and f.is_current
+    )
+    select article_key, from_version, from_version + 1 as to_version, edited_at,
+           coalesce(old_title, '') <> coalesce(new_title, '') as headline_changed,
+           old_text <> new_text as body_changed,
+           old_published_at is distinct from new_published_at as date_changed,
+           old_title, new_title,
+           coalesce(list_sum(list_transform(
+               list_filter(new_lines, lambda l: not list_contains(old_lines, l)),
+               lambda l: length(l))), 0) as chars_added,
+           coalesce(list_sum(list_transform(
+               list_filter(old_lines, lambda l: not list_contains(new_lines, l)),
+               lambda l: length(l))), 0) as chars_removed,
+           trim(list_filter(new_lines, lambda l: regexp_matches(l, $1, 'i')
+               and not list_contains(list_transform(old_lines, lambda x: trim(x)), trim(l)))[1])
+               as correction_notice,
+           $2 as run_id
+    from pairs
+"""
+
+
+def _write_articles(con: duckdb.DuckDBPyConnection, versioning: bool, run_id: str) -> None:
+    """Write each resolved article row once. Versioning: a changed article's current row is
+    closed and its edit described; reprocess: every incoming article replaces its current
+    version where it stands (same version, same story unless its text moved it)."""
+    if versioning:
+        run(con, EDITS_SQL, [NOTICE_PATTERN, run_id])
         run(
             con,
             """
-            update dim_entity d
-            set aliases = list_sort(list_distinct(list_concat(d.aliases, i.aliases)))
-            from incoming_entities i
-            where d.entity_key = i.entity_key and not list_has_all(d.aliases, i.aliases)
+            update fact_article f set is_current = false, valid_to = i.fetched_at
+            from inc_article i join touched t using (article_key)
+            where f.article_key = i.article_key and f.is_current and not t.is_new
             """,
         )
-    finally:
-        con.unregister("incoming_entities")
-    return added
-
-
-def _merge_articles(
-    con: duckdb.DuckDBPyConnection, articles: pl.DataFrame, versioning: bool
-) -> tuple[list[str], list[str]]:
-    """SCD type 2 on fact_article: new keys get version 1, changed ones version n + 1.
-
-    New articles go in with one set-based insert; only changed ones (few) are handled row by
-    row, because each needs its edit described.
-    """
-    if articles.is_empty():
-        return [], []
-    if not versioning:
-        return _replace_in_place(con, articles)
-    con.register("incoming_articles", articles.to_arrow())
-    try:
-        status = query_frame(
+        run(
             con,
             """
-            select i.article_key, f.article_key is null as is_new
-            from incoming_articles i
-            left join fact_article f on f.article_key = i.article_key and f.is_current
-            where f.article_key is null or f.content_hash <> i.content_hash
+            insert into fact_article by name
+            select i.* exclude (seq) replace (
+                       t.old_version + 1 as version, i.fetched_at as valid_from,
+                       null::timestamptz as valid_to, true as is_current,
+                       s.story_key as story_key, s.is_first_in_story as is_first_in_story)
+            from inc_article i
+            join touched t using (article_key)
+            left join story_of s using (article_key)
             """,
         )
-        new_keys = status.filter(pl.col("is_new")).get_column("article_key").to_list()
-        changed_keys = status.filter(~pl.col("is_new")).get_column("article_key").to_list()
-        if new_keys:
-            run(
-                con,
-                "insert into fact_article by name select * from incoming_articles "
-                "where article_key in (select unnest(?))",
-                [new_keys],
-            )
-        current = query_frame(
+        return
+    run(
+        con,
+        """
+        create or replace temp table replacing as
+        select i.* exclude (seq) replace (
+                   coalesce(f.version, 1) as version,
+                   coalesce(f.valid_from, i.fetched_at) as valid_from,
+                   null::timestamptz as valid_to, true as is_current,
+                   coalesce(s.story_key, f.story_key) as story_key,
+                   coalesce(s.is_first_in_story, f.is_first_in_story) as is_first_in_story)
+        from inc_article i
+        left join fact_article f on f.article_key = i.article_key and f.is_current
+        left join story_of s on s.article_key = i.article_key
+        """,
+    )
+    run(
+        con,
+        "delete from fact_article f using replacing r "
+        "where f.article_key = r.article_key and f.is_current",
+    )
+    run(con, "insert into fact_article by name select * from replacing")
+
+
+def _write_dependents(con: duckdb.DuckDBPyConnection, versioning: bool) -> None:
+    """What hangs off an article is replaced with the article: from the same package as the
+    article row. Reprocessing re-derives it for every article read, changed or not, so a
+    better recogniser reaches articles whose text is the same."""
+    scope = "touched" if versioning else "inc_article"
+    for dependent in DEPENDENTS:
+        run(
             con,
-            """
-            select article_key, version, valid_from, story_key, is_first_in_story, title, text,
-                   published_at
-            from fact_article where is_current and article_key in (select unnest(?))
-            """,
-            [changed_keys],
+            f"delete from {dependent} where article_key in (select article_key from {scope})",
         )
-    finally:
-        con.unregister("incoming_articles")
-    old = {r["article_key"]: r for r in current.iter_rows(named=True)}
-    rows = []
-    edits = []
-    for after in articles.filter(pl.col("article_key").is_in(changed_keys)).iter_rows(named=True):
-        key = after["article_key"]
-        before = old[key]
-        if versioning:
-            after["version"] = before["version"] + 1
-            after["valid_from"] = after["fetched_at"]
-            edits.append(
-                {
-                    "article_key": key,
-                    "from_version": before["version"],
-                    "to_version": after["version"],
-                    "edited_at": after["fetched_at"],
-                    **describe_edit(before, after),
-                    "run_id": after["run_id"],
-                }
-            )
-            run(
-                con,
-                "update fact_article set is_current = false, valid_to = ? "
-                "where article_key = ? and is_current",
-                [after["fetched_at"], key],
-            )
-        else:  # same version, better extraction: replace it where it stands
-            after["version"] = before["version"]
-            after["valid_from"] = before["valid_from"]
-            run(
-                con,
-                "delete from fact_article where article_key = ? and version = ?",
-                [key, before["version"]],
-            )
-        after["story_key"] = before["story_key"]
-        after["is_first_in_story"] = before["is_first_in_story"]
-        rows.append(after)
-    if rows:
-        _insert_new(con, "fact_article", pl.DataFrame(rows, schema=articles.schema))
-    if edits:
-        _insert_new(con, "fact_article_edit", pl.DataFrame(edits, infer_schema_length=None))
-    return new_keys, changed_keys
+        run(
+            con,
+            f"""
+            insert or ignore into {dependent} by name
+            select d.* exclude (seq) from stg_{dependent} d
+            join inc_article i on i.article_key = d.article_key and i.seq = d.seq
+            where d.article_key in (select article_key from {scope})
+            """,
+        )
+
+
+def package_dirs(packages: list[Package]) -> list[Path]:
+    return [p.folder for p in packages]

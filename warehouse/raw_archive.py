@@ -20,7 +20,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from transforms.model import evidence_candidate
 from transforms.records import ArchiveRef, FetchResult
+from transforms.urls import host_of
 
 GZIP_LEVEL = 6
 # The body we store is decoded (no gzip), so these headers would describe it wrongly.
@@ -160,3 +162,25 @@ def _reason(status: int | None) -> str:
         return HTTPStatus(status).phrase if status else "Unknown"
     except ValueError:
         return "Unknown"
+
+
+def archived_page(home: Path, row: dict) -> FetchResult:
+    """A page to extract again, rebuilt from its raw.fetch row and its archived bytes."""
+    ref = ArchiveRef(row["warc_file"], row["warc_offset"], row["warc_length"], row["sha256"])
+    document = read_document(home, ref)
+    return FetchResult(
+        url=row["url"],
+        purpose=row["purpose"],
+        source_name=row["source_name"],
+        final_url=row["final_url"],
+        host=host_of(row["url"]),
+        status=document.status,
+        content_type=row["content_type"],
+        outcome="ok",
+        error=None,
+        bytes=len(document.body),
+        elapsed_ms=0,
+        fetched_at=row["fetched_at"],
+        body=document.body,
+        candidate=evidence_candidate(row["evidence"]),
+    )

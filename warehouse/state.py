@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -89,3 +90,21 @@ def known_pages(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
         else:
             result[row["url"]] = _validators(row)
     return result
+
+
+def archived_articles(con: duckdb.DuckDBPyConnection, since: datetime | None) -> pl.DataFrame:
+    """The newest good copy of every archived article (where its bytes are), for reprocessing:
+    metadata only; the bytes are read a batch at a time."""
+    return query_frame(
+        con,
+        """
+        select url, final_url, source_name, purpose, content_type, fetched_at, evidence,
+               warc_file, warc_offset, warc_length, sha256
+        from raw.fetch
+        where outcome = 'ok' and purpose in ('article', 'ingest')
+          and (?::timestamptz is null or fetched_at >= ?::timestamptz)
+        qualify row_number() over (partition by url order by fetched_at desc) = 1
+        order by fetched_at, url
+        """,
+        [since, since],
+    )

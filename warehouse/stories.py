@@ -1,159 +1,179 @@
-"""Story clusters from a persistent SimHash index kept in the warehouse.
+"""Story clusters from a persistent SimHash index kept in the warehouse, resolved set-based.
 
 Texts whose 64-bit SimHashes differ in at most MAX_DISTANCE bits share at least one of four
 16-bit bands (pigeonhole), so candidates come from equality joins on (band, value), never from
-comparing every pair; the index lives in `story_simhash_band` and grows with each run.
+comparing every pair; the index lives in `story_simhash_band` and grows with each run. Linked
+articles of one load form components by label propagation in SQL (each round one statement;
+rounds are bounded by the longest chain of near-duplicates, not by the number of articles).
 """
 
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 
-from transforms.keys import stable_key
-from warehouse.db import query_frame, run
+from warehouse.db import run, scalar
 
 MAX_DISTANCE = 3
 BANDS = 4
 
 
-def _bands(frame: pl.DataFrame) -> pl.DataFrame:
-    """article_key, simhash (u64), published_at -> one row per band."""
-    return pl.concat(
-        [
-            frame.with_columns(
-                band=pl.lit(b, pl.Int8),
-                band_value=((pl.col("simhash") // (1 << (16 * b))) % (1 << 16)).cast(pl.UInt16),
-            )
-            for b in range(BANDS)
-        ]
-    )
+def resolve_stories(con: duckdb.DuckDBPyConnection) -> int:
+    """`story_of(article_key, story_key, is_first_in_story)` for the load's `touched`
+    articles (read from `inc_article`), and `story_members`: every current article of the
+    stories they join or leave. Writes nothing to the marts; returns how many touched
+    articles' components joined a story (a stored one, or one of two or more new articles).
 
-
-class _Union:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def join(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
-def assign_stories(con: duckdb.DuckDBPyConnection, keys: list[str]) -> int:
-    """Give the current versions of `keys` a story_key; returns how many joined a story.
-
-    Runs inside the caller's transaction. An article joins the story of its nearest earlier
-    match (stored or in this batch); a new story is keyed by its first article, so the same
-    inputs always give the same story keys.
+    An article joins the story of its component's earliest stored match; a new story is keyed
+    by its first article, so the same inputs always give the same story keys.
     """
-    if not keys:
-        return 0
-    articles = query_frame(
+    run(
         con,
         """
-        select article_key, simhash, published_at from fact_article
-        where is_current and simhash is not null and article_key in (select unnest(?))
+        create or replace temp table story_in as
+        select i.article_key, ('0x' || i.simhash)::ubigint as simhash, i.published_at
+        from inc_article i join touched t using (article_key)
+        where i.simhash is not null
         """,
-        [keys],
     )
-    if articles.is_empty():
-        return 0
-    articles = articles.with_columns(
-        simhash=pl.col("simhash").map_elements(lambda h: int(h, 16), return_dtype=pl.UInt64)
+    run(
+        con,
+        f"""
+        create or replace temp table story_in_bands as
+        select article_key, simhash, published_at, b::tinyint as band,
+               ((simhash >> (16 * b)) & 65535)::usmallint as band_value
+        from story_in, range({BANDS}) r(b)
+        """,
     )
-    run(con, "delete from story_simhash_band where article_key in (select unnest(?))", [keys])
-    bands = _bands(articles)
-    con.register("incoming_bands", bands.to_arrow())
-    try:
-        stored = query_frame(
-            con,
-            f"""
-            select distinct i.article_key, s.article_key as other, s.story_key, s.published_at
-            from incoming_bands i
-            join story_simhash_band s using (band, band_value)
-            where s.article_key <> i.article_key
-              and bit_count(xor(i.simhash, s.simhash)) <= {MAX_DISTANCE}
-            """,
-        )
-        within = query_frame(
-            con,
-            f"""
-            select distinct a.article_key, b.article_key as other
-            from incoming_bands a join incoming_bands b using (band, band_value)
+    run(
+        con,
+        f"""
+        create or replace temp table story_links as
+        with edges as (
+            select distinct a.article_key as k, b.article_key as o
+            from story_in_bands a join story_in_bands b using (band, band_value)
             where a.article_key < b.article_key
               and bit_count(xor(a.simhash, b.simhash)) <= {MAX_DISTANCE}
-            """,
         )
-    finally:
-        con.unregister("incoming_bands")
-
-    union = _Union()
-    published = {r["article_key"]: r["published_at"] for r in articles.iter_rows(named=True)}
-    for key in published:
-        union.find(key)
-    for row in within.iter_rows(named=True):
-        union.join(row["article_key"], row["other"])
-    existing: dict[str, tuple] = {}  # component -> (published_at, story_key) of earliest match
-    for row in stored.iter_rows(named=True):
-        root = union.find(row["article_key"])
-        candidate = (row["published_at"] is None, row["published_at"], row["story_key"])
-        if root not in existing or candidate < existing[root]:
-            existing[root] = candidate
-    members: dict[str, list[str]] = {}
-    for key in published:
-        members.setdefault(union.find(key), []).append(key)
-    story_of: dict[str, str] = {}
-    for root, group in members.items():
-        if root in existing:
-            story = existing[root][2]
-        else:
-            first = min(group, key=lambda k: (published[k] is None, published[k], k))
-            story = stable_key("story", first)
-        for key in group:
-            story_of[key] = story
-
-    assigned = articles.with_columns(
-        story_key=pl.col("article_key").replace_strict(story_of, return_dtype=pl.String)
+        select k, o from edges union all select o, k from edges
+        """,
     )
-    new_bands = _bands(assigned)
-    con.register("new_bands", new_bands.to_arrow())
-    con.register("assigned", assigned.select("article_key", "story_key").to_arrow())
-    try:
+    run(
+        con,
+        "create or replace temp table story_labels as "
+        "select article_key, article_key as label from story_in",
+    )
+    while True:  # label propagation: each component ends labelled by its smallest key
         run(
             con,
             """
-            insert into story_simhash_band
-            select band, band_value, article_key, simhash, story_key, published_at
-            from new_bands
+            create or replace temp table story_labels_next as
+            select l.article_key, least(l.label, coalesce(min(n.label), l.label)) as label
+            from story_labels l
+            left join story_links e on e.k = l.article_key
+            left join story_labels n on n.article_key = e.o
+            group by l.article_key, l.label
             """,
         )
-        run(
+        moved = scalar(
             con,
-            """
-            update fact_article f set story_key = a.story_key
-            from assigned a where f.article_key = a.article_key and f.is_current
-            """,
+            "select count(*) from story_labels_next n join story_labels l using (article_key) "
+            "where n.label <> l.label",
         )
-        run(
-            con,
-            """
-            with firsts as (
-                select story_key, arg_min(article_key, (published_at, article_key)) as first_key
-                from fact_article
-                where is_current and story_key in (select story_key from assigned)
-                group by story_key
-            )
-            update fact_article f set is_first_in_story = (f.article_key = firsts.first_key)
-            from firsts where f.story_key = firsts.story_key and f.is_current
-            """,
-        )
-    finally:
-        con.unregister("new_bands")
-        con.unregister("assigned")
-    return sum(1 for root in members if root in existing or len(members[root]) > 1)
+        run(con, "drop table story_labels")
+        run(con, "alter table story_labels_next rename to story_labels")
+        if not moved:
+            break
+    run(
+        con,
+        f"""
+        create or replace temp table story_assigned as
+        with stored as (
+            select l.label, s.story_key, s.published_at
+            from story_in_bands i
+            join story_labels l using (article_key)
+            join story_simhash_band s on s.band = i.band and s.band_value = i.band_value
+            where s.article_key <> i.article_key
+              and s.article_key not in (select article_key from touched)
+              and bit_count(xor(i.simhash, s.simhash)) <= {MAX_DISTANCE}
+        ),
+        picked as (
+            select label, story_key from stored
+            qualify row_number() over (
+                partition by label order by published_at is null, published_at, story_key) = 1
+        ),
+        firsts as (
+            select l.label, l.article_key as first_key
+            from story_labels l join story_in s using (article_key)
+            qualify row_number() over (
+                partition by l.label
+                order by s.published_at is null, s.published_at, l.article_key) = 1
+        ),
+        sizes as (select label, count(*) as size from story_labels group by label)
+        select l.article_key, l.label,
+               coalesce(p.story_key, md5('story' || chr(31) || f.first_key)) as story_key,
+               p.story_key is not null or z.size > 1 as joined
+        from story_labels l
+        join firsts f using (label)
+        join sizes z using (label)
+        left join picked p using (label)
+        """,
+    )
+    run(
+        con,
+        """
+        create or replace temp table story_members as
+        select article_key, story_key, published_at from fact_article
+        where is_current
+          and story_key in (
+              select story_key from story_assigned
+              union select old_story_key from touched where old_story_key is not null)
+          and article_key not in (select article_key from touched)
+        union all
+        select a.article_key, a.story_key, s.published_at
+        from story_assigned a join story_in s using (article_key)
+        """,
+    )
+    run(
+        con,
+        """
+        create or replace temp table story_firsts as
+        select story_key, article_key as first_key from story_members
+        qualify row_number() over (partition by story_key order by published_at, article_key) = 1
+        """,
+    )
+    run(
+        con,
+        """
+        create or replace temp table story_of as
+        select a.article_key, a.story_key, a.article_key = f.first_key as is_first_in_story
+        from story_assigned a join story_firsts f using (story_key)
+        """,
+    )
+    return int(scalar(con, "select count(distinct label) from story_assigned where joined") or 0)
+
+
+def write_stories(con: duckdb.DuckDBPyConnection) -> None:
+    """The index rows of the touched articles, and the first-in-story flag of the stored
+    members whose story gained an earlier article or lost its first one."""
+    run(
+        con,
+        "delete from story_simhash_band where article_key in (select article_key from touched)",
+    )
+    run(
+        con,
+        """
+        insert into story_simhash_band
+        select b.band, b.band_value, b.article_key, b.simhash, a.story_key, b.published_at
+        from story_in_bands b join story_assigned a using (article_key)
+        """,
+    )
+    run(
+        con,
+        """
+        update fact_article f set is_first_in_story = (f.article_key = m.first_key)
+        from story_firsts m
+        where f.story_key = m.story_key and f.is_current
+          and f.article_key not in (select article_key from touched)
+          and f.is_first_in_story is distinct from (f.article_key = m.first_key)
+        """,
+    )

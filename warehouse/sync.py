@@ -68,7 +68,7 @@ def record_changes(
     con: duckdb.DuckDBPyConnection,
     run_id: str | None,
     stamp: datetime,
-    article_keys: list[str] | None = None,
+    article_keys: list[str] | str | None = None,
 ) -> dict[str, int]:
     """Record every mart row inserted, changed or deleted since the last recording; returns
     the rows recorded per table. Cheap to call twice: the second call finds nothing.
@@ -76,19 +76,22 @@ def record_changes(
     `article_keys` (a load passes the articles it touched) limits tables keyed by article to
     those articles and append-only tables to this run's rows, so a run's cost follows what it
     loaded, not the size of the warehouse; dimensions are always compared whole. None
-    compares everything."""
+    compares everything. A string names a table of the touched `article_key`s instead (a
+    load keeps them in DuckDB, not in a Python list)."""
     counts = {}
     scoped = article_keys is not None
-    con.register(
-        "dirty_articles", pa.table({"article_key": pa.array(article_keys or [], pa.string())})
-    )
+    dirty = article_keys if isinstance(article_keys, str) else "dirty_articles"
+    if not isinstance(article_keys, str):
+        con.register(
+            "dirty_articles", pa.table({"article_key": pa.array(article_keys or [], pa.string())})
+        )
     try:
         for table in MART_TABLES:
             keys = key_columns(con, table)
             by_article = "article_key" in keys
             where, params = "", []
             if scoped and by_article:
-                where = "where t.article_key in (select article_key from dirty_articles)"
+                where = f"where t.article_key in (select article_key from {dirty})"
             elif scoped and table in APPEND_ONLY:
                 where, params = f"where t.{APPEND_ONLY[table]} = ?", [run_id]
             article = "t.article_key" if by_article else "null"
@@ -129,7 +132,7 @@ def record_changes(
             if not (scoped and table in APPEND_ONLY):
                 scope = ""
                 if scoped and by_article:
-                    scope = "and s.article_key in (select article_key from dirty_articles)"
+                    scope = f"and s.article_key in (select article_key from {dirty})"
                 recorded = int(recorded or 0) + int(
                     scalar(
                         con,
@@ -144,7 +147,8 @@ def record_changes(
                 )
             counts[table] = int(recorded or 0)
     finally:
-        con.unregister("dirty_articles")
+        if not isinstance(article_keys, str):
+            con.unregister("dirty_articles")
         run(con, "drop table if exists sync_rows")
     return counts
 

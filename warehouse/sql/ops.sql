@@ -17,6 +17,8 @@ create table if not exists ops.etl_run (
     message             varchar
 );
 alter table ops.etl_run add column if not exists failures_by_reason json;
+alter table ops.etl_run add column if not exists article_fetches integer;
+alter table ops.etl_run add column if not exists articles_resumed integer;
 comment on table ops.etl_run is 'One row per pipeline run: what it did and how it ended.';
 comment on column ops.etl_run.run_id is 'Run id: UTC start time and a random suffix, sortable.';
 comment on column ops.etl_run.command is 'What started it: run, demo, ingest, reprocess.';
@@ -25,6 +27,8 @@ comment on column ops.etl_run.finished_at is 'End (UTC); null while running or i
 comment on column ops.etl_run.sources is 'Sources in the run.';
 comment on column ops.etl_run.urls_discovered is 'Article URLs discovered (or documents read).';
 comment on column ops.etl_run.fetch_attempts is 'HTTP attempts made.';
+comment on column ops.etl_run.article_fetches is 'Article URLs this run fetched (discovery not counted).';
+comment on column ops.etl_run.articles_resumed is 'Article URLs loaded from the staged packages of an interrupted run instead of fetched again.';
 comment on column ops.etl_run.pages_ok is 'Attempts that returned a usable page.';
 comment on column ops.etl_run.articles_extracted is 'Pages that became article records.';
 comment on column ops.etl_run.articles_new is 'Articles loaded for the first time.';

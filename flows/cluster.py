@@ -1,0 +1,32 @@
+"""Scale-out: the Prefect task runner that fans staging batches out to a Dask cluster."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+
+def dask_runner(address: str | None = None, workers: int | None = None) -> Any:
+    """A prefect-dask task runner: the cluster at `address`, or a local one with a worker
+    process per core (one thread each: extraction holds the GIL)."""
+    from prefect.client.orchestration import get_client
+    from prefect_dask import DaskTaskRunner
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # one line per worker event
+    if address:  # its workers need PREFECT_API_URL of a server they can reach (scale-out.md)
+        return DaskTaskRunner(address=address)
+    n = workers or os.cpu_count() or 1
+    # workers report to this run's Prefect API; without it each would start a temporary
+    # server of its own (~15 s) and its task runs would not show in this run
+    api = str(get_client().api_url).rstrip("/")
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": n,
+            "threads_per_worker": 1,
+            "processes": True,
+            "silence_logs": logging.WARNING,
+            "dashboard_address": None,
+            "env": {"PREFECT_API_URL": api},
+        }
+    )

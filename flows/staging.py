@@ -1,0 +1,317 @@
+"""Batches to staged packages: the plain function a local pool worker or a Dask worker runs,
+and the pool that keeps the cores extracting while fetching goes on.
+
+A batch's life: its pages are extracted, enriched and modelled into the batch's rows
+(`build_package`, CPU: a worker process), the rows pass the row-level gate and the package is
+sealed (`finish_package`, in one thread of the parent: GX is imported once), and then
+nothing of the batch stays in memory. `stage_batch` is both halves in one call, for a worker
+that does the whole batch (Dask).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from flows.extracting import extract_one, work_item
+from transforms.model import QUARANTINE_SCHEMA, batch_tables, record_key
+from transforms.records import FetchResult
+from transforms.staging import staging_frame
+from warehouse.packages import Manifest, Package, partial_dir, seal, write_tables
+
+POOL_THRESHOLD = 24  # pages; below this a pool's start-up (~1 s) costs more than it saves
+
+
+@dataclass(slots=True)
+class BatchWork:
+    """One batch, as handed to a worker: what to record and what to extract."""
+
+    home: Path
+    run_id: str
+    batch: str  # the package's name in the run, sortable: b000017
+    urls: list[str]  # every URL the batch stands for (a resume skips them)
+    fetches: list[FetchResult] = field(default_factory=list)  # HTTP attempts to record
+    pages: list[FetchResult] = field(default_factory=list)  # documents to extract
+    archived: list[FetchResult] = field(default_factory=list)  # archived, not fetched (ingest)
+    recogniser: str | None = "rules"
+
+
+@dataclass(slots=True)
+class Built:
+    """A partial package and what the parent reports of it."""
+
+    folder: Path
+    manifest: Manifest
+    dropped: list[tuple[str, str, str]]  # (stage, url, reason)
+    warnings: list[str]
+
+
+def usable_pages(pages: Iterable[FetchResult]) -> list[FetchResult]:
+    """The fetched pages worth extracting: good answers to article requests or ingests."""
+    return [p for p in pages if p.ok and p.purpose in ("article", "ingest")]
+
+
+def fetched_work(
+    home: Path,
+    run_id: str,
+    batch: str,
+    urls: list[str],
+    fetched: list[FetchResult],
+    recogniser: str | None,
+) -> BatchWork:
+    """A fetched batch as work: copies of its usable pages (the caller may then empty the
+    originals, which the fetch task's result also holds), its attempts without bodies."""
+    return BatchWork(
+        home,
+        run_id,
+        batch,
+        urls,
+        fetches=[replace(f, body=b"") for f in fetched],
+        pages=[replace(p) for p in usable_pages(fetched)],
+        recogniser=recogniser,
+    )
+
+
+def build_package(work: BatchWork) -> Built:
+    """Extract, enrich and model one batch; write its tables to the batch's partial folder."""
+    records: list[dict[str, Any]] = []
+    quarantined: list[dict[str, Any]] = []
+    failures: Counter[str] = Counter()
+    dropped: list[tuple[str, str, str]] = []
+    warnings: list[str] = []
+    for f in work.fetches:
+        if f.purpose == "article" and f.outcome not in ("ok", "not_modified"):
+            failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
+            dropped.append(("fetch", f.url, f"{f.outcome}: {f.error or f.status}"))
+        elif f.outcome not in ("ok", "not_modified"):
+            failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
+    for page in work.pages:
+        ok, value = extract_one(work_item(page, work.recogniser))
+        if not ok:
+            failures[f"extract: {value.split(' (')[0]}"] += 1
+            dropped.append(("extract", page.url, value))
+            quarantined.append(
+                {
+                    "url": page.url,
+                    "article_key": None,
+                    "stage": "extract",
+                    "expectation": None,
+                    "reason": value,
+                    "record": f'{{"source_name": {_json(page.source_name)}}}',
+                }
+            )
+            continue
+        if value.get("enrichment_error"):
+            # an article whose enrichment crashed still loads; the crash is counted, not hidden
+            failures[f"enrich: {value['enrichment_error'].split(':')[0]}"] += 1
+            warnings.append(f"enrichment failed for {value['url']}: {value['enrichment_error']}")
+        records.append(value)
+    records = list({record_key(r): r for r in records}.values())
+    frames = batch_tables(records, work.fetches, work.run_id, work.archived)
+    frames["gate"] = staging_frame(records)
+    frames["quarantine"] = pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA)
+    folder = partial_dir(work.home, work.run_id, work.batch)
+    if folder.exists():  # a batch retried after its worker died
+        shutil.rmtree(folder)
+    write_tables(folder, frames)
+    warc_files = {
+        f.archive.warc_file for f in (*work.fetches, *work.archived) if f.archive is not None
+    }
+    manifest = Manifest(
+        run_id=work.run_id,
+        batch=work.batch,
+        urls=list(work.urls),
+        outcomes=dict(Counter(f.outcome for f in work.fetches)),
+        failures=dict(failures),
+        warc_files=sorted(warc_files),
+        extracted=len(records),
+    )
+    return Built(folder, manifest, dropped, warnings)
+
+
+def _json(value: str | None) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def finish_package(built: Built, now: datetime) -> tuple[Package, list[tuple[str, str, str]]]:
+    """The row gate over the batch, then the rename that makes the package whole. Returns the
+    package and the rows the gate held back, as (stage, url, reason)."""
+    from expectations.row_gate import gate_package
+
+    gate_package(built.folder, now)
+    package = seal(built.folder, built.manifest)
+    held = pl.read_parquet(package.file("quarantine")).filter(pl.col("stage") == "validate")
+    return package, [("quarantine", u, r) for u, r in held.select("url", "reason").iter_rows()]
+
+
+def stage_batch(work: BatchWork, now: datetime) -> Package:
+    """A whole batch to a sealed package, in one call (a Dask worker)."""
+    package, _ = finish_package(build_package(work), now)
+    return package
+
+
+@dataclass(slots=True)
+class Staged:
+    """What the pool made of a run's batches."""
+
+    packages: list[Package] = field(default_factory=list)
+    failed: Counter[str] = field(default_factory=Counter)  # batches lost, by reason
+
+
+class StagingPool:
+    """Batches handed in as they are fetched become packages: built by one worker process
+    per core, gated and sealed by one thread here. The process pool starts once enough pages
+    are waiting to pay for its start-up; a small run stays in-process. `backlog` is what
+    fetching may run ahead by (page bodies in memory)."""
+
+    def __init__(
+        self,
+        now: datetime,
+        workers: int | None = None,
+        on_staged: Callable[[Package, Built, list[tuple[str, str, str]]], None] | None = None,
+    ) -> None:
+        self.now = now
+        self.workers = workers or os.cpu_count() or 1
+        self.on_staged = on_staged
+        self._pool: ProcessPoolExecutor | None = None
+        self._sealer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-seal")
+        self._pending: list[Future] = []
+        self._waiting: list[BatchWork] = []  # held until the pool starts
+        self.staged = Staged()
+        self.handed_in = 0  # pages
+        self._finished = 0
+        self._batches = 0
+        self._sealed = 0
+        self._lock = threading.Condition()
+
+    def __enter__(self) -> StagingPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._sealer.shutdown(wait=True)
+
+    def submit(self, work: BatchWork) -> None:
+        with self._lock:
+            self.handed_in += len(work.pages)
+            self._batches += 1
+        if self.workers < 2:  # one core: no pool to feed
+            self._inline(work)
+            return
+        self._waiting.append(work)
+        waiting_pages = sum(len(w.pages) for w in self._waiting)
+        if self._pool is None and waiting_pages < POOL_THRESHOLD:
+            return  # built here, in `finish` or when the pool starts
+        if self._pool is None:
+            # spawn, not fork: the parent runs threads (Prefect, httpx) fork would copy mid-lock
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        waiting, self._waiting = self._waiting, []
+        for item in waiting:
+            future = self._pool.submit(build_package, item)
+            future.add_done_callback(
+                lambda f, w=item: self._pending.append(self._sealer.submit(self._seal, f, w))
+            )
+
+    def _seal(self, future: Future, work: BatchWork) -> None:
+        try:
+            built = future.result()
+            package, held = finish_package(built, self.now)
+        except Exception as exc:  # a batch lost: its pages are archived, the next run retries
+            self.staged.failed[f"stage batch failed: {type(exc).__name__}"] += 1
+        else:
+            self.staged.packages.append(package)
+            if self.on_staged:
+                self.on_staged(package, built, held)
+        finally:
+            with self._lock:
+                self._finished += len(work.pages)
+                self._sealed += 1
+                self._lock.notify_all()
+
+    def _inline(self, work: BatchWork) -> None:
+        done: Future = Future()
+        try:
+            done.set_result(build_package(work))
+        except Exception as exc:
+            done.set_exception(exc)
+        self._seal(done, work)
+
+    def backlog(self) -> int:
+        with self._lock:
+            return self.handed_in - self._finished
+
+    def wait_for_room(self, limit: int) -> None:
+        """Block until fewer than `limit` pages wait for staging."""
+        with self._lock:
+            self._lock.wait_for(lambda: self.handed_in - self._finished < limit)
+
+    def finish(self) -> Staged:
+        """Wait for every batch handed in; the packages in batch order."""
+        for work in self._waiting:  # a small run: the pool never started
+            self._inline(work)
+        self._waiting = []
+        with self._lock:
+            self._lock.wait_for(lambda: self._sealed >= self._batches)
+        self.staged.packages.sort(key=lambda p: p.manifest.batch)
+        return self.staged
+
+
+def fetch_into(
+    pool: StagingPool,
+    batches: Sequence[Any],
+    start_fetch: Callable[[int], Any],
+    next_done: Callable[[list[Any]], Any],
+    to_work: Callable[[int, Any], BatchWork],
+    max_fetching: int,
+    max_ahead: int,
+    on_fetched: Callable[[int], None] | None = None,
+) -> Counter[str]:
+    """Fetch batches (at most `max_fetching` at once) and hand each, once fetched, to the pool;
+    fetching runs ahead of staging by at most `max_ahead` pages (bodies in memory). The
+    orchestrator supplies how a fetch starts (`start_fetch(i)` -> future), how the next
+    finished one is awaited, and how a fetched batch becomes work. Returns failed batches by
+    reason."""
+    failed: Counter[str] = Counter()
+    following = 0
+    running: list[Any] = []
+    index: dict[int, int] = {}
+    while following < len(batches) or running:
+        while following < len(batches) and len(running) < max_fetching:
+            if pool.backlog() >= max_ahead:
+                if running:
+                    break  # take in what is fetched first
+                pool.wait_for_room(max_ahead)
+            future = start_fetch(following)
+            index[id(future)] = following
+            running.append(future)
+            following += 1
+        future = next_done(running)
+        running.remove(future)
+        i = index.pop(id(future))
+        try:
+            fetched = future.result()
+        except Exception as exc:
+            failed[f"fetch batch failed: {type(exc).__name__}"] += 1
+            continue
+        finally:
+            if on_fetched:
+                on_fetched(len(batches[i]))
+        pool.submit(to_work(i, fetched))
+        for page in fetched:  # the work holds its own copies: the task's result lets go
+            page.body = b""
+    return failed

@@ -1,0 +1,223 @@
+"""Staged packages: what one batch leaves on disk for the one loader.
+
+A package is a folder `staging/<run_id>/<batch>/` holding one Parquet file per table the
+batch feeds (articles and what hangs off them, fetch attempts, archive rows, quarantined
+rows, the row gate's results) and `manifest.json` (run, batch, URLs, row counts, schema
+version). It is built under a hidden temporary name and renamed when complete, so a folder
+without the dot is whole; the loader reads the folders of a run set-based, and a run that
+died leaves packages the next run loads instead of fetching their URLs again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from transforms.model import PACKAGE_TABLES
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+PARTIAL_PREFIX = ".partial-"
+
+
+def staging_root(home: Path) -> Path:
+    return Path(home) / "staging"
+
+
+def run_dir(home: Path, run_id: str) -> Path:
+    return staging_root(home) / run_id
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What a package holds: enough to check it against its files and to plan a resume."""
+
+    run_id: str
+    batch: str
+    schema_version: int = SCHEMA_VERSION
+    urls: list[str] = field(default_factory=list)  # every URL the batch was given
+    counts: dict[str, int] = field(default_factory=dict)  # rows per table file
+    outcomes: dict[str, int] = field(default_factory=dict)  # fetch attempts by outcome
+    failures: dict[str, int] = field(default_factory=dict)  # dropped or degraded, by reason
+    warc_files: list[str] = field(default_factory=list)  # archive files its rows point into
+    extracted: int = 0  # records made by extraction, before the row gate
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        return cls(**json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    folder: Path
+    manifest: Manifest
+
+    def file(self, table: str) -> Path:
+        return self.folder / f"{table}.parquet"
+
+
+def partial_dir(home: Path, run_id: str, batch: str) -> Path:
+    """Where a package is built; invisible to the loader until `seal` renames it."""
+    return run_dir(home, run_id) / f"{PARTIAL_PREFIX}{batch}"
+
+
+def write_tables(folder: Path, frames: Mapping[str, pl.DataFrame]) -> dict[str, int]:
+    """One Parquet file per frame (an empty frame still writes its schema); rows per table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, frame in frames.items():
+        frame.write_parquet(folder / f"{table}.parquet")
+    return {table: frame.height for table, frame in frames.items()}
+
+
+def seal(folder: Path, manifest: Manifest) -> Package:
+    """Write the manifest, then rename the folder to its final name: the package exists."""
+    manifest.counts = {
+        table: pl.scan_parquet(folder / f"{table}.parquet").select(pl.len()).collect().item()
+        for table in PACKAGE_TABLES
+    }
+    (folder / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
+    final = folder.with_name(manifest.batch)
+    if final.exists():  # a batch staged again (a retried task): the new copy wins
+        shutil.rmtree(final)
+    os.replace(folder, final)
+    return Package(final, manifest)
+
+
+# a dimension row stays in a package only while an article row there still points at it
+_DIMENSION_OF = {
+    "dim_author": ("bridge_article_author", "author_key"),
+    "dim_tag": ("bridge_article_tag", "tag_key"),
+    "dim_entity": ("fact_entity_mention", "entity_key"),
+}
+_BY_ARTICLE = (
+    "fact_article",
+    "bridge_article_author",
+    "bridge_article_tag",
+    "fact_image_credit",
+    "fact_entity_mention",
+    "fact_quote",
+    "fact_count",
+)
+
+
+def drop_articles(folder: Path, keys: set[str]) -> None:
+    """Take articles out of a partial package (the row gate held them back): their rows, and
+    the dimension rows only they pointed at."""
+    if not keys:
+        return
+    held = pl.Series(sorted(keys), dtype=pl.String)
+    for table in _BY_ARTICLE:
+        path = folder / f"{table}.parquet"
+        pl.read_parquet(path).filter(~pl.col("article_key").is_in(held)).write_parquet(path)
+    for dimension, (facts, key) in _DIMENSION_OF.items():
+        used = pl.read_parquet(folder / f"{facts}.parquet", columns=[key]).get_column(key)
+        path = folder / f"{dimension}.parquet"
+        pl.read_parquet(path).filter(pl.col(key).is_in(used)).write_parquet(path)
+
+
+@dataclass(slots=True)
+class Inventory:
+    """The packages under a home's staging folder: whole ones, and what was thrown away."""
+
+    packages: list[Package] = field(default_factory=list)
+    discarded: list[tuple[Path, str]] = field(default_factory=list)  # folder, why
+
+    @property
+    def urls(self) -> set[str]:
+        return {url for p in self.packages for url in p.manifest.urls}
+
+
+def inventory(home: Path, archive_root: Path | None = None) -> Inventory:
+    """Every complete package, in load order (run, then batch); partial or broken ones are
+    removed and listed with the reason. The caller holds the home's lock."""
+    found = Inventory()
+    root = staging_root(home)
+    if not root.is_dir():
+        return found
+    for run_folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in run_folder.iterdir() if p.is_dir()):
+            problem = _problem(folder, archive_root or Path(home))
+            if problem is None:
+                found.packages.append(Package(folder, Manifest.read(folder)))
+            else:
+                found.discarded.append((folder, problem))
+                shutil.rmtree(folder, ignore_errors=True)
+        if run_folder.exists() and not any(run_folder.iterdir()):
+            run_folder.rmdir()
+    return found
+
+
+def _problem(folder: Path, home: Path) -> str | None:
+    """Why a package folder cannot be loaded, or None when it is whole."""
+    if folder.name.startswith(PARTIAL_PREFIX):
+        return "incomplete: its batch never finished"
+    try:
+        manifest = Manifest.read(folder)
+    except (OSError, ValueError, TypeError) as exc:
+        return f"no readable manifest ({type(exc).__name__})"
+    if manifest.schema_version != SCHEMA_VERSION:
+        return f"schema version {manifest.schema_version}, this release reads {SCHEMA_VERSION}"
+    for table in PACKAGE_TABLES:
+        path = folder / f"{table}.parquet"
+        try:
+            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            return f"{table}.parquet unreadable ({type(exc).__name__})"
+        if rows != manifest.counts.get(table):
+            return (
+                f"{table}.parquet has {rows} rows, its manifest says {manifest.counts.get(table)}"
+            )
+    return _archive_problem(folder, home)
+
+
+def _archive_problem(folder: Path, home: Path) -> str | None:
+    """Every archived response the package points at must be in the raw archive."""
+    refs = pl.read_parquet(
+        folder / "raw_fetch.parquet", columns=["warc_file", "warc_offset", "warc_length"]
+    )
+    if refs.is_empty():
+        return None
+    ends = refs.group_by("warc_file").agg((pl.col("warc_offset") + pl.col("warc_length")).max())
+    for warc_file, end in ends.iter_rows():
+        path = home / warc_file
+        if not path.is_file():
+            return f"its archive file {warc_file} is missing"
+        if path.stat().st_size < end:
+            return f"its archive file {warc_file} stops before its records end"
+    return None
+
+
+def files(packages: Iterable[Package], table: str) -> list[str]:
+    return [str(p.file(table)) for p in packages]
+
+
+def remove(packages: Iterable[Package]) -> None:
+    """Loaded and committed: the packages are no longer needed (the archive keeps the bytes)."""
+    runs = set()
+    for package in packages:
+        shutil.rmtree(package.folder, ignore_errors=True)
+        runs.add(package.folder.parent)
+    for folder in runs:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def summary(packages: Iterable[Package]) -> dict[str, Any]:
+    """Totals over packages, for the run's summary: outcomes, failures, records extracted."""
+    outcomes: dict[str, int] = {}
+    failures: dict[str, int] = {}
+    extracted = 0
+    for p in packages:
+        for k, v in p.manifest.outcomes.items():
+            outcomes[k] = outcomes.get(k, 0) + v
+        for k, v in p.manifest.failures.items():
+            failures[k] = failures.get(k, 0) + v
+        extracted += p.manifest.extracted
+    return {"outcomes": outcomes, "failures": failures, "extracted": extracted}
