@@ -1,13 +1,15 @@
-"""Batches and the extraction pool: a big host is cut into pieces fetched one after another,
-and extraction takes pages as they arrive, in a pool, with the results in hand-in order."""
+"""Batches and the staging pool: a big host is cut into pieces fetched one after another, and
+each fetched batch becomes a sealed package on disk, built in a pool as batches arrive."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows.extracting import ExtractionPool, drop_bodies, usable_pages
-from flows.nightly import after_same_host, host_batches
+import polars as pl
+
+from flows.staging import BatchWork, StagingPool, fetched_work
 from tests.test_bad_inputs import article
+from transforms.batches import after_same_host, host_batches
 from transforms.records import Candidate, FetchResult
 
 
@@ -50,53 +52,79 @@ def page(n: int, ok: bool = True) -> FetchResult:
     )
 
 
-def test_pool_extracts_batches_as_they_come_in_hand_in_order():
-    done = []
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def work(home, name: str, fetched: list[FetchResult]) -> BatchWork:
+    return fetched_work(home, "run-1", name, [p.url for p in fetched], fetched, None)
+
+
+def articles(package) -> list[str]:
+    return pl.read_parquet(package.file("fact_article")).get_column("url").to_list()
+
+
+def test_pool_stages_batches_as_they_come_in_as_sealed_packages(tmp_path):
+    staged_now = []
     batches = [[page(n) for n in range(i, i + 15)] for i in (0, 15)]
-    with ExtractionPool(None, workers=2, on_done=done.append) as pool:
-        pool.submit(usable_pages([*batches[0], page(99, ok=False)]))
+    with StagingPool(NOW, workers=2, on_staged=lambda p, b, h: staged_now.append(p)) as pool:
+        pool.submit(work(tmp_path, "b000000", [*batches[0], page(99, ok=False)]))
         assert pool._pool is None  # 15 pages: not yet worth starting processes
-        pool.submit(usable_pages(batches[1]))
+        pool.submit(work(tmp_path, "b000001", batches[1]))
         assert pool._pool is not None  # 30 pages waiting: the pool starts
-        records, failures = pool.results()
-    assert [r["url"] for r in records] == [p.url for b in batches for p in b]
-    assert failures == [] and sum(done) == 30 and pool.backlog() == 0
-    assert records[3]["title"] == "Pool story number 3 about the harbour"
+        staged = pool.finish()
+    assert [p.manifest.batch for p in staged.packages] == ["b000000", "b000001"]
+    assert len(staged_now) == 2 and pool.backlog() == 0 and not staged.failed
+    first, second = staged.packages
+    assert sorted(articles(first)) == sorted(p.url for p in batches[0])
+    assert first.manifest.counts["fact_fetch"] == 16  # the 404 is recorded with the rest
+    assert first.manifest.outcomes == {"ok": 15, "http_error": 1}
+    assert first.manifest.failures == {"http_error (404)": 1}
+    assert "http://pool.example/99" in first.manifest.urls
+    assert second.manifest.extracted == 15
+    # whole packages only: nothing half-written is left beside them
+    assert sorted(p.name for p in (tmp_path / "staging" / "run-1").iterdir()) == [
+        "b000000",
+        "b000001",
+    ]
 
 
-def test_the_pool_needs_no_body_after_hand_in_so_the_run_can_free_them():
+def test_the_pool_needs_no_body_after_hand_in_so_the_run_can_free_them(tmp_path):
     """The fetch loop empties pages once handed in (the fetch task's result holds them too);
-    the pool must have taken what it extracts, whether it started yet or not."""
+    the work must hold what it extracts, whether the pool started yet or not."""
     batches = [[page(n) for n in range(i, i + 15)] for i in (0, 15)]
-    with ExtractionPool(None, workers=2) as pool:
-        for batch in batches:
-            pool.submit(usable_pages(batch))
-            assert drop_bodies(batch) is batch and all(p.body == b"" for p in batch)
-        records, failures = pool.results()
-    assert failures == []
-    assert [r["url"] for r in records] == [p.url for b in batches for p in b]
+    with StagingPool(NOW, workers=2) as pool:
+        for i, batch in enumerate(batches):
+            pool.submit(work(tmp_path, f"b00000{i}", batch))
+            for p in batch:
+                p.body = b""
+        staged = pool.finish()
+    assert [len(articles(p)) for p in staged.packages] == [15, 15]
 
 
-def test_a_small_run_stays_in_process_and_reports_failures():
-    with ExtractionPool(None, workers=2) as pool:
-        broken = page(1)
-        broken.body = b"%PDF-1.7 not a page"
-        pool.submit([page(0), broken])
-        records, failures = pool.results()
+def test_a_small_run_stays_in_process_and_quarantines_what_cannot_be_extracted(tmp_path):
+    broken = page(1)
+    broken.body = b"%PDF-1.7 not a page"
+    with StagingPool(NOW, workers=2) as pool:
+        pool.submit(work(tmp_path, "b000000", [page(0), broken]))
+        (package,) = pool.finish().packages
     assert pool._pool is None
-    assert [r["url"] for r in records] == ["http://pool.example/0"]
-    assert [f.url for f in failures] == ["http://pool.example/1"] and failures[0].reason
+    assert articles(package) == ["http://pool.example/0"]
+    held = pl.read_parquet(package.file("quarantine"))
+    assert held.get_column("url").to_list() == ["http://pool.example/1"]
+    assert held.get_column("stage").to_list() == ["extract"] and held.get_column("reason")[0]
 
 
-def test_one_core_extracts_as_pages_arrive_so_fetching_never_waits_on_it():
-    with ExtractionPool(None, workers=1) as pool:
-        pool.submit([page(0), page(1)])
+def test_one_core_stages_as_pages_arrive_so_fetching_never_waits_on_it(tmp_path):
+    with StagingPool(NOW, workers=1) as pool:
+        pool.submit(work(tmp_path, "b000000", [page(0), page(1)]))
         assert pool.backlog() == 0  # done already: a bounded queue cannot block fetching
         pool.wait_for_room(1)
-        pool.submit([page(2)])
-        records, failures = pool.results()
-    assert [r["url"] for r in records] == [f"http://pool.example/{n}" for n in range(3)]
-    assert failures == []
+        pool.submit(work(tmp_path, "b000001", [page(2)]))
+        staged = pool.finish()
+    assert [articles(p) for p in staged.packages] == [
+        ["http://pool.example/0", "http://pool.example/1"],
+        ["http://pool.example/2"],
+    ]
 
 
 def test_an_unreachable_dask_scheduler_is_a_clear_config_error(tmp_path):

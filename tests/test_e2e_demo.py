@@ -356,11 +356,12 @@ def test_rerun_adds_no_rows_and_refetches_nothing_unchanged(first_run):
 
 
 def test_refresh_refetches_but_changes_nothing(first_run):
+    from flows.config import RunOptions
     from flows.nightly import nightly_news
 
     home, sources, _, _ = first_run
     before = table_counts(home)
-    summary = nightly_news(sources_file=sources, home=home, refresh=True)
+    summary = nightly_news(sources_file=sources, home=home, options=RunOptions(refresh=True))
     after = table_counts(home)
     assert summary.fetch_outcomes["ok"] >= 45 + 9  # every article, feed, sitemap and section
     assert {t: after[t] for t in TABLES} == {t: before[t] for t in TABLES}

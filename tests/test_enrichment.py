@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from flows.config import ConfigError, EnrichSettings, load_settings
+from tests.builders import load_records
 from tests.conftest import SHARED
 from transforms.counts import find_counts
 from transforms.enrich import enrich_record
 from transforms.entities import Mention, article_entities, load_recogniser
-from transforms.model import SourceInfo, model_tables
+from transforms.model import SourceInfo
 from transforms.quotes import find_quotes
 from warehouse.db import connect, scalar
-from warehouse.load import load_star
 
 
 def entities(text: str, language: str = "en") -> list[dict]:
@@ -232,12 +232,10 @@ def _record(url: str, text: str, credits: list | None = None) -> dict:
 
 def _load(home, records, run_id, versioning=True):
     enriched = [{**r, **enrich_record(r)} for r in records]
-    tables = model_tables(
-        enriched, [], [SourceInfo("Herald", "http://herald.test/")], run_id, datetime.now(UTC)
-    )
+    sources = [SourceInfo("Herald", "http://herald.test/")]
     con = connect(home)
     try:
-        load_star(con, tables, versioning, run_id=run_id, now=datetime.now(UTC))
+        load_records(con, enriched, [], sources, run_id, datetime.now(UTC), versioning)
     finally:
         con.close()
 
@@ -458,10 +456,8 @@ def test_an_article_with_more_counts_than_a_smallint_loads(tmp_path):
     record = _record("http://herald.test/big", text)
     enriched = {**record, **enrich_record(record)}
     enriched["counts"] = enriched["counts"] * 3  # past 32,767 rows for one article
-    tables = model_tables(
-        [enriched], [], [SourceInfo("Herald", "http://herald.test/")], "r1", datetime.now(UTC)
-    )
+    sources = [SourceInfo("Herald", "http://herald.test/")]
     con = connect(tmp_path)
-    load_star(con, tables, True, run_id="r1", now=datetime.now(UTC))
+    load_records(con, [enriched], [], sources, "r1", datetime.now(UTC))
     assert scalar(con, "select max(count_order) from fact_count") == len(enriched["counts"]) > 32767
     con.close()

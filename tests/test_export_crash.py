@@ -21,6 +21,7 @@ __all__ = ["api_env", "site"]  # module fixtures shared with the crash tests
 def test_sigkill_during_export_leaves_the_previous_export_whole(site, api_env, tmp_path):
     home = tmp_path / "home"
     sources = sources_file(site, tmp_path)
+    from flows.config import RunOptions
     from flows.nightly import nightly_news
 
     nightly_news(sources_file=sources, home=home)  # in-process: only the crash needs a process
@@ -38,7 +39,7 @@ def test_sigkill_during_export_leaves_the_previous_export_whole(site, api_env, t
     assert snapshot.execute("select count(*) from fact_article").fetchone()[0] == 45
     snapshot.close()
 
-    nightly_news(sources_file=sources, home=home, wait_s=60)
+    nightly_news(sources_file=sources, home=home, options=RunOptions(wait_s=60))
     after = json.loads((exports / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
     assert not (home / "exports" / "parquet.tmp").exists()

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from trafilatura.deduplication import content_fingerprint
 
-from transforms.model import SourceInfo, model_tables
+from tests.builders import load_records
+from transforms.model import SourceInfo
 from transforms.records import FetchResult
 from warehouse.db import connect, scalar
-from warehouse.load import load_star
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 SOURCES = [SourceInfo("Herald", "http://herald.test/")]
@@ -58,13 +58,9 @@ def counts(con) -> dict[str, int]:
 def test_second_load_of_same_records_adds_only_fetch_rows(tmp_path):
     con = connect(tmp_path)
     records = [record("http://herald.test/a"), record("http://herald.test/b")]
-    first = load_star(
-        con, model_tables(records, [fetch("http://herald.test/a")], SOURCES, "r1", NOW)
-    )
+    first = load_records(con, records, [fetch("http://herald.test/a")], SOURCES, "r1", NOW)
     before = counts(con)
-    second = load_star(
-        con, model_tables(records, [fetch("http://herald.test/a")], SOURCES, "r2", NOW)
-    )
+    second = load_records(con, records, [fetch("http://herald.test/a")], SOURCES, "r2", NOW)
     after = counts(con)
     assert (first.articles_new, second.articles_new, second.articles_changed) == (2, 0, 0)
     assert {k: v for k, v in after.items() if k != "fact_fetch"} == {
@@ -76,10 +72,10 @@ def test_second_load_of_same_records_adds_only_fetch_rows(tmp_path):
 
 def test_changed_article_becomes_a_new_version_with_its_edit(tmp_path):
     con = connect(tmp_path)
-    load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
+    load_records(con, [record("http://herald.test/a")], [], SOURCES, "r1", NOW)
     changed = record("http://herald.test/a", title="New", authors=("Tom Lee", "Ana Ruiz"))
     changed["text"] += "\nCorrection: an earlier version misspelled the ferry's name."
-    result = load_star(con, model_tables([changed], [], SOURCES, "r2", NOW))
+    result = load_records(con, [changed], [], SOURCES, "r2", NOW)
     assert (result.articles_new, result.articles_changed) == (0, 1)
     versions = con.execute(
         "select version, title, is_current, valid_to is null, run_id from fact_article "
@@ -102,9 +98,9 @@ def test_changed_article_becomes_a_new_version_with_its_edit(tmp_path):
 
 def test_reprocess_rewrites_the_current_version_in_place(tmp_path):
     con = connect(tmp_path)
-    load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
+    load_records(con, [record("http://herald.test/a")], [], SOURCES, "r1", NOW)
     better = record("http://herald.test/a", title="Better title")
-    load_star(con, model_tables([better], [], SOURCES, "r2", NOW), versioning=False)
+    load_records(con, [better], [], SOURCES, "r2", NOW, versioning=False)
     assert con.execute("select version, title, is_current from fact_article").fetchall() == [
         (1, "Better title", True)
     ]
@@ -113,10 +109,10 @@ def test_reprocess_rewrites_the_current_version_in_place(tmp_path):
 
 def test_changed_source_settings_start_a_new_source_version(tmp_path):
     con = connect(tmp_path)
-    load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
+    load_records(con, [record("http://herald.test/a")], [], SOURCES, "r1", NOW)
     moved = [SourceInfo("Herald", "http://herald.test/", feeds=("http://herald.test/rss",))]
     later = datetime(2026, 11, 27, tzinfo=UTC)
-    load_star(con, model_tables([record("http://herald.test/b")], [], moved, "r2", later))
+    load_records(con, [record("http://herald.test/b")], [], moved, "r2", later)
     rows = con.execute(
         "select source_key, version, is_current, valid_to from dim_source order by version"
     ).fetchall()
@@ -125,7 +121,7 @@ def test_changed_source_settings_start_a_new_source_version(tmp_path):
     by_article = dict(con.execute("select url, source_key from fact_article").fetchall())
     assert by_article["http://herald.test/a"] == rows[0][0]  # the version in force then
     assert by_article["http://herald.test/b"] == rows[1][0]
-    load_star(con, model_tables([], [], moved, "r3", later))
+    load_records(con, [], [], moved, "r3", later)
     assert scalar(con, "select count(*) from dim_source") == 2  # unchanged: no new version
 
 
@@ -139,7 +135,7 @@ def test_near_duplicates_share_a_story_and_the_first_publisher_is_marked(tmp_pat
         content_hash="w1",
         published_at=datetime(2026, 11, 5, 13, tzinfo=UTC),
     )
-    load_star(con, model_tables([first], [], SOURCES, "r1", NOW))
+    load_records(con, [first], [], SOURCES, "r1", NOW)
     ledger = [SourceInfo("Ledger", "http://ledger.test/")]
     copy = record("http://ledger.test/rates")
     copy.update(
@@ -157,7 +153,7 @@ def test_near_duplicates_share_a_story_and_the_first_publisher_is_marked(tmp_pat
         simhash=content_fingerprint(other_text),
         content_hash="o1",
     )
-    load_star(con, model_tables([copy, other], [], ledger, "r2", NOW))
+    load_records(con, [copy, other], [], ledger, "r2", NOW)
     rows = dict(
         (url, (story, first_flag))
         for url, story, first_flag in con.execute(
@@ -178,27 +174,31 @@ def test_url_variants_and_same_site_canonical_collapse_into_one_article(tmp_path
     c["canonical_url"] = "https://herald.test/a.html"
     foreign = record("https://mirror.test/a.html")
     foreign["canonical_url"] = "https://herald.test/a.html"  # another site cannot claim it
-    load_star(con, model_tables([a, b, c, foreign], [], SOURCES, "r1", NOW))
+    load_records(con, [a, b, c, foreign], [], SOURCES, "r1", NOW)
     assert scalar(con, "select count(distinct article_key) from fact_article") == 2
 
 
 def test_failed_load_leaves_previous_state(tmp_path, monkeypatch):
     con = connect(tmp_path)
-    load_star(con, model_tables([record("http://herald.test/a")], [], SOURCES, "r1", NOW))
+    load_records(con, [record("http://herald.test/a")], [], SOURCES, "r1", NOW)
     before = counts(con)
     import warehouse.load as load
 
     real = load._insert_new
 
-    def crash_on_fetch(con, table, frame):
+    def crash_on_fetch(con, table, staged, key):
         if table == "fact_fetch":
             raise RuntimeError("disk full")
-        return real(con, table, frame)
+        return real(con, table, staged, key)
 
     monkeypatch.setattr(load, "_insert_new", crash_on_fetch)
-    tables = model_tables(
-        [record("http://herald.test/z")], [fetch("http://herald.test/z")], SOURCES, "r2", NOW
-    )
     with pytest.raises(RuntimeError, match="disk full"):
-        load_star(con, tables)
+        load_records(
+            con,
+            [record("http://herald.test/z")],
+            [fetch("http://herald.test/z")],
+            SOURCES,
+            "r2",
+            NOW,
+        )
     assert counts(con) == before

@@ -39,6 +39,7 @@ def _contents(home) -> dict[str, list[tuple]]:
 def test_dask_cluster_run_makes_the_same_warehouse_as_a_local_run(prefect_harness, tmp_path):
     from distributed import Client, LocalCluster, get_task_stream
 
+    from flows.config import RunOptions
     from flows.nightly import nightly_news
 
     with serve_demo() as site:
@@ -59,9 +60,11 @@ def test_dask_cluster_run_makes_the_same_warehouse_as_a_local_run(prefect_harnes
                 scaled = nightly_news(
                     sources_file=sources,
                     home=tmp_path / "dask",
-                    task_runner="dask",
-                    dask_address=cluster.scheduler_address,
-                    batch_size=20,  # a batch per outlet: three batches for two workers
+                    options=RunOptions(
+                        task_runner="dask",
+                        dask_address=cluster.scheduler_address,
+                        batch_size=20,  # a batch per outlet: three batches for two workers
+                    ),
                 )
     # the batches ran on the cluster's two workers, not in this process
     assert len(stream.data) == 3

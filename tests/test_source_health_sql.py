@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from expectations.suites import SOURCE_HEALTH_SQL
+from tests.builders import load_records
 from tests.test_load import record
-from transforms.model import SourceInfo, model_tables
+from transforms.model import SourceInfo
 from warehouse import ops
 from warehouse.db import connect
-from warehouse.load import load_star
 
 START = datetime(2026, 11, 1, 2, tzinfo=UTC)
 SOURCES = [SourceInfo("Herald", "http://herald.test/"), SourceInfo("Ledger", "http://ledger.test/")]
@@ -31,7 +31,7 @@ def nightly(con, night: int, herald: int, ledger: int) -> str:
                 published_local_date=date(2026, 11, 1) + timedelta(days=night),
             )
             records.append(r)
-    load_star(con, model_tables(records, [], SOURCES, run_id, when))
+    load_records(con, records, [], SOURCES, run_id, when)
     ops.finish_run(con, run_id, status="succeeded", finished_at=when)
     return run_id
 

@@ -507,26 +507,6 @@ def build_fact_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFram
     return pl.DataFrame(rows, schema=schema)
 
 
-@dataclass(slots=True)
-class StarTables:
-    """The frames one run loads, in dependency order."""
-
-    dim_source: pl.DataFrame
-    dim_date: pl.DataFrame
-    dim_author: pl.DataFrame
-    fact_article: pl.DataFrame
-    bridge_article_author: pl.DataFrame
-    dim_tag: pl.DataFrame
-    bridge_article_tag: pl.DataFrame
-    fact_image_credit: pl.DataFrame
-    fact_fetch: pl.DataFrame
-    raw_fetch: pl.DataFrame
-    dim_entity: pl.DataFrame
-    fact_entity_mention: pl.DataFrame
-    fact_quote: pl.DataFrame
-    fact_count: pl.DataFrame
-
-
 # the tables a staged package holds, one Parquet file each: a batch's rows of the marts it
 # feeds (dim_source and dim_date are the loader's: they span the run), its fetch attempts and
 # archive rows, the row gate's input and results, and what was held back
@@ -593,40 +573,6 @@ def batch_tables(
         "fact_fetch": build_fact_fetch(fetches, run_id),
         "raw_fetch": build_raw_fetch([*fetches, *archived], run_id),
     }
-
-
-def model_tables(
-    records: Sequence[dict[str, Any]],
-    fetches: Sequence[FetchResult],
-    sources: Sequence[SourceInfo],
-    run_id: str,
-    now: datetime,
-    archived: Sequence[FetchResult] = (),
-) -> StarTables:
-    """All star-schema frames for one run's records.
-
-    `fetches` are HTTP attempts (fact_fetch, and raw.fetch when archived); `archived` are other
-    archived documents (ingested files), which are not HTTP attempts. Two records of one
-    article (two URLs with one canonical URL) keep the last, for every table alike, so the
-    article and what hangs off it describe the same text.
-    """
-    records = list({record_key(r): r for r in records}.values())
-    return StarTables(
-        dim_source=build_dim_source(sources, run_id, now),
-        dim_date=build_dim_date((r.get("published_local_date") for r in records), run_id),
-        dim_author=build_dim_author(records, run_id),
-        fact_article=build_fact_article(records, run_id),
-        bridge_article_author=build_bridge_article_author(records, run_id),
-        dim_tag=build_dim_tag(records, run_id),
-        bridge_article_tag=build_bridge_article_tag(records, run_id),
-        fact_image_credit=build_fact_image_credit(records, run_id),
-        fact_fetch=build_fact_fetch(fetches, run_id),
-        raw_fetch=build_raw_fetch([*fetches, *archived], run_id),
-        dim_entity=build_dim_entity(records, run_id),
-        fact_entity_mention=build_fact_entity_mention(records, run_id),
-        fact_quote=build_fact_quote(records, run_id),
-        fact_count=build_fact_count(records, run_id),
-    )
 
 
 ENTITY_SCHEMA: dict[str, Any] = {
