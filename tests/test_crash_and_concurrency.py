@@ -103,7 +103,7 @@ def reference(site, api_env, tmp_path_factory):
 
 def kill_run_at(stage: str, sources: Path, home: Path, api_env: dict, tmp_path: Path) -> None:
     """Start `gazette run`, wait until it parks at the `stage` crash point, SIGKILL it."""
-    marker = tmp_path / f"crashed-at-{stage}"
+    marker = tmp_path / f"crashed-at-{stage.replace(':', '-')}"
     env = {**api_env, "GAZETTE_CRASH_AT": stage, "GAZETTE_CRASH_MARKER": str(marker)}
     proc = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
     deadline = time.monotonic() + 240
@@ -139,6 +139,37 @@ def test_sigkill_during_load_then_rerun_converges(site, api_env, reference, tmp_
 def test_sigkill_during_fetch_then_rerun_converges(site, api_env, reference, tmp_path):
     home = crash_then_rerun(site, api_env, tmp_path, "fetch")
     assert fingerprint(home) == reference
+
+
+def test_sigkill_after_most_batches_staged_rerun_fetches_only_the_rest(
+    site, api_env, reference, tmp_path
+):
+    """Batches of 5 URLs: ten packages for the demo's 46 article URLs. Killed when the eighth
+    is sealed, the next run loads the eight and fetches only what no package holds."""
+    home = tmp_path / "home"
+    sources = sources_file(site, tmp_path)
+    env = {**api_env, "GAZETTE_BATCH_SIZE": "5"}
+    kill_run_at("staged:8", sources, home, env, tmp_path)
+    staged = [p for p in (home / "staging").glob("*/*") if not p.name.startswith(".")]
+    assert len(staged) >= 8
+    rerun = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
+    out, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, out
+    assert "resuming: " in out
+    assert fingerprint(home) == reference
+    con = connect(home, read_only=True)
+    (fetched, resumed), (first_fetched,) = (
+        con.execute(
+            "select article_fetches, articles_resumed from ops.etl_run where status = 'succeeded'"
+        ).fetchone(),
+        con.execute(
+            "select count(distinct url) from fact_fetch where purpose = 'article'"
+        ).fetchone(),
+    )
+    con.close()
+    assert resumed >= 8 * 5
+    assert fetched < 0.25 * first_fetched, (fetched, first_fetched)
+    assert not any((home / "staging").glob("*/*"))  # loaded and committed: removed
 
 
 def test_sql_during_a_run_says_busy_and_a_second_run_waits(site, api_env, reference, tmp_path):

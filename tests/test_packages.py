@@ -1,0 +1,75 @@
+"""Staged packages: written whole or not at all, checked against their manifest and the raw
+archive before a resumed run loads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from flows.staging import build_package, fetched_work, finish_package
+from tests.test_batching import page
+from warehouse import packages
+from warehouse.raw_archive import WarcArchive
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def staged(home, name: str, numbers: range):
+    pages = [page(n) for n in numbers]
+    with WarcArchive(home, f"test-{name}", NOW) as archive:
+        for p in pages:
+            p.archive = archive.write_response(p)
+    built = build_package(fetched_work(home, "run-1", name, [p.url for p in pages], pages, None))
+    return built
+
+
+def test_a_package_appears_only_when_sealed_and_matches_its_manifest(tmp_path):
+    built = staged(tmp_path, "b000000", range(3))
+    assert built.folder.name.startswith(".")  # still partial: the loader cannot see it
+    assert packages.inventory(tmp_path).packages == []
+    built = staged(tmp_path, "b000000", range(3))
+    package, held = finish_package(built, NOW)
+    assert held == [] and not built.folder.exists()
+    (found,) = packages.inventory(tmp_path).packages
+    assert found.folder == package.folder and found.manifest.batch == "b000000"
+    assert found.manifest.counts["fact_article"] == 3 == found.manifest.extracted
+    assert found.manifest.counts["raw_fetch"] == 3
+    assert packages.inventory(tmp_path).urls == {f"http://pool.example/{n}" for n in range(3)}
+
+
+def test_incomplete_and_broken_packages_are_discarded_with_a_reason(tmp_path):
+    staged(tmp_path, "b000000", range(2))  # killed before its seal
+    short, _ = finish_package(staged(tmp_path, "b000001", range(2)), NOW)
+    frame = pl.read_parquet(short.file("fact_article"))
+    frame.head(1).write_parquet(short.file("fact_article"))  # a file that lost rows
+    lost, _ = finish_package(staged(tmp_path, "b000002", range(4, 6)), NOW)
+    archive = tmp_path / pl.read_parquet(lost.file("raw_fetch"))["warc_file"][0]
+    archive.write_bytes(archive.read_bytes()[:100])  # the archive lost its records
+    whole, _ = finish_package(staged(tmp_path, "b000003", range(7, 9)), NOW)
+    found = packages.inventory(tmp_path)
+    assert [p.manifest.batch for p in found.packages] == ["b000003"]
+    reasons = {folder.name: why for folder, why in found.discarded}
+    assert reasons[".partial-b000000"].startswith("incomplete")
+    assert reasons["b000001"] == "fact_article.parquet has 1 rows, its manifest says 2"
+    assert (
+        reasons["b000002"].startswith("its archive file") and "stops before" in reasons["b000002"]
+    )
+    assert not short.folder.exists() and not lost.folder.exists()  # removed, said so
+    assert whole.folder.exists()
+
+
+def test_the_row_gate_holds_back_a_failing_row_and_what_only_it_pointed_at(tmp_path):
+    built = staged(tmp_path, "b000000", range(2))
+    gate = pl.read_parquet(built.folder / "gate.parquet")
+    gate.with_columns(
+        title_length=pl.when(pl.col("row_id") == 0).then(0).otherwise(pl.col("title_length"))
+    ).write_parquet(built.folder / "gate.parquet")
+    package, held = finish_package(built, NOW)
+    assert len(held) == 1 and held[0][0] == "quarantine" and "title_length" in held[0][2]
+    assert pl.read_parquet(package.file("fact_article")).height == 1
+    quarantine = pl.read_parquet(package.file("quarantine"))
+    assert quarantine.get_column("stage").to_list() == ["validate"]
+    results = pl.read_parquet(package.file("dq_result"))
+    failed = results.filter(~pl.col("success"))
+    assert failed.get_column("column_name").to_list() == ["title_length"]
