@@ -45,7 +45,9 @@ def warehouse_a_day_old(home) -> None:
                 fetched_at=ran_at,
             )
             records.append(r)
-        load_records(con, records, [], [SourceInfo("Herald", "http://herald.test/")], run_id, ran_at)
+        load_records(
+            con, records, [], [SourceInfo("Herald", "http://herald.test/")], run_id, ran_at
+        )
         ops.finish_run(con, run_id, status="succeeded", finished_at=ran_at)
     finally:
         con.close()
