@@ -101,9 +101,16 @@ def bare_loop(pages: dict[str, bytes], copies: int) -> float:
 
 def run_gazette(sources: Path, home: Path, task_runner: str, api_url: str | None) -> dict:
     """Wall time, stage times and peak RSS (the whole process tree, sampled) of one run."""
-    command = [str(GAZETTE), "--quiet", "run", "--sources", str(sources), "--home", str(home)]
+    arguments = ["run", "--sources", str(sources)]
     if task_runner != "local":
-        command += ["--task-runner", task_runner]
+        arguments += ["--task-runner", task_runner]
+    return run_command(arguments, home, api_url)
+
+
+def run_command(arguments: list[str], home: Path, api_url: str | None = None) -> dict:
+    """Wall time, stage times and peak RSS (the whole process tree, sampled) of one gazette
+    command."""
+    command = [str(GAZETTE), "--quiet", *arguments, "--home", str(home)]
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     if api_url:
         env["PREFECT_API_URL"] = api_url
@@ -147,7 +154,7 @@ def run_gazette(sources: Path, home: Path, task_runner: str, api_url: str | None
     sampler.join()
     if process.returncode != 0:
         sys.stdout.writelines(output[-40:])
-        sys.exit(f"gazette run failed with exit code {process.returncode}")
+        sys.exit(f"gazette {arguments[0]} failed with exit code {process.returncode}")
     return {
         "wall": wall,
         "stages": stages,
@@ -171,6 +178,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=10, help="copies of the 120-page corpus")
     parser.add_argument("--task-runner", default="local", choices=["local", "dask"])
+    parser.add_argument(
+        "--bare-pps",
+        type=float,
+        default=None,
+        help="skip the bare loop and use this rate (pages/s) measured before, for long runs",
+    )
     parser.add_argument(
         "--prefect-server",
         action="store_true",
@@ -200,8 +213,12 @@ def main() -> None:
         )
         home = Path(tmp) / "home"
         print(f"N = {n} pages ({len(pages)} corpus pages x {args.copies}), {base}", flush=True)
-        bare = bare_loop(pages, args.copies)
-        print(f"bare trafilatura loop, one process: {bare:.1f} s, {n / bare:.1f} pages/s")
+        if args.bare_pps:  # a rate measured before: a long run need not time it again
+            bare = n / args.bare_pps
+            print(f"bare trafilatura loop: {args.bare_pps:.1f} pages/s, given (--bare-pps)")
+        else:
+            bare = bare_loop(pages, args.copies)
+            print(f"bare trafilatura loop, one process: {bare:.1f} s, {n / bare:.1f} pages/s")
         first = run_gazette(sources, home, args.task_runner, api_url)
         loaded = articles(home)
         rerun = run_gazette(sources, home, args.task_runner, api_url)

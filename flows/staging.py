@@ -312,6 +312,5 @@ def fetch_into(
             if on_fetched:
                 on_fetched(len(batches[i]))
         pool.submit(to_work(i, fetched))
-        for page in fetched:  # the work holds its own copies: the task's result lets go
-            page.body = b""
+        fetched.clear()  # the work holds its own copies: the task's result lets go of them
     return failed
