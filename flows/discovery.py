@@ -18,6 +18,7 @@ from transforms.discover import (
     parse_sitemap,
 )
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
+from transforms.vocabulary import OUTCOME_NOT_MODIFIED
 
 MAX_SITEMAPS = 200  # a sitemap index pointing at thousands of children is a crawl, not a run
 MAX_SECTION_PAGES = 50
@@ -45,7 +46,7 @@ class Discovery:
         result = self.fetcher.get(url, purpose, name, validators=known)
         if result.ok:
             return result, result.body
-        if result.outcome == "not_modified" and known and known.archive and self.archived:
+        if result.outcome == OUTCOME_NOT_MODIFIED and known and known.archive and self.archived:
             try:
                 return result, self.archived(known.archive)
             except (OSError, ValueError):

@@ -29,6 +29,21 @@ from protego import Protego
 
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.urls import host_of
+from transforms.vocabulary import (
+    OUTCOME_CONNECTION_ERROR,
+    OUTCOME_EMPTY,
+    OUTCOME_HTTP_ERROR,
+    OUTCOME_INVALID_URL,
+    OUTCOME_NOT_HTML,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PRIVATE_ADDRESS,
+    OUTCOME_REDIRECT_LOOP,
+    OUTCOME_ROBOTS_DISALLOWED,
+    OUTCOME_TIMEOUT,
+    OUTCOME_TOO_LARGE,
+    FetchOutcome,
+)
 from warehouse.faults import checkpoint
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -58,7 +73,7 @@ class FetchPolicy:
 class Refused(Exception):
     """A request we decided not to make or not to finish; `outcome` names why."""
 
-    def __init__(self, outcome: str, message: str, status: int | None = None) -> None:
+    def __init__(self, outcome: FetchOutcome, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.status = status
@@ -78,9 +93,9 @@ def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror as exc:
-        raise Refused("connection_error", f"cannot resolve {host}: {exc}") from exc
+        raise Refused(OUTCOME_CONNECTION_ERROR, f"cannot resolve {host}: {exc}") from exc
     except (UnicodeError, ValueError) as exc:
-        raise Refused("invalid_url", f"not a valid host name {host!r}: {exc}") from exc
+        raise Refused(OUTCOME_INVALID_URL, f"not a valid host name {host!r}: {exc}") from exc
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
@@ -236,7 +251,7 @@ class Fetcher:
         clock = time.monotonic()
         started = datetime.now(UTC)
         response: _Response | None = None
-        outcome, error, status = "ok", None, None
+        outcome, error, status = OUTCOME_OK, None, None
         try:
             if self.policy.respect_robots and purpose != "robots":
                 self._check_robots(url, source_name)
@@ -245,28 +260,28 @@ class Fetcher:
             if response.refusal is not None:
                 raise response.refusal
             if status == 304:
-                outcome, error = "not_modified", None
+                outcome, error = OUTCOME_NOT_MODIFIED, None
             elif status >= 400:
-                raise Refused("http_error", f"HTTP {status}", status)
+                raise Refused(OUTCOME_HTTP_ERROR, f"HTTP {status}", status)
             elif not response.body.strip():
-                raise Refused("empty", "empty body", status)
+                raise Refused(OUTCOME_EMPTY, "empty body", status)
             elif purpose == "article" and not _looks_like_html(
                 response.content_type, response.body
             ):
                 raise Refused(
-                    "not_html", f"content type {response.content_type or 'unknown'}", status
+                    OUTCOME_NOT_HTML, f"content type {response.content_type or 'unknown'}", status
                 )
         except Refused as exc:
             outcome, error = exc.outcome, str(exc)
             status = exc.status if exc.status is not None else status
         except httpx.TimeoutException as exc:
-            outcome, error = "timeout", f"timed out ({type(exc).__name__}) {exc}".strip()
+            outcome, error = OUTCOME_TIMEOUT, f"timed out ({type(exc).__name__}) {exc}".strip()
         except (httpx.TransportError, OSError) as exc:
-            outcome, error = "connection_error", f"{type(exc).__name__}: {exc}"
+            outcome, error = OUTCOME_CONNECTION_ERROR, f"{type(exc).__name__}: {exc}"
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-            outcome, error = "invalid_url", f"{type(exc).__name__}: {exc}"
+            outcome, error = OUTCOME_INVALID_URL, f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # one odd URL or server must not end the run
-            outcome, error = "connection_error", f"unexpected {type(exc).__name__}: {exc}"
+            outcome, error = OUTCOME_CONNECTION_ERROR, f"unexpected {type(exc).__name__}: {exc}"
         result = FetchResult(
             url=url,
             purpose=purpose,
@@ -292,7 +307,7 @@ class Fetcher:
             checkpoint("fetch")  # crash drill: some pages archived, the run not loaded
         if purpose == "robots" and response is not None:
             result.robots_text = response.body[:ROBOTS_MAX_BYTES].decode("utf-8", "replace")
-        if result.outcome != "ok":
+        if result.outcome != OUTCOME_OK:
             result = replace(result, body=b"")  # archived; nothing downstream parses it
         with self._guard:
             self.log.append(result)
@@ -300,8 +315,8 @@ class Fetcher:
 
     def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None: only timeouts, 429 and 5xx are retried."""
-        transient = result.outcome == "timeout" or (
-            result.outcome == "http_error" and result.status in RETRY_STATUSES
+        transient = result.outcome == OUTCOME_TIMEOUT or (
+            result.outcome == OUTCOME_HTTP_ERROR and result.status in RETRY_STATUSES
         )
         if not transient or attempt > self.policy.max_retries:
             return None
@@ -324,9 +339,9 @@ class Fetcher:
             parts = urlsplit(url)
             _ = parts.port  # out-of-range ports raise here
         except ValueError as exc:
-            raise Refused("invalid_url", f"not a valid URL: {url} ({exc})") from exc
+            raise Refused(OUTCOME_INVALID_URL, f"not a valid URL: {url} ({exc})") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise Refused("invalid_url", f"not an http(s) URL: {url}")
+            raise Refused(OUTCOME_INVALID_URL, f"not an http(s) URL: {url}")
         allowed = self.policy.allow_private_hosts
         if allowed is True:
             return
@@ -335,7 +350,9 @@ class Fetcher:
             return
         if isinstance(allowed, tuple) and _allowed_private(parts.hostname, allowed):
             return
-        raise Refused("private_address", f"refused: {why} (not allowed by allow_private_hosts)")
+        raise Refused(
+            OUTCOME_PRIVATE_ADDRESS, f"refused: {why} (not allowed by allow_private_hosts)"
+        )
 
     def _wait_turn(self, host: str, delay: float) -> None:
         """Sleep until `delay` seconds have passed since the last request to `host`."""
@@ -371,12 +388,14 @@ class Fetcher:
             if response.status in (301, 302, 303, 307, 308) and location:
                 target = urljoin(current, location)
                 if target in seen:
-                    raise Refused("redirect_loop", f"redirect loop at {target}", response.status)
+                    raise Refused(
+                        OUTCOME_REDIRECT_LOOP, f"redirect loop at {target}", response.status
+                    )
                 seen.add(target)
                 current = target
                 continue
             return response
-        raise Refused("redirect_loop", f"more than {self.policy.max_redirects} redirects")
+        raise Refused(OUTCOME_REDIRECT_LOOP, f"more than {self.policy.max_redirects} redirects")
 
     def _request(self, url: str, validators: Validators | None) -> _Response:
         """GET with a streamed size cap (after decompression) and a deadline on the whole body.
@@ -401,7 +420,9 @@ class Fetcher:
             encoding = got.get("content-encoding", "identity").lower().strip()
             if encoding in ("identity", "") and declared.isdigit() and int(declared) > limit:
                 result.refusal = Refused(
-                    "too_large", f"Content-Length {declared} > max_bytes {limit}", result.status
+                    OUTCOME_TOO_LARGE,
+                    f"Content-Length {declared} > max_bytes {limit}",
+                    result.status,
                 )
                 return result
             inflater = _inflater(encoding)
@@ -413,12 +434,14 @@ class Fetcher:
                 size += len(data)
                 if size > limit or (inflater is not None and inflater.unconsumed_tail):
                     result.refusal = Refused(
-                        "too_large", f"body exceeds max_bytes {limit} (decoded)", result.status
+                        OUTCOME_TOO_LARGE,
+                        f"body exceeds max_bytes {limit} (decoded)",
+                        result.status,
                     )
                     break
                 if time.monotonic() > deadline:
                     result.refusal = Refused(
-                        "timeout",
+                        OUTCOME_TIMEOUT,
                         f"body not complete within {self.policy.timeout_s} s",
                         result.status,
                     )
@@ -449,7 +472,7 @@ class Fetcher:
         threading.Thread(target=attempt, daemon=True, name="fetch-attempt").start()
         limit = self.policy.connect_timeout_s + self.policy.timeout_s + 1.0
         if not done.wait(limit):
-            raise Refused("timeout", f"no complete response within {limit:.0f} s")
+            raise Refused(OUTCOME_TIMEOUT, f"no complete response within {limit:.0f} s")
         if "error" in box:
             raise box["error"]
         return box["value"]
@@ -467,7 +490,7 @@ class Fetcher:
         host = urlsplit(url).hostname or ""
         if _non_public(ip) and not (isinstance(allowed, tuple) and _allowed_private(host, allowed)):
             raise Refused(
-                "private_address",
+                OUTCOME_PRIVATE_ADDRESS,
                 f"refused: {host} connected to non-public address {ip} (DNS changed?)",
                 response.status_code,
             )
@@ -491,7 +514,7 @@ class Fetcher:
             raise Refused(failure.outcome, str(failure))
         robots = self._robots[host]
         if robots is not None and not robots.can_fetch(url, self.policy.user_agent):
-            raise Refused("robots_disallowed", f"robots.txt of {host} disallows {url}")
+            raise Refused(OUTCOME_ROBOTS_DISALLOWED, f"robots.txt of {host} disallows {url}")
 
     def _load_robots(self, url: str, host: str, source_name: str | None) -> None:
         """robots.txt per RFC 9309: 4xx means no rules, 5xx means stay out.
@@ -511,11 +534,11 @@ class Fetcher:
             elif result.status is not None:
                 self._remember_robots(host, "User-agent: *\nDisallow: /\n")
                 self._robots_failure[host] = Refused(
-                    "robots_disallowed",
+                    OUTCOME_ROBOTS_DISALLOWED,
                     f"robots.txt answered HTTP {result.status}: the whole host is off limits "
                     "(RFC 9309)",
                 )
-            elif result.outcome in ("private_address", "invalid_url"):
+            elif result.outcome in (OUTCOME_PRIVATE_ADDRESS, OUTCOME_INVALID_URL):
                 self._remember_robots(host, None)  # the request itself is refused the same way
             else:
                 self._robots_failure[host] = Refused(
@@ -541,7 +564,7 @@ class _PinnedBackend(httpcore.SyncBackend):
                 isinstance(allowed, tuple) and _ip_allowed(host, ip, allowed)
             ):
                 raise Refused(
-                    "private_address", f"refused: {host} resolves to non-public address {ip}"
+                    OUTCOME_PRIVATE_ADDRESS, f"refused: {host} resolves to non-public address {ip}"
                 )
         return super().connect_tcp(str(addresses[0]), port, *args, **kwargs)
 

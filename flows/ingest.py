@@ -14,6 +14,7 @@ from transforms.discover import parse_date
 from transforms.metadata import parse_html, read_page_meta
 from transforms.records import FetchResult
 from transforms.urls import host_of, normalise_url
+from transforms.vocabulary import OUTCOME_OK
 from warehouse.raw_archive import iter_documents
 
 LOCAL_SOURCE = "local files"
@@ -53,7 +54,7 @@ def _document(url: str, body: bytes, content_type: str, source: str, at: datetim
         host=host_of(url) if url.startswith("http") else "local",
         status=None,
         content_type=content_type,
-        outcome="ok",
+        outcome=OUTCOME_OK,
         error=None,
         bytes=len(body),
         elapsed_ms=0,

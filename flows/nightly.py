@@ -49,7 +49,7 @@ from flows.staging import (
 from transforms.batches import after_same_host, batch_name, host_batches
 from transforms.incremental import select_candidates
 from transforms.model import SourceInfo, build_dim_source
-from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
+from transforms.records import Candidate, FetchResult, Validators
 from warehouse import ops, packages
 from warehouse.changes import Changes, compare, fingerprints
 from warehouse.db import connect
@@ -60,7 +60,8 @@ from warehouse.lock import RunLock
 from warehouse.packages import Package
 from warehouse.raw_archive import WarcArchive, archived_page, read_document
 from warehouse.report import summary_markdown, write_report
-from warehouse.state import archived_articles, discovery_state, known_pages
+from warehouse.state import archived_articles, archived_ingests, discovery_state, known_pages
+from warehouse.status import articles_per_source
 
 MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
 MAX_AHEAD = 200  # fetched pages waiting for staging, at most (their bodies are in memory)
@@ -487,19 +488,7 @@ class _Run:
                 failures_by_reason=json.dumps(dict(sorted(s.failures.items()))),
             )
             # read while we still hold the home: after release another run may be writing
-            s.per_source = [
-                (name, int(total), int(fresh))
-                for name, total, fresh in con.execute(
-                    """
-                    select s.source_name, count(a.article_key),
-                           count(a.article_key) filter (where a.run_id = ?)
-                    from dim_source s
-                    left join fact_article a on a.source_key = s.source_key and a.is_current
-                    group by all order by s.source_name
-                    """,
-                    [self.run_id],
-                ).fetchall()
-            ]
+            s.per_source = articles_per_source(con, self.run_id)
             try:
                 s.report = write_report(con, self.home, self.run_id)
             except Exception as exc:  # the run's outcome stands even if its page cannot be drawn
@@ -693,14 +682,8 @@ def _ingest_batches(
     """Local files read one document at a time, archived first (a file archived before is not
     copied again), handed on 50 documents to a batch."""
     con = connect(home)
-    try:  # files archived before are not copied again
-        known = {
-            (url, digest): ArchiveRef(file, offset, length, digest)
-            for url, digest, file, offset, length in con.execute(
-                "select url, sha256, warc_file, warc_offset, warc_length from raw.fetch "
-                "where purpose = 'ingest'"
-            ).fetchall()
-        }
+    try:
+        known = archived_ingests(con)
     finally:
         con.close()
     with _archive(home, run.run_id, "ingest", datetime.now(UTC)) as archive:

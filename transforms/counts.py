@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from transforms.vocabulary import CountType
+
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -54,9 +56,8 @@ _NOT_COUNTED = {
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun",
            "jul", "aug", "sep", "sept", "oct", "nov", "dec"}  # fmt: skip
-# event words -> GDELT-like count types
-_EVENTS: dict[str, str] = {}
-for _type, _words in {
+# GDELT-like count types -> their event words; the types are transforms.vocabulary's
+EVENT_WORDS: dict[CountType, str] = {
     "KILL": "killed kill kills killing dead died die dies deaths death slain massacred "
     "executed bodies",
     "WOUND": "wounded injured injuring injuries hurt wounding maimed",
@@ -69,7 +70,9 @@ for _type, _words in {
     "PROTEST": "protested protesters protest protests marched demonstrators rallied",
     "AFFECT": "affected missing rescued sick infected",
     "JOBS": "jobs job redundancies layoffs",
-}.items():
+}
+_EVENTS: dict[str, CountType] = {}
+for _type, _words in EVENT_WORDS.items():
     for _word in _words.split():
         _EVENTS.setdefault(_word, _type)
 # clause ends, but not the dots inside "U.S."
@@ -83,7 +86,7 @@ class Count:
     is_approximate: bool
     counted: str
     verb: str | None
-    count_type: str | None
+    count_type: CountType | None
     offset: int
     context: str
 
@@ -130,7 +133,7 @@ _YEAR_CUES = {"in", "since", "by", "until", "from", "of", "to", "before", "after
               "early", "late", "mid", "between", "around", "circa", "c."}  # fmt: skip
 
 
-def _event(words: list[str]) -> tuple[str | None, str | None]:
+def _event(words: list[str]) -> tuple[str | None, CountType | None]:
     for word in words:
         key = word.lower().strip(",'’\"")
         if key in _EVENTS:

@@ -19,8 +19,7 @@ from typing import Any, Protocol
 from transforms.gazetteer import MAX_NAME_TOKENS, Entry, Place, fold, gazetteer
 from transforms.keys import stable_key
 from transforms.known_entities import CIVIC_SUFFIXES, ORG_PREFIXES, ORG_SUFFIXES, PERSON_TITLES
-
-ENTITY_TYPES = ("PERSON", "ORG", "LOCATION", "NORP")
+from transforms.vocabulary import ENTITY_TYPES
 
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|&")
 _CONNECTORS = {"of", "al", "el", "bin", "ibn", "bint", "abu", "de", "da", "del", "van", "von",

@@ -19,6 +19,7 @@ import polars as pl
 from transforms.keys import date_key, stable_key
 from transforms.records import Candidate, FetchResult
 from transforms.urls import host_of, url_identity
+from transforms.vocabulary import AUTHOR_ORGANISATION, AUTHOR_PERSON
 
 FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "article_key": pl.String,
@@ -200,8 +201,8 @@ _DERIVED = {
 
 def _byline(record: dict[str, Any]) -> list[tuple[str, str]]:
     """(name, type) in byline order: people first, then organisations."""
-    people = [(" ".join(a.split()), "person") for a in record.get("authors") or []]
-    orgs = [(" ".join(o.split()), "organisation") for o in record.get("organisations") or []]
+    people = [(" ".join(a.split()), AUTHOR_PERSON) for a in record.get("authors") or []]
+    orgs = [(" ".join(o.split()), AUTHOR_ORGANISATION) for o in record.get("organisations") or []]
     return people + orgs
 
 

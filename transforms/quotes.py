@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from transforms.entities import REPORTING_VERBS, SPEECH_VERBS
+from transforms.vocabulary import QUOTE_DIRECT, QUOTE_REPORTED, QuoteKind
 
 MIN_QUOTE_WORDS = 3
 _VERBS = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
@@ -53,7 +54,7 @@ class Quote:
     verb: str | None
     speaker: str | None
     speaker_entity_key: str | None
-    kind: str  # direct or reported
+    kind: QuoteKind
     offset: int
 
     def as_dict(self) -> dict[str, Any]:
@@ -179,11 +180,11 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
         if (
             speaker is None
             and previous is not None
-            and previous.kind == "direct"
+            and previous.kind == QUOTE_DIRECT
             and "\n" not in text[previous_end : match.start()]
         ):
             speaker, verb, key = previous.speaker, previous.verb, previous.speaker_entity_key
-        quotes.append(Quote(body, verb, speaker, key, "direct", match.start()))
+        quotes.append(Quote(body, verb, speaker, key, QUOTE_DIRECT, match.start()))
         previous_end = match.end()
     taken_starts = [a for a, _b in taken]
     for start, end in sentences(text):
@@ -206,7 +207,7 @@ def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
                 found.group("verb").lower(),
                 who,
                 key,
-                "reported",
+                QUOTE_REPORTED,
                 offset + found.start("quote"),
             )
         )

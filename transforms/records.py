@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from transforms.vocabulary import OUTCOME_OK, FetchOutcome
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -55,7 +57,7 @@ class FetchResult:
     host: str
     status: int | None
     content_type: str | None
-    outcome: str
+    outcome: FetchOutcome
     error: str | None
     bytes: int
     elapsed_ms: int
@@ -70,4 +72,4 @@ class FetchResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome == OUTCOME_OK

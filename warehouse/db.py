@@ -73,7 +73,7 @@ def connect(
             run(con, ddl)
         _retype(con)
     # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
-    run(con, "set memory_limit = ?", [os.environ.get("GAZETTE_DUCKDB_MEMORY", "1GB")])
+    run(con, "set memory_limit = ?", [os.environ.get("GAZETTE_DUCKDB_MEMORY", "512MB")])
     # offline machines: never try to download extensions
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")

@@ -23,6 +23,7 @@ from warcio.warcwriter import WARCWriter
 from transforms.model import evidence_candidate
 from transforms.records import ArchiveRef, FetchResult
 from transforms.urls import host_of
+from transforms.vocabulary import OUTCOME_OK, OUTCOME_TOO_LARGE
 
 GZIP_LEVEL = 6
 # The body we store is decoded (no gzip), so these headers would describe it wrongly.
@@ -91,7 +92,7 @@ class WarcArchive:
             "WARC-Gazette-Purpose": result.purpose,
         }
         if result.truncated:
-            reason = "length" if result.outcome == "too_large" else "time"
+            reason = "length" if result.outcome == OUTCOME_TOO_LARGE else "time"
             warc_headers["WARC-Truncated"] = reason
         record = self._writer.create_warc_record(
             result.final_url,
@@ -176,7 +177,7 @@ def archived_page(home: Path, row: dict) -> FetchResult:
         host=host_of(row["url"]),
         status=document.status,
         content_type=row["content_type"],
-        outcome="ok",
+        outcome=OUTCOME_OK,
         error=None,
         bytes=len(document.body),
         elapsed_ms=0,

@@ -108,3 +108,15 @@ def archived_articles(con: duckdb.DuckDBPyConnection, since: datetime | None) ->
         """,
         [since, since],
     )
+
+
+def archived_ingests(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], ArchiveRef]:
+    """Where each ingested document already sits in the archive, by (url, sha256): a file
+    ingested again is not copied again."""
+    return {
+        (url, digest): ArchiveRef(file, offset, length, digest)
+        for url, digest, file, offset, length in con.execute(
+            "select url, sha256, warc_file, warc_offset, warc_length from raw.fetch "
+            "where purpose = 'ingest'"
+        ).fetchall()
+    }

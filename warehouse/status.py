@@ -70,3 +70,20 @@ def collect_status(con: duckdb.DuckDBPyConnection, home: Path, now: datetime | N
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def articles_per_source(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, int, int]]:
+    """(source, current articles, of which this run wrote) for every source, by name."""
+    return [
+        (name, int(total), int(fresh))
+        for name, total, fresh in con.execute(
+            """
+            select s.source_name, count(a.article_key),
+                   count(a.article_key) filter (where a.run_id = ?)
+            from dim_source s
+            left join fact_article a on a.source_key = s.source_key and a.is_current
+            group by all order by s.source_name
+            """,
+            [run_id],
+        ).fetchall()
+    ]

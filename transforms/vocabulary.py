@@ -1,0 +1,63 @@
+"""The closed sets of values the pipeline writes into coded columns, each defined once.
+
+The code that produces a value uses these names; the expectation suites check the marts
+against the same tuples, so a new value is added here or the run fails on it.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+FetchOutcome = Literal[
+    "ok",
+    "not_modified",
+    "http_error",
+    "timeout",
+    "too_large",
+    "not_html",
+    "robots_disallowed",
+    "private_address",
+    "redirect_loop",
+    "connection_error",
+    "empty",
+    "invalid_url",
+]
+FETCH_OUTCOMES: Final[tuple[FetchOutcome, ...]] = get_args(FetchOutcome)
+"""fact_fetch.outcome: every HTTP attempt, refusals included, ends in exactly one of these."""
+
+OUTCOME_OK: Final = "ok"
+OUTCOME_NOT_MODIFIED: Final = "not_modified"
+OUTCOME_HTTP_ERROR: Final = "http_error"
+OUTCOME_TIMEOUT: Final = "timeout"
+OUTCOME_TOO_LARGE: Final = "too_large"
+OUTCOME_NOT_HTML: Final = "not_html"
+OUTCOME_ROBOTS_DISALLOWED: Final = "robots_disallowed"
+OUTCOME_PRIVATE_ADDRESS: Final = "private_address"
+OUTCOME_REDIRECT_LOOP: Final = "redirect_loop"
+OUTCOME_CONNECTION_ERROR: Final = "connection_error"
+OUTCOME_EMPTY: Final = "empty"
+OUTCOME_INVALID_URL: Final = "invalid_url"
+
+EntityType = Literal["PERSON", "ORG", "LOCATION", "NORP"]
+ENTITY_TYPES: Final[tuple[EntityType, ...]] = get_args(EntityType)
+"""dim_entity.entity_type: spaCy's coarse labels (GPE, LOC and FAC fold into LOCATION)."""
+
+CountType = Literal[
+    "KILL", "WOUND", "ARREST", "KIDNAP", "DISPLACE", "ATTACK", "PROTEST", "AFFECT", "JOBS"
+]
+COUNT_TYPES: Final[tuple[CountType, ...]] = get_args(CountType)
+"""fact_count.count_type (or null: a number no event word explains), GDELT-like event kinds."""
+
+AuthorType = Literal["person", "organisation"]
+AUTHOR_TYPES: Final[tuple[AuthorType, ...]] = get_args(AuthorType)
+"""dim_author.author_type: bylines name people and organisations (agencies, desks, the site)."""
+
+AUTHOR_PERSON: Final = "person"
+AUTHOR_ORGANISATION: Final = "organisation"
+
+QuoteKind = Literal["direct", "reported"]
+QUOTE_KINDS: Final[tuple[QuoteKind, ...]] = get_args(QuoteKind)
+"""fact_quote.quote_kind: words in quotation marks, or speech reported as "X said"."""
+
+QUOTE_DIRECT: Final = "direct"
+QUOTE_REPORTED: Final = "reported"
