@@ -55,7 +55,7 @@ from warehouse.changes import Changes, compare, fingerprints
 from warehouse.db import connect
 from warehouse.export import export_marts, publish_snapshot
 from warehouse.faults import checkpoint
-from warehouse.load import LoadCounts, load_packages
+from warehouse.load import LoadCounts, add_counts, load_packages, loaded_packages
 from warehouse.lock import RunLock
 from warehouse.packages import Package
 from warehouse.raw_archive import WarcArchive, archived_page, read_document
@@ -198,10 +198,11 @@ def fetch_and_stage_task(
     """Fetch batches (a `fetch-batch` task each, in threads); each batch, once fetched, is
     staged by the process pool this task holds while the next ones download."""
     waits = after_same_host(batches)
+    waiters = Counter(j for wait in waits for j in wait)  # later batches waiting on each
     futures: dict[int, Any] = {}
 
     def start(i: int) -> Any:
-        futures[i] = fetch_task.submit(
+        future = fetch_task.submit(
             quote(batches[i]),
             policy,
             quote(robots),
@@ -210,7 +211,13 @@ def fetch_and_stage_task(
             run_id,
             wait_for=[futures[j] for j in waits[i]],
         )
-        return futures[i]
+        if waiters[i]:
+            futures[i] = future
+        for j in waits[i]:  # a future nobody will wait on again is let go: memory stays flat
+            waiters[j] -= 1
+            if not waiters[j]:
+                del futures[j]
+        return future
 
     def work(i: int, fetched: list[FetchResult]) -> BatchWork:
         urls = [c.url for c in batches[i]]
@@ -334,16 +341,39 @@ def load_task(
     found = packages.inventory(home)
     for folder, why in found.discarded:
         logger.warning("discarded the staged package %s: %s", folder, why)
-    gate = combine_results([p.file("dq_result") for p in found.packages], run_id, now)
     con = connect(home)
     try:
-        counts = load_packages(
-            con, found.packages, build_dim_source(sources, run_id, now), run_id, now, versioning
-        )
+        done = loaded_packages(con)
+        stale = [p for p in found.packages if p.manifest.key in done]
+        fresh = [p for p in found.packages if p.manifest.key not in done]
+        for package in stale:  # committed before a crash, not yet removed
+            logger.warning("removed the staged package %s: loaded already", package.folder)
+        packages.remove(stale)
+        gate = combine_results([p.file("dq_result") for p in fresh], run_id, now)
+        # sources an interrupted run's rows name that this run does not configure
+        named = {n for p in fresh for n in p.manifest.sources} - {s.name for s in sources}
+        everyone = [*sources, *(SourceInfo(n, None, versioned=False) for n in sorted(named))]
+        dim_source = build_dim_source(everyone, run_id, now)
+        counts = LoadCounts(0, 0, 0, 0)
+        # a reprocess rewrites in place, a run versions: each group loads in its own mode
+        for mode, group in _by_mode(fresh, versioning):
+            counts = add_counts(counts, load_packages(con, group, dim_source, run_id, now, mode))
     finally:
         con.close()
-    packages.remove(found.packages)
-    return counts, found.packages, gate
+    packages.remove(fresh)
+    return counts, fresh, gate
+
+
+def _by_mode(staged: list[Package], versioning: bool) -> list[tuple[bool, list[Package]]]:
+    """Runs of consecutive packages with the same load mode, in load order; one empty group
+    in the run's own mode when there is nothing staged (sources are versioned all the same)."""
+    groups: list[tuple[bool, list[Package]]] = []
+    for package in staged:
+        if groups and groups[-1][0] == package.manifest.versioning:
+            groups[-1][1].append(package)
+        else:
+            groups.append((package.manifest.versioning, [package]))
+    return groups or [(versioning, [])]
 
 
 @task(name="validate-marts", cache_policy=NO_CACHE)
@@ -759,6 +789,7 @@ def _archived_batches(home: Path, run: _Run, rows: Any) -> Iterator[BatchWork]:
             [p.url for p in pages],
             pages=pages,
             recogniser=run.recogniser,
+            versioning=False,
         )
 
 

@@ -19,6 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,7 @@ class BatchWork:
     pages: list[FetchResult] = field(default_factory=list)  # documents to extract
     archived: list[FetchResult] = field(default_factory=list)  # archived, not fetched (ingest)
     recogniser: str | None = "rules"
+    versioning: bool = True  # False: a reprocess (versions rewritten in place at load)
 
 
 @dataclass(slots=True)
@@ -146,6 +148,20 @@ def build_package(work: BatchWork) -> Built:
         failures=dict(failures),
         warc_files=sorted(warc_files),
         extracted=len(records),
+        sources=sorted(
+            {r["source_name"] for r in records if r.get("source_name")}
+            | {f.source_name for f in (*work.fetches, *work.archived) if f.source_name}
+        ),
+        retry=sorted(
+            {
+                f.url
+                for f in work.fetches
+                if f.purpose == "article"
+                and f.outcome not in ("ok", "not_modified")
+                and f.status not in (404, 410)  # gone is an answer; the rest may pass
+            }
+        ),
+        versioning=work.versioning,
     )
     return Built(folder, manifest, dropped, warnings)
 
@@ -227,15 +243,23 @@ class StagingPool:
         if self._pool is None and waiting_pages < POOL_THRESHOLD:
             return  # built here, in `finish` or when the pool starts
         if self._pool is None:
-            # spawn, not fork: the parent runs threads (Prefect, httpx) fork would copy mid-lock
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = self._new_pool()
         waiting, self._waiting = self._waiting, []
         for item in waiting:
-            future = self._pool.submit(build_package, item)
+            try:
+                future = self._pool.submit(build_package, item)
+            except BrokenProcessPool:  # a worker died (a page killed it): its batches are
+                self._pool.shutdown(wait=False, cancel_futures=True)  # counted lost; go on
+                self._pool = self._new_pool()
+                future = self._pool.submit(build_package, item)
             future.add_done_callback(
                 lambda f, w=item: self._pending.append(self._sealer.submit(self._seal, f, w))
             )
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the parent runs threads (Prefect, httpx) fork would copy mid-lock
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
 
     def _seal(self, future: Future, work: BatchWork) -> None:
         try:

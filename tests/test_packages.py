@@ -73,3 +73,55 @@ def test_the_row_gate_holds_back_a_failing_row_and_what_only_it_pointed_at(tmp_p
     results = pl.read_parquet(package.file("dq_result"))
     failed = results.filter(~pl.col("success") & (pl.col("severity") == "critical"))
     assert failed.get_column("column_name").to_list() == ["title_length"]
+
+
+def load(home, run_id: str, sources=()):
+    from prefect.logging import disable_run_logger
+
+    from flows.nightly import load_task
+
+    with disable_run_logger():
+        return load_task.fn(home, run_id, NOW, list(sources), True)
+
+
+def test_a_package_left_after_its_load_committed_is_not_loaded_twice(tmp_path):
+    from warehouse.db import connect, scalar
+
+    broken = page(2)
+    broken.body = b"%PDF-1.7 not a page"
+
+    def stage_once():
+        pages = [page(0), page(1), broken]
+        with WarcArchive(tmp_path, "test-again", NOW) as archive:
+            for p in pages:
+                p.archive = archive.write_response(p)
+        work = fetched_work(tmp_path, "run-1", "b000000", [p.url for p in pages], pages, None)
+        finish_package(build_package(work), NOW)
+
+    stage_once()
+    counts, loaded, _ = load(tmp_path, "run-2")
+    assert counts.articles_new == 2 and len(loaded) == 1
+    stage_once()  # the same package again: as if the process died before removing it
+    counts, loaded, _ = load(tmp_path, "run-3")
+    assert counts.articles_new == 0 and loaded == []
+    assert not any((tmp_path / "staging").glob("*/*"))
+    con = connect(tmp_path, read_only=True)
+    assert scalar(con, "select count(*) from ops.quarantine") == 1  # not twice
+    assert scalar(con, "select count(*) from ops.staged_package") == 1
+    con.close()
+
+
+def test_sources_only_an_interrupted_run_named_still_get_a_dimension_row(tmp_path):
+    from warehouse.db import connect, scalar
+
+    finish_package(staged(tmp_path, "b000000", range(2)), NOW)
+    load(tmp_path, "run-2", sources=[])  # this run configures no source at all
+    con = connect(tmp_path, read_only=True)
+    orphans = scalar(
+        con,
+        "select count(*) from fact_article a left join dim_source s using (source_key) "
+        "where s.source_key is null",
+    )
+    names = con.execute("select source_name from dim_source").fetchall()
+    con.close()
+    assert orphans == 0 and names == [("Pool",)]

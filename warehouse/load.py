@@ -73,6 +73,11 @@ def load_packages(
             counts = _load(con, versioning, run_id, stamp, now)
         else:
             run(con, "create or replace temp table dirty_articles (article_key varchar)")
+        if packages:  # once loaded, never again (see `loaded_packages`)
+            con.executemany(
+                "insert or ignore into ops.staged_package values (?, ?, ?, ?)",
+                [[p.manifest.run_id, p.manifest.batch, run_id, now] for p in packages],
+            )
         versioned = int(scalar(con, "select count(*) from dim_source")) - before_versions
         counts = LoadCounts(**{**_as_dict(counts), "sources_versioned": versioned})
         # what changed goes on record in the same transaction: deliveries never miss a row
@@ -83,6 +88,19 @@ def load_packages(
         run(con, "rollback")
         raise
     return counts
+
+
+def loaded_packages(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(run_id, batch) of every package loaded so far."""
+    return {
+        (r, b) for r, b in con.execute("select run_id, batch from ops.staged_package").fetchall()
+    }
+
+
+def add_counts(a: LoadCounts, b: LoadCounts) -> LoadCounts:
+    return LoadCounts(
+        **{name: getattr(a, name) + getattr(b, name) for name in LoadCounts.__slots__}
+    )
 
 
 def _as_dict(counts: LoadCounts) -> dict[str, int]:
@@ -175,7 +193,10 @@ def _load(
         authors_new=authors_new,
         fetch_rows=fetch_rows,
         in_stories=in_stories,
-        quarantined=int(scalar(con, "select count(*) from stg_quarantine")),
+        # held by the row gate (extraction failures are recorded beside them, not counted)
+        quarantined=int(
+            scalar(con, "select count(*) from stg_quarantine where stage = 'validate'")
+        ),
         merged=retired.get("merged", 0),
         withdrawn=retired.get("withdrawn", 0),
     )

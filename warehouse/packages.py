@@ -48,6 +48,13 @@ class Manifest:
     failures: dict[str, int] = field(default_factory=dict)  # dropped or degraded, by reason
     warc_files: list[str] = field(default_factory=list)  # archive files its rows point into
     extracted: int = 0  # records made by extraction, before the row gate
+    sources: list[str] = field(default_factory=list)  # source names its rows name
+    retry: list[str] = field(default_factory=list)  # URLs whose fetch failed: fetch them again
+    versioning: bool = True  # False: a reprocess, which rewrites versions in place
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.run_id, self.batch
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -115,11 +122,11 @@ def drop_articles(folder: Path, keys: set[str]) -> None:
     held = pl.Series(sorted(keys), dtype=pl.String)
     for table in _BY_ARTICLE:
         path = folder / f"{table}.parquet"
-        pl.read_parquet(path).filter(~pl.col("article_key").is_in(held)).write_parquet(path)
+        pl.read_parquet(path).filter(~pl.col("article_key").is_in(held.implode())).write_parquet(path)
     for dimension, (facts, key) in _DIMENSION_OF.items():
         used = pl.read_parquet(folder / f"{facts}.parquet", columns=[key]).get_column(key)
         path = folder / f"{dimension}.parquet"
-        pl.read_parquet(path).filter(pl.col(key).is_in(used)).write_parquet(path)
+        pl.read_parquet(path).filter(pl.col(key).is_in(used.implode())).write_parquet(path)
 
 
 @dataclass(slots=True)
@@ -131,7 +138,14 @@ class Inventory:
 
     @property
     def urls(self) -> set[str]:
-        return {url for p in self.packages for url in p.manifest.urls}
+        """The URLs these packages hold: a resumed run does not fetch them (a failed fetch is
+        not held: it is tried again)."""
+        return {
+            url
+            for p in self.packages
+            if p.manifest.versioning
+            for url in set(p.manifest.urls) - set(p.manifest.retry)
+        }
 
 
 def inventory(home: Path, archive_root: Path | None = None) -> Inventory:

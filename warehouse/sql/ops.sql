@@ -123,3 +123,17 @@ comment on column ops.sync_state.row_hash is 'DuckDB hash of the whole row when 
 comment on column ops.sync_state.deleted is 'True once the row left the table (a tombstone in deliveries).';
 comment on column ops.sync_state.changed_at is 'When the change was recorded (UTC): the watermark deliveries compare with.';
 comment on column ops.sync_state.run_id is 'The run that recorded it.';
+
+-- grain: one row per staged package loaded into the marts
+create table if not exists ops.staged_package (
+    run_id         varchar not null,
+    batch          varchar not null,
+    loaded_run_id  varchar not null,
+    loaded_at      timestamptz not null,
+    primary key (run_id, batch)
+);
+comment on table ops.staged_package is 'Staged packages already loaded, recorded in the load''s transaction: a package left on disk by a crash after the commit is removed, not loaded twice.';
+comment on column ops.staged_package.run_id is 'The run that staged it.';
+comment on column ops.staged_package.batch is 'Its batch name in that run (b000017: articles, d: discovery, i: ingest, r: reprocess).';
+comment on column ops.staged_package.loaded_run_id is 'The run that loaded it (a later one when the stager was interrupted).';
+comment on column ops.staged_package.loaded_at is 'When (UTC).';
