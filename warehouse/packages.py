@@ -122,7 +122,9 @@ def drop_articles(folder: Path, keys: set[str]) -> None:
     held = pl.Series(sorted(keys), dtype=pl.String)
     for table in _BY_ARTICLE:
         path = folder / f"{table}.parquet"
-        pl.read_parquet(path).filter(~pl.col("article_key").is_in(held.implode())).write_parquet(path)
+        pl.read_parquet(path).filter(~pl.col("article_key").is_in(held.implode())).write_parquet(
+            path
+        )
     for dimension, (facts, key) in _DIMENSION_OF.items():
         used = pl.read_parquet(folder / f"{facts}.parquet", columns=[key]).get_column(key)
         path = folder / f"{dimension}.parquet"

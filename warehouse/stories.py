@@ -44,14 +44,26 @@ def resolve_stories(con: duckdb.DuckDBPyConnection) -> int:
         from story_in, range({BANDS}) r(b)
         """,
     )
+    # copies with one SimHash (a wire story on a hundred sites) are one node: pairs are found
+    # between distinct SimHashes, so a big cluster of copies costs a row, not its square
+    run(
+        con,
+        f"""
+        create or replace temp table story_hash_bands as
+        select simhash, min(article_key) as first_key, b::tinyint as band,
+               ((simhash >> (16 * b)) & 65535)::usmallint as band_value
+        from story_in, range({BANDS}) r(b)
+        group by simhash, b
+        """,
+    )
     run(
         con,
         f"""
         create or replace temp table story_links as
         with edges as (
-            select distinct a.article_key as k, b.article_key as o
-            from story_in_bands a join story_in_bands b using (band, band_value)
-            where a.article_key < b.article_key
+            select distinct a.simhash as k, b.simhash as o
+            from story_hash_bands a join story_hash_bands b using (band, band_value)
+            where a.simhash < b.simhash
               and bit_count(xor(a.simhash, b.simhash)) <= {MAX_DISTANCE}
         )
         select k, o from edges union all select o, k from edges
@@ -59,41 +71,45 @@ def resolve_stories(con: duckdb.DuckDBPyConnection) -> int:
     )
     run(
         con,
-        "create or replace temp table story_labels as "
-        "select article_key, article_key as label from story_in",
+        "create or replace temp table story_hash_labels as "
+        "select distinct simhash, first_key as label from story_hash_bands",
     )
     while True:  # label propagation: each component ends labelled by its smallest key
         run(
             con,
             """
             create or replace temp table story_labels_next as
-            select l.article_key, least(l.label, coalesce(min(n.label), l.label)) as label
-            from story_labels l
-            left join story_links e on e.k = l.article_key
-            left join story_labels n on n.article_key = e.o
-            group by l.article_key, l.label
+            select l.simhash, least(l.label, coalesce(min(n.label), l.label)) as label
+            from story_hash_labels l
+            left join story_links e on e.k = l.simhash
+            left join story_hash_labels n on n.simhash = e.o
+            group by l.simhash, l.label
             """,
         )
         moved = scalar(
             con,
-            "select count(*) from story_labels_next n join story_labels l using (article_key) "
+            "select count(*) from story_labels_next n join story_hash_labels l using (simhash) "
             "where n.label <> l.label",
         )
-        run(con, "drop table story_labels")
-        run(con, "alter table story_labels_next rename to story_labels")
+        run(con, "drop table story_hash_labels")
+        run(con, "alter table story_labels_next rename to story_hash_labels")
         if not moved:
             break
+    run(
+        con,
+        "create or replace temp table story_labels as select i.article_key, l.label "
+        "from story_in i join story_hash_labels l using (simhash)",
+    )
     run(
         con,
         f"""
         create or replace temp table story_assigned as
         with stored as (
-            select l.label, s.story_key, s.published_at
-            from story_in_bands i
-            join story_labels l using (article_key)
+            select distinct l.label, s.story_key, s.published_at
+            from story_hash_bands i
+            join story_hash_labels l using (simhash)
             join story_simhash_band s on s.band = i.band and s.band_value = i.band_value
-            where s.article_key <> i.article_key
-              and s.article_key not in (select article_key from touched)
+            where s.article_key not in (select article_key from touched)
               and bit_count(xor(i.simhash, s.simhash)) <= {MAX_DISTANCE}
         ),
         picked as (
