@@ -19,18 +19,10 @@ import polars as pl
 from transforms.model import source_version_key
 from warehouse.db import run, scalar
 from warehouse.faults import checkpoint
-from warehouse.packages import Package, files
+from warehouse.packages import DEPENDENTS, Package, files
 from warehouse.stories import resolve_stories, write_stories
 from warehouse.sync import change_stamp, record_changes
 
-DEPENDENTS = (
-    "bridge_article_author",
-    "bridge_article_tag",
-    "fact_image_credit",
-    "fact_entity_mention",
-    "fact_quote",
-    "fact_count",
-)
 # staged tables read by the loader (gate and dq_result are the quality gate's)
 STAGED = ("fact_article", "dim_author", "dim_tag", "dim_entity", "fact_fetch", "raw_fetch",
           "quarantine", *DEPENDENTS)  # fmt: skip

@@ -103,8 +103,8 @@ _DIMENSION_OF = {
     "dim_tag": ("bridge_article_tag", "tag_key"),
     "dim_entity": ("fact_entity_mention", "entity_key"),
 }
-_BY_ARTICLE = (
-    "fact_article",
+# what hangs off an article row, replaced with it (the loader's list too)
+DEPENDENTS = (
     "bridge_article_author",
     "bridge_article_tag",
     "fact_image_credit",
@@ -112,6 +112,7 @@ _BY_ARTICLE = (
     "fact_quote",
     "fact_count",
 )
+_BY_ARTICLE = ("fact_article", *DEPENDENTS)
 
 
 def drop_articles(folder: Path, keys: set[str]) -> None:
