@@ -20,6 +20,7 @@ from transforms.vocabulary import (
     FETCH_OUTCOMES,
     QUOTE_KINDS,
 )
+from warehouse.keys import key_of, unindexed_tables
 
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(1990, 1, 1)
@@ -272,7 +273,8 @@ def fact_quote_count_suite(now: datetime) -> SuiteSpec:
     )
 
 
-INTEGRITY_SQL = """
+INTEGRITY_SQL = (
+    """
     select
       (select count(*) from fact_article a
         where not exists (select 1 from dim_source s where s.source_key = a.source_key))
@@ -312,8 +314,16 @@ INTEGRITY_SQL = """
       (select count(*) from (select article_key from fact_article group by article_key
         having count(*) filter (where is_current) <> 1)) as articles_without_one_current,
       (select count(*) from (select source_id from dim_source group by source_id
-        having count(*) filter (where is_current) <> 1)) as sources_without_one_current
+        having count(*) filter (where is_current) <> 1)) as sources_without_one_current,
 """
+    + ",\n".join(
+        # no index keeps these keys unique (warehouse/keys.py): the loader does, and this checks it
+        f"      (select count(*) from (select 1 from {table} group by {', '.join(key_of(table))} "
+        f"having count(*) > 1)) as {table.replace('.', '_')}_duplicate_keys"
+        for table in unindexed_tables()
+    )
+    + "\n"
+)
 INTEGRITY_CHECKS = (
     "fact_article_orphan_source",
     "fact_article_date_not_in_dim_date",
@@ -327,6 +337,7 @@ INTEGRITY_CHECKS = (
     "fact_fetch_orphan_source",
     "articles_without_one_current",
     "sources_without_one_current",
+    *(f"{table.replace('.', '_')}_duplicate_keys" for table in unindexed_tables()),
 )
 
 

@@ -186,10 +186,10 @@ def test_failed_load_leaves_previous_state(tmp_path, monkeypatch):
 
     real = load._insert_new
 
-    def crash_on_fetch(con, table, staged, key):
+    def crash_on_fetch(con, table, staged):
         if table == "fact_fetch":
             raise RuntimeError("disk full")
-        return real(con, table, staged, key)
+        return real(con, table, staged)
 
     monkeypatch.setattr(load, "_insert_new", crash_on_fetch)
     with pytest.raises(RuntimeError, match="disk full"):

@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.keys import unindexed_tables
+
 SQL_DIR = Path(__file__).parent / "sql"
 DB_NAME = "gazette.duckdb"
 
@@ -24,6 +26,9 @@ RETYPED = (
     ("dim_entity", "longitude", "DECIMAL(9,6)"),
     ("fact_count", "count_value", "DECIMAL(18,3)"),
 )
+
+
+ASIDE = "__indexed"  # suffix of a table being rebuilt without its index
 
 
 def schema_statements() -> list[str]:
@@ -69,8 +74,12 @@ def connect(
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _open(path, False, 60.0 if wait_s is None else wait_s)
+        run(con, "begin transaction")  # a rebuild half done must not be left behind
+        indexed = _set_aside_indexed(con)
         for ddl in schema_statements():
             run(con, ddl)
+        _move_back(con, indexed)
+        run(con, "commit")
         _retype(con)
     # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
     run(con, "set memory_limit = ?", [os.environ.get("GAZETTE_DUCKDB_MEMORY", "512MB")])
@@ -78,6 +87,32 @@ def connect(
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")
     return con
+
+
+def _set_aside_indexed(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A warehouse made before the big tables lost their primary-key indexes (warehouse/keys.py)
+    still has them, and DuckDB cannot drop a constraint: rename such a table aside, so the
+    DDL creates it anew, and `_move_back` copies its rows over. Once per warehouse."""
+    aside = []
+    for table in unindexed_tables():
+        schema, _, name = table.rpartition(".")
+        indexed = scalar(
+            con,
+            "select count(*) from duckdb_constraints() where schema_name = ? "
+            "and table_name = ? and constraint_type = 'PRIMARY KEY'",
+            [schema or "main", name],
+        )
+        if indexed:
+            run(con, f"alter table {table} rename to {name}{ASIDE}")
+            aside.append(table)
+    return aside
+
+
+def _move_back(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    for table in tables:
+        old = f"{table}{ASIDE}"
+        run(con, f"insert into {table} by name select * from {old}")
+        run(con, f"drop table {old}")
 
 
 def _retype(con: duckdb.DuckDBPyConnection) -> None:

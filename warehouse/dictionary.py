@@ -27,7 +27,7 @@ named below with an "export type": the Arrow/Parquet type a BI tool or notebook 
 - `manifest.json` lists every table with its columns, DuckDB and Arrow types, row count, the
   run and the watermark. `gazette export --changes-since WATERMARK` writes a delivery: per
   table the rows inserted or changed after it and the keys deleted after it (with the reason,
-  from `ops.tombstone` for articles), keyed by the table's primary key.
+  from `ops.tombstone` for articles), keyed by the table's row key (its DDL states it).
 """
 
 _ORDER = {"main": 0, "ops": 1, "raw": 2, "staging": 3}

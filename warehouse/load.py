@@ -19,6 +19,7 @@ import polars as pl
 from transforms.model import source_version_key
 from warehouse.db import run, scalar
 from warehouse.faults import checkpoint
+from warehouse.keys import key_of
 from warehouse.packages import DEPENDENTS, Package, files
 from warehouse.stories import resolve_stories, write_stories
 from warehouse.sync import change_stamp, record_changes
@@ -152,8 +153,8 @@ def _load(
     _drop_retired_pages(con)
     retired = _retire_articles(con, run_id, stamp)
     _insert_dim_date(con, run_id)
-    authors_new = _insert_new(con, "dim_author", "stg_dim_author", "author_key")
-    _insert_new(con, "dim_tag", "stg_dim_tag", "tag_key")
+    authors_new = _insert_new(con, "dim_author", "stg_dim_author")
+    _insert_new(con, "dim_tag", "stg_dim_tag")
     _merge_entities(con)
     new, changed = _resolve_articles(con, versioning)
     in_stories = resolve_stories(con)  # over `touched`, before any article row is written
@@ -169,8 +170,8 @@ def _load(
         union select article_key from story_members
         """,
     )
-    fetch_rows = _insert_new(con, "fact_fetch", "stg_fact_fetch", "fetch_key")
-    _insert_new(con, "raw.fetch", "stg_raw_fetch", "fetch_key")
+    fetch_rows = _insert_new(con, "fact_fetch", "stg_fact_fetch")
+    _insert_new(con, "raw.fetch", "stg_raw_fetch")
     run(
         con,
         """
@@ -194,15 +195,20 @@ def _load(
     )
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: str) -> int:
-    """Insert staged rows whose key is not there yet (the first package's copy of a key)."""
+def _insert_new(con: duckdb.DuckDBPyConnection, table: str, staged: str) -> int:
+    """Insert staged rows whose key is not there yet (the first package's copy of a key): an
+    anti-join, so it holds for tables whose key no index enforces (warehouse/keys.py)."""
+    keys = key_of(table)
+    match = " and ".join(f"t.{k} = s.{k}" for k in keys)
     before = int(scalar(con, f"select count(*) from {table}"))
     run(
         con,
         f"""
-        insert or ignore into {table} by name
-        select * exclude (seq) from {staged}
-        qualify row_number() over (partition by {key} order by seq) = 1
+        insert into {table} by name
+        select s.* exclude (seq) from {staged} s
+        where not exists (select 1 from {table} t where {match})
+        qualify row_number() over (partition by {", ".join(f"s.{k}" for k in keys)}
+                                   order by s.seq) = 1
         """,
     )
     return int(scalar(con, f"select count(*) from {table}")) - before
@@ -339,7 +345,7 @@ def _merge_entities(con: duckdb.DuckDBPyConnection) -> None:
         ) a on a.entity_key = s.entity_key
         """,
     )
-    _insert_new(con, "dim_entity", "inc_entity", "entity_key")
+    _insert_new(con, "dim_entity", "inc_entity")
     run(
         con,
         """
@@ -465,6 +471,7 @@ def _write_dependents(con: duckdb.DuckDBPyConnection, versioning: bool) -> None:
     better recogniser reaches articles whose text is the same."""
     scope = "touched" if versioning else "inc_article"
     for dependent in DEPENDENTS:
+        key = ", ".join(f"d.{k}" for k in key_of(dependent))
         run(
             con,
             f"delete from {dependent} where article_key in (select article_key from {scope})",
@@ -472,10 +479,11 @@ def _write_dependents(con: duckdb.DuckDBPyConnection, versioning: bool) -> None:
         run(
             con,
             f"""
-            insert or ignore into {dependent} by name
+            insert into {dependent} by name
             select d.* exclude (seq) from stg_{dependent} d
             join inc_article i on i.article_key = d.article_key and i.seq = d.seq
             where d.article_key in (select article_key from {scope})
+            qualify row_number() over (partition by {key}) = 1
             """,
         )
 

@@ -29,19 +29,16 @@ from warehouse.export import (
     write_csv,
     write_parquet,
 )
+from warehouse.keys import key_of
 
 
 def key_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The table's primary key, from the catalog: the DDL is the one place that states it."""
-    names = scalar(
-        con,
-        "select constraint_column_names from duckdb_constraints() "
-        "where schema_name = 'main' and table_name = ? and constraint_type = 'PRIMARY KEY'",
-        [table],
-    )
-    if not names:
-        raise ValueError(f"{table} has no primary key: it cannot be delivered incrementally")
-    return list(names)
+    """The table's row key, as its DDL states it (warehouse/keys.py)."""
+    del con  # the key is schema, not data: read from warehouse/sql, indexed or not
+    try:
+        return list(key_of(table))
+    except ValueError:
+        raise ValueError(f"{table} has no key: it cannot be delivered incrementally") from None
 
 
 def _key_json(columns: list[str], alias: str) -> str:

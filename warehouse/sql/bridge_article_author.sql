@@ -3,8 +3,8 @@ create table if not exists bridge_article_author (
     article_key   varchar not null,
     author_key    varchar not null,
     author_order  smallint not null,
-    run_id        varchar not null,
-    primary key (article_key, author_key)
+    run_id        varchar not null
+    -- key: article_key, author_key
 );
 comment on table bridge_article_author is 'Who wrote what: articles to authors, in byline order.';
 comment on column bridge_article_author.article_key is 'fact_article.article_key.';

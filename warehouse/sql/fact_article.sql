@@ -37,8 +37,8 @@ create table if not exists fact_article (
     extractor               varchar not null,
     extractor_version       varchar not null,
     extraction_method       varchar,
-    run_id                  varchar not null,
-    primary key (article_key, version)
+    run_id                  varchar not null
+    -- key: article_key, version
 );
 -- added after the first release: warehouses created before gain them on open
 alter table fact_article add column if not exists tone double;

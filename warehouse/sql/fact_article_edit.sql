@@ -12,8 +12,8 @@ create table if not exists fact_article_edit (
     chars_added        integer not null,
     chars_removed      integer not null,
     correction_notice  varchar,
-    run_id             varchar not null,
-    primary key (article_key, to_version)
+    run_id             varchar not null
+    -- key: article_key, to_version
 );
 comment on table fact_article_edit is 'What changed between two versions of an article, and by how much.';
 comment on column fact_article_edit.article_key is 'fact_article.article_key.';

@@ -11,8 +11,8 @@ create table if not exists fact_count (
     count_type          varchar,
     context             varchar,
     char_offset         integer not null,
-    run_id              varchar not null,
-    primary key (article_key, count_order)
+    run_id              varchar not null
+    -- key: article_key, count_order
 );
 comment on table fact_count is 'Counts in the spirit of GDELT: a number, what it counts and the event around it (English text; dates, money, measures and percentages excluded).';
 comment on column fact_count.article_key is 'fact_article.article_key.';

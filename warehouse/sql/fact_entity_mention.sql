@@ -9,8 +9,8 @@ create table if not exists fact_entity_mention (
     first_offset           integer not null,
     offsets                integer[][],
     surface_forms          varchar[],
-    run_id                 varchar not null,
-    primary key (article_key, entity_key)
+    run_id                 varchar not null
+    -- key: article_key, entity_key
 );
 comment on table fact_entity_mention is 'Which entities each article names, how often and where; photo captions count, photo credits do not.';
 comment on column fact_entity_mention.article_key is 'fact_article.article_key.';

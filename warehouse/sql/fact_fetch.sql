@@ -1,6 +1,6 @@
 -- grain: one row per HTTP attempt (including refusals made before any request)
 create table if not exists fact_fetch (
-    fetch_key     varchar primary key,
+    fetch_key     varchar not null,
     run_id        varchar not null,
     source_key    varchar,
     purpose       varchar not null,
@@ -15,6 +15,7 @@ create table if not exists fact_fetch (
     bytes         bigint not null,
     elapsed_ms    integer not null,
     fetched_at    timestamptz not null
+    -- key: fetch_key
 );
 comment on table fact_fetch is 'Every HTTP attempt of every run, with its outcome.';
 comment on column fact_fetch.fetch_key is 'md5 of run, purpose, URL, attempt number and time; raw.fetch shares it.';

@@ -5,8 +5,8 @@ create table if not exists fact_image_credit (
     caption        varchar,
     credit_person  varchar,
     credit_agency  varchar,
-    run_id         varchar not null,
-    primary key (article_key, image_order)
+    run_id         varchar not null
+    -- key: article_key, image_order
 );
 comment on table fact_image_credit is 'Photo captions and credits taken out of article text (gallery residue, figcaptions).';
 comment on column fact_image_credit.article_key is 'fact_article.article_key.';

@@ -10,8 +10,8 @@ create table if not exists fact_quote (
     quote               varchar not null,
     quote_kind          varchar not null,
     char_offset         integer not null,
-    run_id              varchar not null,
-    primary key (article_key, quote_order)
+    run_id              varchar not null
+    -- key: article_key, quote_order
 );
 comment on table fact_quote is 'Who said what: direct quotations and reported speech, with the speaker linked to an entity when the attribution names one (English text).';
 comment on column fact_quote.article_key is 'fact_article.article_key.';

@@ -1,6 +1,6 @@
 -- grain: one row per archived response or ingested document (a WARC record)
 create table if not exists raw.fetch (
-    fetch_key      varchar primary key,
+    fetch_key      varchar not null,
     run_id         varchar not null,
     source_name    varchar,
     purpose        varchar not null,
@@ -17,6 +17,7 @@ create table if not exists raw.fetch (
     sha256         varchar not null,
     evidence       json,
     fetched_at     timestamptz not null
+    -- key: fetch_key
 );
 comment on table raw.fetch is 'Index of the raw WARC archive: every response kept, and every ingested file, with where its bytes are.';
 comment on column raw.fetch.fetch_key is 'Same key as the fact_fetch attempt that produced it (ingest: md5 of the document).';

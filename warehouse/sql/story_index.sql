@@ -5,8 +5,8 @@ create table if not exists story_simhash_band (
     article_key   varchar not null,
     simhash       ubigint not null,
     story_key     varchar not null,
-    published_at  timestamptz,
-    primary key (band, band_value, article_key)
+    published_at  timestamptz
+    -- key: band, band_value, article_key
 );
 comment on table story_simhash_band is 'Persistent near-duplicate index: two texts within 3 bits of SimHash share a band, so candidates are found by equality joins, not by comparing every pair.';
 comment on column story_simhash_band.band is 'Which 16-bit slice of the SimHash (0-3).';

@@ -14,8 +14,8 @@ create table if not exists bridge_article_tag (
     article_key  varchar not null,
     tag_key      varchar not null,
     tag_source   varchar not null,
-    run_id       varchar not null,
-    primary key (article_key, tag_key)
+    run_id       varchar not null
+    -- key: article_key, tag_key
 );
 comment on table bridge_article_tag is 'Which tags and categories an article carries.';
 comment on column bridge_article_tag.article_key is 'fact_article.article_key.';
