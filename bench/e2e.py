@@ -118,18 +118,27 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     root = psutil.Process(process.pid)
-    peak = 0
+    peak, peak_pss, at_peak = 0, 0, {}
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        # RSS summed counts pages the processes share (libraries' code) once per process;
+        # PSS shares them out, so its sum is what the tree takes from the machine
+        nonlocal peak, peak_pss, at_peak
         while not stop.is_set():
             try:
-                tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                tree = [p for p in [root, *root.children(recursive=True)] if p.is_running()]
+                memory = {p.pid: p.memory_full_info() for p in tree}
+                rss = sum(m.rss for m in memory.values())
+                peak_pss = max(peak_pss, sum(m.pss for m in memory.values()))
+                if rss > peak:
+                    peak = rss
+                    at_peak = {
+                        f"{p.pid} {_role(p)}": round(memory[p.pid].rss / 2**20) for p in tree
+                    }
             except psutil.Error:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -160,8 +169,20 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
         "stages": stages,
         "startup": first_stage_at or 0.0,
         "peak": peak,
+        "peak_pss": peak_pss,
+        "at_peak": at_peak,
         "cpu": cpu,
     }
+
+
+def _role(process: psutil.Process) -> str:
+    """What a process of the tree is, from its command line."""
+    line = " ".join(process.cmdline())
+    if "uvicorn" in line or "prefect.server" in line or "server start" in line:
+        return "prefect-server"
+    if "multiprocessing" in line or "spawn_main" in line:
+        return "pool-worker"
+    return "gazette" if "gazette" in line else line[:40]
 
 
 def articles(home: Path) -> int:
@@ -236,7 +257,10 @@ def main() -> None:
         f"CPU of the gazette process tree: {first['cpu']:.1f} s, "
         f"{first['cpu'] / first['wall']:.2f} of {os.cpu_count()} cores on average"
     )
-    print(f"peak RSS, gazette process tree: {first['peak'] / 2**20:.0f} MB")
+    print(
+        f"peak RSS, gazette process tree: {first['peak'] / 2**20:.0f} MB (summed; PSS summed "
+        f"{first['peak_pss'] / 2**20:.0f} MB); at the peak: {first['at_peak']}"
+    )
     print(
         f"rerun, nothing new: {rerun['wall']:.1f} s = {rerun['wall'] / first['wall']:.3f} of "
         f"the first run (start-up {rerun['startup']:.1f} s)"
@@ -246,7 +270,7 @@ def main() -> None:
         f"bare_pps={n / bare:.2f} "
         f"gazette_pps={pps:.2f} ratio={pps / (n / bare):.3f} warm_ratio={warm / (n / bare):.3f} "
         f"rerun_share={rerun['wall'] / first['wall']:.3f} cpu_s={first['cpu']:.1f} "
-        f"peak_rss_mb={first['peak'] / 2**20:.0f} "
+        f"peak_rss_mb={first['peak'] / 2**20:.0f} peak_pss_mb={first['peak_pss'] / 2**20:.0f} "
         f"articles={loaded}"
     )
 
