@@ -197,6 +197,18 @@ class Staged:
     failed: Counter[str] = field(default_factory=Counter)  # batches lost, by reason
 
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Where pool workers come from. Not forked from this process: it runs threads (Prefect,
+    httpx) a fork would copy mid-lock. Forked from a fork server instead, a fresh single-thread
+    process that has loaded the extraction stack and its models once (flows/pool_preload.py),
+    so workers share them; spawned (each loads its own) where there is no fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["flows.pool_preload"])
+    return context
+
+
 class StagingPool:
     """Batches handed in as they are fetched become packages: built by one worker process
     per core, gated and sealed by one thread here. The process pool starts once enough pages
@@ -257,9 +269,7 @@ class StagingPool:
             )
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the parent runs threads (Prefect, httpx) fork would copy mid-lock
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context())
 
     def _seal(self, future: Future, work: BatchWork) -> None:
         try:

@@ -104,7 +104,7 @@ comment on column ops.tombstone.detail is 'What was seen: the HTTP status, or th
 comment on column ops.tombstone.run_id is 'The run that removed it.';
 comment on column ops.tombstone.tombstoned_at is 'When (UTC); equals ops.sync_state.changed_at of the rows it removed.';
 
--- grain: one row per mart row ever recorded, by table and the row's primary key (no index:
+-- grain: one row per mart row ever recorded, by table and the row's key (no index:
 -- runs find rows with hash joins, and an index over millions of keys would live in memory)
 create table if not exists ops.sync_state (
     table_name   varchar not null,
@@ -117,7 +117,7 @@ create table if not exists ops.sync_state (
 );
 comment on table ops.sync_state is 'Change tracking for incremental deliveries (gazette export --changes-since): when each mart row was last inserted, changed or deleted.';
 comment on column ops.sync_state.table_name is 'The mart table.';
-comment on column ops.sync_state.row_key is 'The row''s primary key as a JSON object ({"article_key": ..., "version": ...}).';
+comment on column ops.sync_state.row_key is 'The row''s key (its DDL states it) as a JSON object ({"article_key": ..., "version": ...}).';
 comment on column ops.sync_state.article_key is 'The article the row belongs to, for tables keyed by article: a run re-checks only the articles it touched.';
 comment on column ops.sync_state.row_hash is 'DuckDB hash of the whole row when last recorded: a different hash is a change.';
 comment on column ops.sync_state.deleted is 'True once the row left the table (a tombstone in deliveries).';
