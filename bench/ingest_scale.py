@@ -1,4 +1,4 @@
-"""`gazette ingest` of one big WARC file: wall time and peak RSS of the process tree.
+"""`gazette ingest` of one big WARC file: wall time and peak memory of the process tree.
 
 A CC-NEWS WARC file holds 30,000-40,000 records; this writes N response records (the 120
 pages of ../shared/corpus under distinct URLs, as many copies as it takes) into one gzipped
@@ -53,10 +53,15 @@ def main() -> None:
     print(f"gazette ingest: {result['wall']:.1f} s, {args.records / result['wall']:.1f} records/s")
     for stage, seconds in result["stages"].items():
         print(f"  {stage:<18} {seconds:7.1f} s")
-    print(f"peak RSS, gazette process tree: {result['peak'] / 2**20:.0f} MB")
+    print(
+        f"peak RSS, gazette process tree: {result['peak'] / 2**20:.0f} MB summed, PSS "
+        f"{result['peak_pss'] / 2**20:.0f} MB; RSS at its peak: {result['at_peak']}; PSS at "
+        f"its peak: {result['at_peak_pss']}"
+    )
     print(
         f"BENCH ingest records={args.records} wall_s={result['wall']:.1f} "
-        f"cpu_s={result['cpu']:.1f} peak_rss_mb={result['peak'] / 2**20:.0f} articles={loaded}"
+        f"cpu_s={result['cpu']:.1f} peak_rss_mb={result['peak'] / 2**20:.0f} "
+        f"peak_pss_mb={result['peak_pss'] / 2**20:.0f} articles={loaded}"
     )
 
 

@@ -5,7 +5,8 @@ each staged first as packages of 5,000 (as batches leave them on disk) and then 
 one loader in one transaction, into a fresh warehouse, as nightly runs would. `load s` times
 the loader only (read_parquet, resolve, write); staging is the batches' work. Synthetic
 articles have ~1 KB of text, 1-2 authors, 3 tags, SimHashes with 5 %
-near-duplicates (so story clustering has work to do).
+near-duplicates (so story clustering has work to do), and the enrichment a real page gets:
+12 entity mentions (of 5,000 entities), 3 quotes, 2 counts and an image credit.
 
     .venv/bin/python bench/load_scale.py [--sizes 10000 100000 1000000]
 """
@@ -71,9 +72,47 @@ def synthetic_records(start: int, count: int, rng: random.Random) -> list[dict]:
                 "extractor_version": "2.3.1",
                 "extraction_method": "trafilatura",
                 "title_source": "h1",
+                **enrichment(i),
             }
         )
     return records
+
+
+ENTITIES = 5_000
+TYPES = ("PERSON", "ORG", "LOCATION", "NORP")
+
+
+def enrichment(i: int) -> dict:
+    """What enrich_record gives a page of the scored corpus, about as many rows of each kind."""
+    entities = []
+    for j in range(12):
+        k = (i * 7 + j * 131) % ENTITIES  # 12 distinct entities an article
+        entities.append(
+            {
+                "entity_key": f"{k:032x}",
+                "entity_type": TYPES[k % 4],
+                "name": f"Entity {k}",
+                "aliases": [f"Entity {k}"],
+                "resolution": "name",
+                "mention_count": 1 + j % 3,
+                "first_offset": 40 * j,
+                "offsets": [(40 * j, 40 * j + 9)],
+            }
+        )
+    quotes = [
+        {"speaker": f"Reporter {i % 997}", "speaker_entity_key": None, "verb": "said",
+         "quote": f"Quote {q} of story {i}", "quote_kind": ("direct", "reported")[q % 2],
+         "char_offset": 100 * q}
+        for q in range(3)
+    ]  # fmt: skip
+    counts = [
+        {"count_value": float(5 + c), "is_approximate": False, "counted": "people",
+         "event_word": "killed", "count_type": "KILL", "context": f"{5 + c} people killed",
+         "char_offset": 300 + c}
+        for c in range(2)
+    ]  # fmt: skip
+    credits = [{"caption": f"Photo of story {i}", "credit_person": None, "credit_agency": "AP"}]
+    return {"entities": entities, "quotes": quotes, "counts": counts, "image_credits": credits}
 
 
 PACKAGE = 5_000  # records per staged package
