@@ -209,6 +209,16 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def stop_fork_server() -> None:
+    """Let the fork server and its models go once staging is done: the load and validation
+    that follow do not need them (a new pool starts it again)."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # Python has no public stop
+    if stop is not None:
+        stop()
+
+
 class StagingPool:
     """Batches handed in as they are fetched become packages: built by one worker process
     per core, gated and sealed by one thread here. The process pool starts once enough pages
@@ -241,6 +251,7 @@ class StagingPool:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            stop_fork_server()
         self._sealer.shutdown(wait=True)
 
     def submit(self, work: BatchWork) -> None:

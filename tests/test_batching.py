@@ -3,11 +3,14 @@ each fetched batch becomes a sealed package on disk, built in a pool as batches 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 
-from flows.staging import BatchWork, StagingPool, fetched_work
+from flows.staging import BatchWork, StagingPool, fetched_work, stop_fork_server, worker_context
 from tests.test_bad_inputs import article
 from transforms.batches import after_same_host, host_batches
 from transforms.records import Candidate, FetchResult
@@ -86,6 +89,38 @@ def test_pool_stages_batches_as_they_come_in_as_sealed_packages(tmp_path):
         "b000000",
         "b000001",
     ]
+    # the load and validation that follow have the memory of the fork server back
+    assert not _fork_servers()
+
+
+def _fork_servers() -> list[int]:
+    """This process's children that are multiprocessing fork servers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"forkserver" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _models_loaded() -> tuple[bool, bool]:
+    from transforms import extract, gazetteer
+
+    return extract._DETECTOR is not None, gazetteer.gazetteer.cache_info().currsize == 1
+
+
+def test_pool_workers_start_with_the_models_loaded_and_shared():
+    # loaded once by the fork server, before any page: not once per worker
+    with ProcessPoolExecutor(max_workers=1, mp_context=worker_context()) as pool:
+        assert pool.submit(_models_loaded).result() == (True, True)
+    assert _fork_servers()
+    stop_fork_server()
+    assert not _fork_servers()
 
 
 def test_the_pool_needs_no_body_after_hand_in_so_the_run_can_free_them(tmp_path):
