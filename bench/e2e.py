@@ -120,6 +120,7 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
     root = psutil.Process(process.pid)
     peak, peak_pss, at_peak, at_peak_pss = 0, 0, {}, {}
     cpu_seen: dict[int, float] = {}  # pool workers forked by a fork server are not our children
+    phase = ["start-up"]  # the stage running: the one after the last the run said was done
     stop = threading.Event()
 
     def sample() -> None:
@@ -139,9 +140,11 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
                 if rss > peak:
                     peak = rss
                     at_peak = {names[i]: round(m.rss / 2**20) for i, m in memory.items()}
+                    at_peak["after"] = phase[0]
                 if pss > peak_pss:
                     peak_pss = pss
                     at_peak_pss = {names[i]: round(m.pss / 2**20) for i, m in memory.items()}
+                    at_peak_pss["after"] = phase[0]
             except psutil.Error:
                 pass
             time.sleep(0.2)
@@ -160,6 +163,7 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
             if first_stage_at is None:  # discovery ends: what came before is start-up
                 first_stage_at = time.perf_counter() - started - float(match.group(4))
             stages[match.group(1)] = float(match.group(4))
+            phase[0] = match.group(1)
     process.wait()
     wall = time.perf_counter() - started
     # CPU of the whole tree: the run waits for its pool workers and its Prefect server
