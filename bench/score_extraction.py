@@ -68,10 +68,10 @@ class Score:
         }
 
 
-def load_pages(limit: int | None = None) -> list[Page]:
+def load_pages(limit: int | None = None, corpus: Path = CORPUS) -> list[Page]:
     """Every page of every dataset (or the first `limit` of each), in file order."""
     pages = []
-    for truth in sorted(CORPUS.glob("*/ground_truth.jsonl")):
+    for truth in sorted(corpus.glob("*/ground_truth.jsonl")):
         rows = [json.loads(line) for line in truth.read_text().splitlines() if line.strip()]
         for row in rows[:limit]:
             html = gzip.decompress((truth.parent / row["file"]).read_bytes())
@@ -184,14 +184,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, help="first N pages of each dataset")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="a corpus folder (default ../shared/corpus; ../shared/corpus-more is the other set)",
+    )
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        sys.exit(f"no corpus at {CORPUS}")
-    pages = load_pages(args.limit)
+    if not args.corpus.is_dir():
+        sys.exit(f"no corpus at {args.corpus}")
+    pages = load_pages(args.limit, args.corpus)
     bare = score(pages, bare_extract).summary()
     ours_score = score(pages, gazette_extract)
     ours = ours_score.summary()
-    print(f"{len(pages)} pages from {CORPUS}")
+    print(f"{len(pages)} pages from {args.corpus}")
     print(f"{'metric':<16}{'bare trafilatura':>18}{'gazette':>10}")
     for key in bare:
         print(f"{key:<16}{bare[key]:>18.3f}{ours[key]:>10.3f}")

@@ -260,7 +260,7 @@ def test_exports_have_the_warehouse_keys_and_types_bi_tools_like(first_run):
     import pyarrow.dataset as ds
 
     from warehouse.export import LOW_CARDINALITY, MART_TABLES
-    from warehouse.sync import key_columns
+    from warehouse.keys import key_of
 
     home, *_ = first_run
     exports = home / "exports" / "parquet"
@@ -289,7 +289,7 @@ def test_exports_have_the_warehouse_keys_and_types_bi_tools_like(first_run):
             elif field.name in LOW_CARDINALITY:
                 raise AssertionError(f"{name}.{field.name} is not dictionary-encoded")
         if name in MART_TABLES:  # the same keys as the warehouse, each once
-            keys = key_columns(con, name)
+            keys = list(key_of(name))
             exported = data.to_table(columns=keys).to_pylist()
             stored = query_frame(con, f"select {', '.join(keys)} from {name}").to_dicts()
             assert len(exported) == len({tuple(r.values()) for r in exported}), name

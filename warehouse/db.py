@@ -9,9 +9,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.keys import unindexed_tables
+from warehouse.keys import SQL_DIR, unindexed_tables
 
-SQL_DIR = Path(__file__).parent / "sql"
 DB_NAME = "gazette.duckdb"
 
 

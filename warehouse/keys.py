@@ -26,37 +26,33 @@ _INLINE = re.compile(r"^\s*(?P<column>\w+)\s+[^,\n]*\bprimary key\b", re.M | re.
 
 
 @cache
-def table_keys() -> dict[str, tuple[str, ...]]:
-    """table (schema-qualified unless in main) -> its key columns, for every table that has one."""
-    keys: dict[str, tuple[str, ...]] = {}
+def _declared() -> dict[str, tuple[tuple[str, ...], bool]]:
+    """table (schema-qualified unless in main) -> (its key columns, whether an index has it)."""
+    keys: dict[str, tuple[tuple[str, ...], bool]] = {}
     for path in sorted(SQL_DIR.glob("*.sql")):
         for table in _TABLE.finditer(path.read_text()):
             body = table["body"]
-            found = _PRIMARY.search(body) or _COMMENTED.search(body)
-            if found:
-                columns = tuple(c.strip() for c in found["columns"].split(","))
-            elif inline := _INLINE.search(body):
-                columns = (inline["column"],)
-            else:
-                continue
-            keys[table["name"]] = columns
+            if found := _COMMENTED.search(body):
+                keys[table["name"]] = (_columns(found["columns"]), False)
+            elif found := _PRIMARY.search(body):
+                keys[table["name"]] = (_columns(found["columns"]), True)
+            elif found := _INLINE.search(body):
+                keys[table["name"]] = ((found["column"],), True)
     return keys
 
 
-@cache
+def _columns(listed: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in listed.split(","))
+
+
 def unindexed_tables() -> tuple[str, ...]:
     """Tables whose key is stated in a comment: the loader, not an index, keeps it unique."""
-    names = []
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        for table in _TABLE.finditer(path.read_text()):
-            if _COMMENTED.search(table["body"]):
-                names.append(table["name"])
-    return tuple(names)
+    return tuple(name for name, (_, indexed) in _declared().items() if not indexed)
 
 
 def key_of(table: str) -> tuple[str, ...]:
     """The table's key columns; a table without one cannot be delivered or deduplicated."""
     try:
-        return table_keys()[table]
+        return _declared()[table][0]
     except KeyError:
         raise ValueError(f"{table} states no key in warehouse/sql") from None

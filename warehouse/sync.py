@@ -32,15 +32,6 @@ from warehouse.export import (
 from warehouse.keys import key_of
 
 
-def key_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The table's row key, as its DDL states it (warehouse/keys.py)."""
-    del con  # the key is schema, not data: read from warehouse/sql, indexed or not
-    try:
-        return list(key_of(table))
-    except ValueError:
-        raise ValueError(f"{table} has no key: it cannot be delivered incrementally") from None
-
-
 def _key_json(columns: list[str], alias: str) -> str:
     """The row key as a JSON object string; same text for the same key, whoever computes it."""
     fields = ", ".join(f"{c} := {alias}.{c}" for c in columns)
@@ -84,7 +75,7 @@ def record_changes(
         )
     try:
         for table in MART_TABLES:
-            keys = key_columns(con, table)
+            keys = list(key_of(table))
             by_article = "article_key" in keys
             where, params = "", []
             if scoped and by_article:
@@ -162,7 +153,7 @@ def export_changes(
     after = f"timestamptz '{since.isoformat()}'"  # ours, not user text: safe to inline
     tables = []
     for table in MART_TABLES:
-        keys = key_columns(con, table)
+        keys = list(key_of(table))
         types = dict(
             query_frame(con, f"describe {table}").select("column_name", "column_type").rows()
         )
