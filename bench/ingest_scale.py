@@ -56,12 +56,14 @@ def main() -> None:
     print(
         f"peak RSS, gazette process tree: {result['peak'] / 2**20:.0f} MB summed, PSS "
         f"{result['peak_pss'] / 2**20:.0f} MB; RSS at its peak: {result['at_peak']}; PSS at "
-        f"its peak: {result['at_peak_pss']}"
+        f"its peak: {result['at_peak_pss']}; each physical page once: "
+        f"{result['peak_unique'] / 2**20:.0f} MB {result['at_peak_unique']}"
     )
     print(
         f"BENCH ingest records={args.records} wall_s={result['wall']:.1f} "
         f"cpu_s={result['cpu']:.1f} peak_rss_mb={result['peak'] / 2**20:.0f} "
-        f"peak_pss_mb={result['peak_pss'] / 2**20:.0f} articles={loaded}"
+        f"peak_pss_mb={result['peak_pss'] / 2**20:.0f} "
+        f"peak_unique_mb={result['peak_unique'] / 2**20:.0f} articles={loaded}"
     )
 
 

@@ -1,7 +1,11 @@
 """Validate warehouse tables with GX, build Data Docs, return results as plain rows.
 
 GX's DuckDB route (SQLAlchemy) is broken in 1.x, so we select the suite's columns from DuckDB
-into pandas and hand GX the frame.
+into pandas and hand GX the frame. A frame that grows with the warehouse (mentions: 25 rows an
+article) is handed over in chunks of at most about CHUNK_ROWS rows, cut by a hash of the
+suite's partition column, and the chunks' results are added up into the one result the
+suite would have had over the whole table: validation's memory is bounded by the chunk, not
+by the warehouse (100,000 articles took 2.2 GB as whole frames).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,6 +87,10 @@ def validate_frames(
 ) -> DQReport:
     """Run each (suite, pandas frame) pair through a GX checkpoint; Data Docs are rebuilt.
 
+    In place of a frame a pair may hold an iterator of frames, the chunks of one table: each
+    chunk runs through the suite's checkpoint and the results are added up into one stored
+    result (`_add_chunk`), so Data Docs and the report show the suite over the whole table.
+
     Suites with an index column report which rows failed each expectation
     (`report.failing_rows`), for row-level quarantine. Docs are built once for the whole
     pass (a build per checkpoint cost ~0.7 s each), with `document_also` (an earlier gate's
@@ -122,14 +131,25 @@ def validate_frames(
                 result_format=result_format,
             )
         )
-        outcome = checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            # run_time given: without it GX parses the run name as a date, and a run id whose
-            # random suffix is all digits ("...Z-123456") becomes an impossible UTC offset
-            run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id, run_time=checked_at),
-        )
-        report.result_ids.extend(outcome.run_results.keys())
-        for validation in outcome.run_results.values():
+        chunks = frame if isinstance(frame, Iterator) else iter([frame])
+        results: dict[Any, Any] = {}
+        for chunk in chunks:
+            outcome = checkpoint.run(
+                batch_parameters={"dataframe": chunk},
+                # run_time given: without it GX parses the run name as a date, and a run id
+                # whose random suffix is all digits ("...Z-123456") becomes an impossible offset
+                run_id=gx.core.run_identifier.RunIdentifier(run_name=run_id, run_time=checked_at),
+            )
+            del chunk
+            for key, validation in outcome.run_results.items():
+                if key in results:
+                    _add_chunk(results[key], validation)
+                    # the chunk's run stored its own result under the same key: the sum replaces it
+                    context.validation_results_store.set(key, results[key])
+                else:
+                    results[key] = validation
+        report.result_ids.extend(results)
+        for validation in results.values():
             for r in validation.results:
                 _collect(report, spec, r, run_id, checked_at)
     if not build_docs:
@@ -142,6 +162,65 @@ def validate_frames(
     if report.docs_index is not None:
         write_docs_summary(docs_dir, report, run_id)
     return report
+
+
+PARTIAL_VALUES = 20  # offending values a summed result keeps, as GX's SUMMARY format does
+
+
+def _add_chunk(total: Any, chunk: Any) -> None:
+    """Add one chunk's suite result to the running total, expectation by expectation.
+
+    Every suite that is chunked holds column map expectations only (a value judged row by
+    row), so counts add up, and success is the expectation's own rule (`mostly`, 1 if not
+    given) over the summed counts.
+    """
+    for summed, part in zip(total.results, chunk.results, strict=True):
+        ours, theirs = summed.result, part.result
+        failed = _raised(summed) or _raised(part)
+        for count in ("element_count", "unexpected_count", "missing_count"):
+            if count in ours or count in theirs:
+                ours[count] = (ours.get(count) or 0) + (theirs.get(count) or 0)
+        for values in ("partial_unexpected_list", "partial_unexpected_index_list"):
+            if values in ours or values in theirs:
+                ours[values] = [*(ours.get(values) or []), *(theirs.get(values) or [])][
+                    :PARTIAL_VALUES
+                ]
+        if "partial_unexpected_counts" in ours or "partial_unexpected_counts" in theirs:
+            tally: dict[str, tuple[Any, int]] = {}
+            for item in [
+                *(ours.get("partial_unexpected_counts") or []),
+                *(theirs.get("partial_unexpected_counts") or []),
+            ]:
+                seen = tally.get(repr(item["value"]), (item["value"], 0))
+                tally[repr(item["value"])] = (seen[0], seen[1] + item["count"])
+            ours["partial_unexpected_counts"] = [
+                {"value": v, "count": c}
+                for v, c in sorted(tally.values(), key=lambda vc: -vc[1])[:PARTIAL_VALUES]
+            ]
+        elements = ours.get("element_count") or 0
+        judged = elements - (ours.get("missing_count") or 0)  # map expectations skip nulls
+        unexpected = ours.get("unexpected_count") or 0
+        if "missing_count" in ours:
+            ours["missing_percent"] = 100 * ours["missing_count"] / elements if elements else None
+            ours["unexpected_percent_nonmissing"] = 100 * unexpected / judged if judged else None
+        if "unexpected_percent" in ours:
+            ours["unexpected_percent"] = 100 * unexpected / judged if judged else None
+        if "unexpected_percent_total" in ours:
+            ours["unexpected_percent_total"] = 100 * unexpected / elements if elements else None
+        mostly = summed.expectation_config.kwargs.get("mostly") or 1.0
+        summed.success = not failed and (judged == 0 or (judged - unexpected) / judged >= mostly)
+    total.success = all(r.success for r in total.results)
+    passed = sum(1 for r in total.results if r.success)
+    total.statistics.update(
+        successful_expectations=passed,
+        unsuccessful_expectations=len(total.results) - passed,
+        success_percent=100 * passed / len(total.results) if total.results else None,
+    )
+
+
+def _raised(result: Any) -> bool:
+    info = getattr(result, "exception_info", None) or {}
+    return bool(info.get("raised_exception")) if isinstance(info, dict) else False
 
 
 _EPHEMERAL: dict[str, Any] = {}  # one in-memory GX context per process, made on first use
@@ -267,6 +346,9 @@ def _collect(
     )
 
 
+CHUNK_ROWS = 200_000  # rows GX judges at once: ~50 MB of frame for the widest suite
+
+
 def validate_warehouse(
     con: duckdb.DuckDBPyConnection,
     suites: list[SuiteSpec],
@@ -275,13 +357,33 @@ def validate_warehouse(
     run_id: str,
     checked_at: datetime,
     document_also: list[Any] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> DQReport:
     """Build each suite's frame in DuckDB (only the columns it checks, cross-table facts as
-    counts) and validate it."""
-    pairs = []
-    for spec in suites:
-        frame = con.execute(spec.sql, list(spec.params)).df()
-        pairs.append((spec, frame))
+    counts) and validate it, a chunk at a time where it is larger than `chunk_rows`."""
+    pairs = [(spec, suite_frames(con, spec, chunk_rows)) for spec in suites]
     return validate_frames(
         pairs, gx_root, docs_dir, run_id, checked_at, document_also=document_also
     )
+
+
+def suite_frames(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, chunk_rows: int) -> Iterator:
+    """The suite's frame as chunks of about `chunk_rows` rows, read one at a time.
+
+    Cut by a hash of the partition column, not by position: every row with one value of it
+    lands in the same chunk, so a duplicate is seen whole by the uniqueness expectation.
+    """
+    assert spec.sql is not None
+    params = list(spec.params)
+    parts = 1
+    if spec.partition_by is not None:
+        rows = con.execute(f"select count(*) from ({spec.sql})", params).fetchall()[0][0]
+        parts = max(1, -(-rows // max(1, chunk_rows)))
+    if parts == 1:
+        yield con.execute(spec.sql, params).df()
+        return
+    for part in range(parts):
+        yield con.execute(
+            f"select * from ({spec.sql}) where hash({spec.partition_by}) % ? = ?",
+            [*params, parts, part],
+        ).df()

@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from flows.extracting import extract_one  # noqa: F401  (what build_package runs per page)
 from flows.staging import build_package  # noqa: F401  (the workers' entry point)
 from transforms.extract import language_model
 from transforms.gazetteer import gazetteer

@@ -27,10 +27,8 @@ from typing import Any
 
 import polars as pl
 
-from flows.extracting import extract_one, work_item
 from transforms.model import QUARANTINE_SCHEMA, batch_tables, record_key
 from transforms.records import FetchResult
-from transforms.staging import staging_frame
 from warehouse.packages import Manifest, Package, partial_dir, seal, write_tables
 
 POOL_THRESHOLD = 24  # pages; below this a pool's start-up (~1 s) costs more than it saves
@@ -96,7 +94,14 @@ def fetched_work(
 
 
 def build_package(work: BatchWork) -> Built:
-    """Extract, enrich and model one batch; write its tables to the batch's partial folder."""
+    """Extract, enrich and model one batch; write its tables to the batch's partial folder.
+
+    The extraction stack is imported here, not by the module: the run's own process hands
+    batches to the workers and never needs it (about 30 MB) unless a small run builds its
+    batches in-process."""
+    from flows.extracting import extract_one, work_item
+    from transforms.staging import staging_frame
+
     records: list[dict[str, Any]] = []
     quarantined: list[dict[str, Any]] = []
     failures: Counter[str] = Counter()
@@ -163,6 +168,8 @@ def build_package(work: BatchWork) -> Built:
         ),
         versioning=work.versioning,
     )
+    del records, frames
+    release_memory()  # a worker's heap goes back to the size of its stack between batches
     return Built(folder, manifest, dropped, warnings)
 
 

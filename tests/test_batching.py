@@ -3,6 +3,7 @@ each fetched batch becomes a sealed package on disk, built in a pool as batches 
 
 from __future__ import annotations
 
+import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -121,6 +122,49 @@ def test_pool_workers_start_with_the_models_loaded_and_shared():
     assert _fork_servers()
     stop_fork_server()
     assert not _fork_servers()
+
+
+STAGE_IN_A_FRESH_PROCESS = """
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from flows.staging import StagingPool
+from tests.test_batching import NOW, page, work
+
+home = Path(sys.argv[1])
+with StagingPool(NOW, workers=2) as pool:
+    for i in (0, 15):
+        pool.submit(work(home, f"b{i:06d}", [page(n) for n in range(i, i + 15)]))
+    staged = pool.finish()
+    loaded = [m for m in ("trafilatura", "py3langid") if m in sys.modules]
+gated = [pl.read_parquet(p.file("dq_result")).height for p in staged.packages]
+print(json.dumps([len(staged.packages), sum(p.manifest.extracted for p in staged.packages),
+                  gated, loaded]))
+"""
+
+
+def test_the_runs_process_hands_batches_out_and_never_holds_the_extraction_stack(tmp_path):
+    # the workers extract; the parent gates and seals, and never loads what they extract with
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", STAGE_IN_A_FRESH_PROCESS, str(tmp_path)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a worker that deadlocks on a lock its fork server held fails here
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    packages, extracted, gated, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (packages, extracted) == (2, 30)
+    assert all(gated)  # each package carries the row gate's results
+    assert loaded == []
 
 
 def test_the_pool_needs_no_body_after_hand_in_so_the_run_can_free_them(tmp_path):
