@@ -250,17 +250,15 @@ def main() -> None:
     )
     print(" ".join(f"{h:>12}" for h in header))
     for size in args.sizes:
-        out = (
-            subprocess.run(
-                [sys.executable, __file__, "--one", str(size)]
-                + (["--validate"] if args.validate else []),
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)]
+            + (["--validate"] if args.validate else []),
+            capture_output=True,
+            text=True,
         )
+        if done.returncode != 0:
+            sys.exit(f"{size} articles failed:\n{done.stderr[-3000:]}")
+        out = done.stdout.strip().splitlines()[-1]
         r = json.loads(out)
         keys = (
             "articles",

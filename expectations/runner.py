@@ -256,6 +256,9 @@ def validate_rows(spec: SuiteSpec, frame: Any) -> DQReport:
             "unexpected_index_column_names": [spec.index_column],
         },
     )
+    store = context.validation_results_store  # in memory: one result a batch, all night
+    for stored in store.list_keys():
+        store.remove_key(stored)
     report = DQReport()
     for r in outcome.results:
         _collect(report, spec, r, "", None)

@@ -64,7 +64,8 @@ from warehouse.state import archived_articles, archived_ingests, discovery_state
 from warehouse.status import articles_per_source
 
 MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
-MAX_AHEAD = 200  # fetched pages waiting for staging, at most (their bodies are in memory)
+MAX_AHEAD = 150  # fetched pages waiting for staging, at most (their bodies are in memory): a
+# batch in each of two workers and one ready for the first to finish
 
 
 @dataclass(slots=True)

@@ -81,16 +81,29 @@ def fetched_work(
     recogniser: str | None,
 ) -> BatchWork:
     """A fetched batch as work: copies of its usable pages (the caller may then empty the
-    originals, which the fetch task's result also holds), its attempts without bodies."""
+    originals, which the fetch task's result also holds), its attempts without bodies.
+
+    A page the fetch archived travels without its body: the worker reads it back from the
+    raw archive (`page_body`), so the run's process holds and pickles no page bytes for the
+    batches waiting for a worker."""
     return BatchWork(
         home,
         run_id,
         batch,
         urls,
         fetches=[replace(f, body=b"") for f in fetched],
-        pages=[replace(p) for p in usable_pages(fetched)],
+        pages=[replace(p, body=b"") if p.archive else replace(p) for p in usable_pages(fetched)],
         recogniser=recogniser,
     )
+
+
+def page_body(home: Path, page: FetchResult) -> FetchResult:
+    """The page with its body, read back from the raw archive if it travelled without it."""
+    if page.body or page.archive is None:
+        return page
+    from warehouse.raw_archive import read_document
+
+    return replace(page, body=read_document(home, page.archive).body)
 
 
 def build_package(work: BatchWork) -> Built:
@@ -114,7 +127,12 @@ def build_package(work: BatchWork) -> Built:
         elif f.outcome not in ("ok", "not_modified"):
             failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
     for page in work.pages:
-        ok, value = extract_one(work_item(page, work.recogniser))
+        try:
+            page = page_body(work.home, page)
+        except Exception as exc:  # lost or damaged: OSError, warcio's and zlib's errors, ...
+            ok, value = False, f"archived body unreadable: {type(exc).__name__}: {exc}"
+        else:
+            ok, value = extract_one(work_item(page, work.recogniser))
         if not ok:
             failures[f"extract: {value.split(' (')[0]}"] += 1
             dropped.append(("extract", page.url, value))

@@ -125,3 +125,35 @@ def test_sources_only_an_interrupted_run_named_still_get_a_dimension_row(tmp_pat
     names = con.execute("select source_name from dim_source").fetchall()
     con.close()
     assert orphans == 0 and names == [("Pool",)]
+
+
+def test_archived_pages_travel_to_the_worker_without_their_bodies(tmp_path):
+    # the run's process hands a worker only where the bytes are; the worker reads them back
+    pages = [page(n) for n in range(3)]
+    with WarcArchive(tmp_path, "test-by-reference", NOW) as archive:
+        for p in pages:
+            p.archive = archive.write_response(p)
+    work = fetched_work(tmp_path, "run-1", "b000000", [p.url for p in pages], pages, None)
+    assert [p.body for p in work.pages] == [b"", b"", b""]
+    package, _ = finish_package(build_package(work), NOW)
+    assert package.manifest.extracted == 3
+
+
+def test_a_page_whose_archived_bytes_were_damaged_is_quarantined_and_the_rest_stage(tmp_path):
+    pages = [page(n) for n in range(3)]
+    with WarcArchive(tmp_path, "test-damaged", NOW) as archive:
+        for p in pages:
+            p.archive = archive.write_response(p)
+    work = fetched_work(tmp_path, "run-1", "b000000", [p.url for p in pages], pages, None)
+    warc = tmp_path / pages[1].archive.warc_file
+    data = bytearray(warc.read_bytes())
+    at = pages[1].archive.offset + pages[1].archive.length // 2
+    data[at : at + 8] = b"\x00" * 8  # a record's bytes changed after it was written
+    warc.write_bytes(bytes(data))
+    built = build_package(work)
+    assert [(stage, url) for stage, url, _ in built.dropped] == [("extract", pages[1].url)]
+    assert "archived body unreadable" in built.dropped[0][2]
+    package, _ = finish_package(built, NOW)
+    assert package.manifest.extracted == 2
+    quarantined = pl.read_parquet(package.file("quarantine"))
+    assert quarantined["url"].to_list() == [pages[1].url]

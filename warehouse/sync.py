@@ -83,6 +83,11 @@ def record_changes(
             elif scoped and table in APPEND_ONLY:
                 where, params = f"where t.{APPEND_ONLY[table]} = ?", [run_id]
             article = "t.article_key" if by_article else "null"
+            # a row keyed by article was recorded under its article: only the touched
+            # articles' records are compared, not every record of the table
+            mine = ""
+            if scoped and by_article:
+                mine = f"and s.article_key in (select article_key from {dirty})"
             run(
                 con,
                 f"create or replace temp table sync_rows as select {_key_json(keys, 't')} "
@@ -93,11 +98,11 @@ def record_changes(
             # hash joins with this run's rows on the build side: no index to keep in memory
             recorded = scalar(
                 con,
-                """
+                f"""
                 update ops.sync_state s set
                     row_hash = n.row_hash, deleted = false, changed_at = ?, run_id = ?
                 from sync_rows n
-                where s.table_name = ? and s.row_key = n.row_key
+                where s.table_name = ? and s.row_key = n.row_key {mine}
                   and (s.deleted or s.row_hash <> n.row_hash)
                 """,
                 [stamp, run_id, table],
@@ -105,28 +110,25 @@ def record_changes(
             recorded = int(recorded or 0) + int(
                 scalar(
                     con,
-                    """
+                    f"""
                     insert into ops.sync_state
                         (table_name, row_key, article_key, row_hash, deleted, changed_at, run_id)
                     select ?, row_key, article_key, row_hash, false, ?, ? from sync_rows n
                     where not exists (
                         select 1 from ops.sync_state s
-                        where s.table_name = ? and s.row_key = n.row_key)
+                        where s.table_name = ? and s.row_key = n.row_key {mine})
                     """,
                     [table, stamp, run_id, table],
                 )
                 or 0
             )
             if not (scoped and table in APPEND_ONLY):
-                scope = ""
-                if scoped and by_article:
-                    scope = f"and s.article_key in (select article_key from {dirty})"
                 recorded = int(recorded or 0) + int(
                     scalar(
                         con,
                         f"""
                         update ops.sync_state s set deleted = true, changed_at = ?, run_id = ?
-                        where s.table_name = ? and not s.deleted {scope}
+                        where s.table_name = ? and not s.deleted {mine}
                           and not exists (select 1 from sync_rows n where n.row_key = s.row_key)
                         """,
                         [stamp, run_id, table],
