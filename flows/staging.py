@@ -130,7 +130,7 @@ def build_package(work: BatchWork) -> Built:
         try:
             page = page_body(work.home, page)
         except Exception as exc:  # lost or damaged: OSError, warcio's and zlib's errors, ...
-            ok, value = False, f"archived body unreadable: {type(exc).__name__}: {exc}"
+            ok, value = False, f"archived body unreadable ({type(exc).__name__}: {exc})"
         else:
             ok, value = extract_one(work_item(page, work.recogniser))
         if not ok:

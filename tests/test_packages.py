@@ -15,13 +15,17 @@ from warehouse.raw_archive import WarcArchive
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
 
-def staged(home, name: str, numbers: range):
+def archived(home, name: str, numbers: range):
+    """Fetched pages, archived as a fetch archives them, and the batch's work."""
     pages = [page(n) for n in numbers]
     with WarcArchive(home, f"test-{name}", NOW) as archive:
         for p in pages:
             p.archive = archive.write_response(p)
-    built = build_package(fetched_work(home, "run-1", name, [p.url for p in pages], pages, None))
-    return built
+    return pages, fetched_work(home, "run-1", name, [p.url for p in pages], pages, None)
+
+
+def staged(home, name: str, numbers: range):
+    return build_package(archived(home, name, numbers)[1])
 
 
 def test_a_package_appears_only_when_sealed_and_matches_its_manifest(tmp_path):
@@ -129,22 +133,14 @@ def test_sources_only_an_interrupted_run_named_still_get_a_dimension_row(tmp_pat
 
 def test_archived_pages_travel_to_the_worker_without_their_bodies(tmp_path):
     # the run's process hands a worker only where the bytes are; the worker reads them back
-    pages = [page(n) for n in range(3)]
-    with WarcArchive(tmp_path, "test-by-reference", NOW) as archive:
-        for p in pages:
-            p.archive = archive.write_response(p)
-    work = fetched_work(tmp_path, "run-1", "b000000", [p.url for p in pages], pages, None)
+    _, work = archived(tmp_path, "b000000", range(3))
     assert [p.body for p in work.pages] == [b"", b"", b""]
     package, _ = finish_package(build_package(work), NOW)
     assert package.manifest.extracted == 3
 
 
 def test_a_page_whose_archived_bytes_were_damaged_is_quarantined_and_the_rest_stage(tmp_path):
-    pages = [page(n) for n in range(3)]
-    with WarcArchive(tmp_path, "test-damaged", NOW) as archive:
-        for p in pages:
-            p.archive = archive.write_response(p)
-    work = fetched_work(tmp_path, "run-1", "b000000", [p.url for p in pages], pages, None)
+    pages, work = archived(tmp_path, "b000000", range(3))
     warc = tmp_path / pages[1].archive.warc_file
     data = bytearray(warc.read_bytes())
     at = pages[1].archive.offset + pages[1].archive.length // 2

@@ -55,9 +55,6 @@ def load_packages(
     `sources` are dim_source candidates (`build_dim_source`). versioning=False (reprocess)
     rewrites the current version in place: a better extractor is not an edit by the publisher.
     """
-    # no statement of the load needs its rows kept in insertion order; keeping it holds rows
-    # in memory that could spill
-    run(con, "set preserve_insertion_order = false")
     run(con, "begin transaction")
     try:
         stamp = change_stamp(con)
@@ -83,8 +80,6 @@ def load_packages(
     except BaseException:
         run(con, "rollback")
         raise
-    finally:
-        run(con, "reset preserve_insertion_order")
     return counts
 
 
