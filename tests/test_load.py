@@ -202,3 +202,17 @@ def test_failed_load_leaves_previous_state(tmp_path, monkeypatch):
             NOW,
         )
     assert counts(con) == before
+
+
+def test_a_load_leaves_none_of_its_working_tables_on_the_connection(tmp_path):
+    """One process that loads night after night (gazette serve, a backfill) kept every
+    night's staged rows in temporary tables until the next night replaced them inside its own
+    transaction: at 100k articles the fourth night ran out of DuckDB's memory. A table the
+    caller made stays."""
+    con = connect(tmp_path)
+    con.execute("create temp table mine as select 1 as x")
+    for night, url in enumerate(("http://herald.test/a", "http://herald.test/b")):
+        load_records(con, [record(url)], [fetch(url)], SOURCES, f"r{night}", NOW)
+        left = con.execute("select table_name from duckdb_tables() where temporary").fetchall()
+        assert left == [("mine",)]
+    assert scalar(con, "select count(*) from fact_article") == 2

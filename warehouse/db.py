@@ -138,6 +138,21 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     con.execute(sql, params or []).fetchall()
 
 
+def temp_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        n
+        for (n,) in con.execute("select table_name from duckdb_tables() where temporary").fetchall()
+    }
+
+
+def drop_temp_tables(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
+    """Drop the temporary tables made since `keep` was taken. A load's working tables live as
+    long as the connection otherwise: the next night on the same connection (gazette serve, a
+    backfill) would carry the last night's staged rows into its own transaction."""
+    for name in sorted(temp_tables(con) - keep):
+        run(con, f'drop table if exists temp.main."{name}"')
+
+
 def query_frame(
     con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
 ) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.model import source_version_key
-from warehouse.db import run, scalar
+from warehouse.db import drop_temp_tables, run, scalar, temp_tables
 from warehouse.faults import checkpoint
 from warehouse.keys import key_of
 from warehouse.packages import DEPENDENTS, Package, files
@@ -55,6 +55,7 @@ def load_packages(
     `sources` are dim_source candidates (`build_dim_source`). versioning=False (reprocess)
     rewrites the current version in place: a better extractor is not an edit by the publisher.
     """
+    before = temp_tables(con)
     run(con, "begin transaction")
     try:
         stamp = change_stamp(con)
@@ -80,6 +81,8 @@ def load_packages(
     except BaseException:
         run(con, "rollback")
         raise
+    finally:
+        drop_temp_tables(con, before)
     return counts
 
 
