@@ -15,6 +15,7 @@ import ctypes
 import multiprocessing
 import os
 import shutil
+import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -27,10 +28,23 @@ from typing import Any
 
 import polars as pl
 
+from flows.page_limit import (
+    PageTimeout,
+    forget,
+    kill,
+    on_page,
+    on_which_page,
+    overdue,
+    page_time_limit,
+    time_limit,
+    timeout_reason,
+)
 from transforms.model import QUARANTINE_SCHEMA, batch_tables, record_key
 from transforms.records import FetchResult
 from warehouse.packages import Manifest, Package, partial_dir, seal, write_tables
 
+WATCH_EVERY_S = 1.0  # how often the run's process looks for a worker stuck on one page
+MAX_UNEXPLAINED_DEATHS = 3
 POOL_THRESHOLD = 24  # pages; below this a pool's start-up (~1 s) costs more than it saves
 
 
@@ -55,6 +69,10 @@ class BatchWork:
     archived: list[FetchResult] = field(default_factory=list)  # archived, not fetched (ingest)
     recogniser: str | None = "rules"
     versioning: bool = True  # False: a reprocess (versions rewritten in place at load)
+    page_time_limit_s: float = field(default_factory=page_time_limit)
+    # pages not to extract again, with the reason: one ran past its limit or killed its worker
+    given_up: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0  # deaths of its pool that no page explains (see StagingPool._seal)
 
 
 @dataclass(slots=True)
@@ -126,13 +144,20 @@ def build_package(work: BatchWork) -> Built:
             dropped.append(("fetch", f.url, f"{f.outcome}: {f.error or f.status}"))
         elif f.outcome not in ("ok", "not_modified"):
             failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
+    limit = work.page_time_limit_s
     for page in work.pages:
-        try:
-            page = page_body(work.home, page)
-        except Exception as exc:  # lost or damaged: OSError, warcio's and zlib's errors, ...
-            ok, value = False, f"archived body unreadable ({type(exc).__name__}: {exc})"
-        else:
-            ok, value = extract_one(work_item(page, work.recogniser))
+        ok, value = False, work.given_up.get(page.url)
+        if value is None:
+            try:
+                page = page_body(work.home, page)
+            except Exception as exc:  # lost or damaged: OSError, warcio's, zlib's errors, ...
+                value = f"archived body unreadable ({type(exc).__name__}: {exc})"
+        if value is None:
+            try:
+                with on_page(work.home, work.batch, page.url), time_limit(limit):
+                    ok, value = extract_one(work_item(page, work.recogniser))
+            except PageTimeout:
+                value = timeout_reason(limit)
         if not ok:
             failures[f"extract: {value.split(' (')[0]}"] += 1
             dropped.append(("extract", page.url, value))
@@ -269,15 +294,23 @@ class StagingPool:
         self._batches = 0
         self._sealed = 0
         self._lock = threading.Condition()
+        self._building: dict[str, BatchWork] = {}  # by batch, while a pool holds them
+        self._watching = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._blamed: dict[int, set[str]] = {}  # by id of a dead pool: the batches to blame
+        self._home = Path(".")
 
     def __enter__(self) -> StagingPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._watching.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             stop_fork_server()
         self._sealer.shutdown(wait=True)
+        if self._watcher is not None:
+            self._watcher.join()
 
     def submit(self, work: BatchWork) -> None:
         with self._lock:
@@ -294,23 +327,89 @@ class StagingPool:
             self._pool = self._new_pool()
         waiting, self._waiting = self._waiting, []
         for item in waiting:
-            try:
-                future = self._pool.submit(build_package, item)
-            except BrokenProcessPool:  # a worker died (a page killed it): its batches are
-                self._pool.shutdown(wait=False, cancel_futures=True)  # counted lost; go on
-                self._pool = self._new_pool()
-                future = self._pool.submit(build_package, item)
-            future.add_done_callback(
-                lambda f, w=item: self._pending.append(self._sealer.submit(self._seal, f, w))
-            )
+            self._hand_to_pool(item)
+
+    def _hand_to_pool(self, work: BatchWork) -> None:
+        self._home = work.home
+        self._building[work.batch] = work
+        pool = self._pool
+        assert pool is not None
+        try:
+            future = pool.submit(build_package, work)
+        except BrokenProcessPool:  # a worker died: the next pool takes the batch
+            pool = self._replace(pool)
+            future = pool.submit(build_package, work)
+        future.add_done_callback(
+            lambda f, w=work, p=pool: self._pending.append(self._sealer.submit(self._seal, f, w, p))
+        )
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        if self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._watch, name="gazette-page-watch", daemon=True
+            )
+            self._watcher.start()
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context())
 
-    def _seal(self, future: Future, work: BatchWork) -> None:
+    def _pids(self, pool: ProcessPoolExecutor | None, alive: bool = False) -> set[int]:
+        processes = getattr(pool, "_processes", None) or {}  # the executor's own table
+        return {pid for pid, p in processes.items() if not alive or p.exitcode is None}
+
+    def _watch(self) -> None:
+        """Kill a worker still on one page well past the page's limit (a C call that the
+        worker's own timer cannot interrupt): its page is given up, its pool replaced."""
+        while not self._watching.wait(WATCH_EVERY_S):
+            building = list(self._building.values())
+            if not building:
+                continue
+            limit = max(w.page_time_limit_s for w in building)
+            for late in overdue(self._home, limit, self._pids(self._pool, alive=True)):
+                work = self._building.get(late.batch)
+                if work is not None:
+                    work.given_up[late.url] = timeout_reason(work.page_time_limit_s)
+                kill(late.pid)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A new pool for a dead one (once, however many of its batches report it). A worker
+        that died of its own (a signal other than the executor's SIGTERM to the rest) was on
+        a page, if its file says so: that page is given up and its batch is to blame."""
+        if self._pool is broken:
+            blamed: set[str] = set()
+            for pid, process in (getattr(broken, "_processes", None) or {}).items():
+                if process.exitcode in (None, -signal.SIGTERM):
+                    continue  # alive, or ended by the executor because another one died
+                page = on_which_page(self._home, pid)
+                work = self._building.get(page[1]) if page else None
+                if page and work is not None:
+                    work.given_up.setdefault(page[2], "worker died on this page")
+                    blamed.add(work.batch)
+            for pid in self._pids(broken):
+                forget(self._home, pid)
+            self._blamed[id(broken)] = blamed
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+        assert self._pool is not None
+        return self._pool
+
+    def _seal(
+        self, future: Future, work: BatchWork, pool: ProcessPoolExecutor | None = None
+    ) -> None:
         try:
             built = future.result()
             package, held = finish_package(built, self.now)
+        except BrokenProcessPool:
+            # its pool died (a page killed a worker, or the watch did): built again, without
+            # the page that was being extracted. A batch is lost only after three deaths of a
+            # pool that nothing else explains (no page found: the worker died between pages)
+            if pool is not None:
+                self._replace(pool)
+            blamed = self._blamed.get(id(pool), set())
+            if not blamed:
+                work.attempts += 1
+            if work.attempts < MAX_UNEXPLAINED_DEATHS:
+                self._hand_to_pool(work)
+                return
+            self.staged.failed["stage batch failed: BrokenProcessPool"] += 1
         except Exception as exc:  # a batch lost: its pages are archived, the next run retries
             self.staged.failed[f"stage batch failed: {type(exc).__name__}"] += 1
         else:
@@ -318,11 +417,11 @@ class StagingPool:
             if self.on_staged:
                 self.on_staged(package, built, held)
             release_memory()
-        finally:
-            with self._lock:
-                self._finished += len(work.pages)
-                self._sealed += 1
-                self._lock.notify_all()
+        self._building.pop(work.batch, None)
+        with self._lock:
+            self._finished += len(work.pages)
+            self._sealed += 1
+            self._lock.notify_all()
 
     def _inline(self, work: BatchWork) -> None:
         done: Future = Future()

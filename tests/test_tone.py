@@ -1,6 +1,6 @@
 """Tone from VADER's offline lexicon: sign, shares, and no score for non-English text."""
 
-from transforms.tone import article_tone
+from transforms.tone import article_tone, tone_sentences
 
 
 def test_negative_and_positive_texts_get_the_right_sign():
@@ -22,3 +22,35 @@ def test_non_english_text_is_not_scored_with_an_english_lexicon():
         "positive_share": None,
         "negative_share": None,
     }
+
+
+def test_one_endless_line_is_scored_in_bounded_pieces(monkeypatch):
+    """A hostile page whose text is one 200 KB line took VADER a minute (its cost is the
+    square of a sentence's length): what it scores is now bounded, and the sign survives."""
+    import transforms.tone as tone
+
+    analyser = tone._analyser()
+    seen: list[int] = []
+    real = analyser.polarity_scores
+
+    def counting(sentence: str) -> dict:
+        seen.append(len(sentence.split()))
+        return real(sentence)
+
+    monkeypatch.setattr(analyser, "polarity_scores", counting)
+    line = " ".join(
+        ["the", "deadly", "attack", "killed", "villagers", "in", "terrible", "fear"] * 5_000
+    )
+    result = article_tone(line, "en")
+    assert max(seen) <= tone.MAX_SENTENCE_WORDS
+    assert sum(seen) <= tone.MAX_SCORED_WORDS + tone.MAX_SENTENCE_WORDS
+    assert result["tone"] < -0.3
+    assert result["negative_share"] > 0.3
+
+
+def test_an_ordinary_article_is_scored_sentence_by_sentence():
+    text = "The storm destroyed homes. Volunteers were wonderful and generous."
+    assert tone_sentences(text) == [
+        "The storm destroyed homes.",
+        "Volunteers were wonderful and generous.",
+    ]

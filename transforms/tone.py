@@ -13,6 +13,25 @@ from typing import Any
 _ANALYSER: Any = None
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# VADER's cost grows with the square of a sentence's length (each word looks at every word of
+# its sentence): a page that is one 200 KB line took a minute. A "sentence" is cut into pieces
+# of at most this many words (VADER's rules look three words back), and an article is scored
+# on at most MAX_SCORED_WORDS words of sentences, spread over the whole text.
+MAX_SENTENCE_WORDS = 100
+MAX_SCORED_WORDS = 5_000
+
+
+def tone_sentences(text: str) -> list[str]:
+    """What VADER scores: the text's sentences, none longer than MAX_SENTENCE_WORDS words,
+    and every k-th of them when the text holds more than MAX_SCORED_WORDS words."""
+    pieces = []
+    for sentence in _SENTENCES.split(text):
+        words = sentence.split()
+        for start in range(0, len(words), MAX_SENTENCE_WORDS):
+            pieces.append(words[start : start + MAX_SENTENCE_WORDS])
+    total = sum(len(p) for p in pieces)
+    stride = -(-total // MAX_SCORED_WORDS) if total > MAX_SCORED_WORDS else 1
+    return [" ".join(p) for p in pieces[::stride]]
 
 
 def _analyser() -> Any:
@@ -30,8 +49,7 @@ def article_tone(text: str, language: str | None = None) -> dict[str, float | No
     if language not in (None, "en") or not text.strip():
         return {"tone": None, "positive_share": None, "negative_share": None}
     analyser = _analyser()
-    sentences = [s for s in _SENTENCES.split(text) if s.strip()]
-    scores = [analyser.polarity_scores(s)["compound"] for s in sentences]
+    scores = [analyser.polarity_scores(s)["compound"] for s in tone_sentences(text)]
     words = [w.lower() for w in _WORDS.findall(text)]
     lexicon = analyser.lexicon
     positive = sum(1 for w in words if lexicon.get(w, 0) > 0)

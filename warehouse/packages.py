@@ -158,7 +158,8 @@ def inventory(home: Path, archive_root: Path | None = None) -> Inventory:
     root = staging_root(home)
     if not root.is_dir():
         return found
-    for run_folder in sorted(p for p in root.iterdir() if p.is_dir()):
+    # a dot folder is the workers' (which page each is on), not a run's
+    for run_folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] != "."):
         for folder in sorted(p for p in run_folder.iterdir() if p.is_dir()):
             problem = _problem(folder, archive_root or Path(home))
             if problem is None:

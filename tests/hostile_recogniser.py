@@ -1,0 +1,26 @@
+"""A recogniser that misbehaves on cue, to drive the per-page limits from inside a real pool
+worker (it is loaded the way a user's own `module:factory` recogniser is)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+
+class Hostile:
+    def recognise(self, text: str, language: str | None) -> list:
+        if "SLOW-IN-PYTHON" in text:  # bytecode after bytecode: the worker's own timer stops it
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                sum(range(1000))
+        if "STUCK-IN-C" in text:  # deaf to the worker's timer, as a parser stuck in C would be
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(120)
+        if "KILLS-ITS-WORKER" in text:  # as a segfault in a C extension would
+            os.kill(os.getpid(), signal.SIGKILL)
+        return []
+
+
+def factory() -> Hostile:
+    return Hostile()
