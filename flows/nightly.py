@@ -44,6 +44,7 @@ from flows.staging import (
     fetch_into,
     fetched_work,
     finish_package,
+    release_memory,
     stage_batch,
 )
 from transforms.batches import after_same_host, batch_name, host_batches
@@ -361,6 +362,7 @@ def load_task(
             counts = add_counts(counts, load_packages(con, group, dim_source, run_id, now, mode))
     finally:
         con.close()
+        release_memory()  # the load's buffers go back before validation takes its own
     packages.remove(fresh)
     return counts, fresh, gate
 

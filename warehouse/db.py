@@ -61,10 +61,20 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
             time.sleep(0.25)
 
 
+def validate_memory() -> str:
+    """DuckDB's memory for validation: it only scans a table a chunk at a time into the frame
+    GX judges, and the frames need the room. At 100k articles 256 MB took the gate's peak
+    from 986 to 754 MB at the same speed; 128 MB ran out (bench/README.md)."""
+    return os.environ.get("GAZETTE_DUCKDB_VALIDATE_MEMORY", "256MB")
+
+
 def connect(
-    home: Path, read_only: bool = False, wait_s: float | None = None
+    home: Path, read_only: bool = False, wait_s: float | None = None, memory: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A connection with the schema applied (writers) or an existing file opened (readers)."""
+    """A connection with the schema applied (writers) or an existing file opened (readers).
+
+    `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (512MB) unless given, as
+    validation gives its own smaller one (`VALIDATE_MEMORY`)."""
     path = db_path(home)
     if read_only:
         if not path.exists():
@@ -81,7 +91,7 @@ def connect(
         run(con, "commit")
         _retype(con)
     # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
-    run(con, "set memory_limit = ?", [os.environ.get("GAZETTE_DUCKDB_MEMORY", "512MB")])
+    run(con, "set memory_limit = ?", [memory or os.environ.get("GAZETTE_DUCKDB_MEMORY", "512MB")])
     # offline machines: never try to download extensions
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")
