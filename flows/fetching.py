@@ -383,7 +383,13 @@ class Fetcher:
                 if not sent:
                     sent.append(datetime.now(UTC))
                 target_validators = validators if current == url else None
-                response = self._bounded(partial(self._request, current, target_validators))
+                # robots.txt is read to its own cap whatever max_bytes is, and its first
+                # 500 KiB parsed however long it is (RFC 9309)
+                robots = purpose == "robots"
+                limit = ROBOTS_MAX_BYTES if robots else self.policy.max_bytes
+                response = self._bounded(
+                    partial(self._request, current, target_validators, limit, robots)
+                )
             location = response.headers.get("location")
             if response.status in (301, 302, 303, 307, 308) and location:
                 target = urljoin(current, location)
@@ -397,12 +403,15 @@ class Fetcher:
             return response
         raise Refused(OUTCOME_REDIRECT_LOOP, f"more than {self.policy.max_redirects} redirects")
 
-    def _request(self, url: str, validators: Validators | None) -> _Response:
+    def _request(
+        self, url: str, validators: Validators | None, limit: int, prefix: bool = False
+    ) -> _Response:
         """GET with a streamed size cap (after decompression) and a deadline on the whole body.
 
         The body is inflated here, chunk by bounded chunk, so a gzip bomb costs at most
         max_bytes of memory. A body cut short (size cap, deadline) is returned with its refusal,
-        so the bytes we did receive can still be archived.
+        so the bytes we did receive can still be archived. `prefix`: a body longer than
+        `limit` is read up to it, not refused on its Content-Length.
         """
         headers = {"Accept-Encoding": "gzip, deflate"}
         if validators is not None:
@@ -411,14 +420,14 @@ class Fetcher:
             if validators.last_modified and validators.last_modified.isascii():
                 headers["If-Modified-Since"] = validators.last_modified
         deadline = time.monotonic() + self.policy.timeout_s
-        limit = self.policy.max_bytes
         with self.client.stream("GET", url, headers=headers) as response:
             got = {k.lower(): v for k, v in response.headers.items()}
             result = _Response(url, response.status_code, got)
             self._check_peer(response, url)
             declared = got.get("content-length", "")
             encoding = got.get("content-encoding", "identity").lower().strip()
-            if encoding in ("identity", "") and declared.isdigit() and int(declared) > limit:
+            too_long = declared.isdigit() and int(declared) > limit
+            if encoding in ("identity", "") and too_long and not prefix:
                 result.refusal = Refused(
                     OUTCOME_TOO_LARGE,
                     f"Content-Length {declared} > max_bytes {limit}",
@@ -526,9 +535,19 @@ class Fetcher:
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         result = self.get(robots_url, "robots", source_name)
         with self._guard:
-            if result.status is not None and 200 <= result.status < 300:
-                # ok, empty (no rules) or cut at the size cap (parse what arrived)
+            # read to its end, empty, or to its cap (512 KiB)
+            whole = result.outcome in (OUTCOME_OK, OUTCOME_EMPTY, OUTCOME_TOO_LARGE)
+            if result.status is not None and 200 <= result.status < 300 and whole:
+                # ok, empty (no rules) or cut at its cap (parse what arrived)
                 self._remember_robots(host, result.robots_text or "")
+            elif result.status is not None and 200 <= result.status < 300:
+                # answered, but not readable to the end (too slow): stay out this run
+                self._remember_robots(host, "User-agent: *\nDisallow: /\n")
+                self._robots_failure[host] = Refused(
+                    OUTCOME_ROBOTS_DISALLOWED,
+                    f"robots.txt could not be read ({result.outcome}: {result.error}): the "
+                    "whole host is off limits this run",
+                )
             elif result.status is not None and 400 <= result.status < 500:
                 self._remember_robots(host, None)
             elif result.status is not None:

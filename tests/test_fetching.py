@@ -288,3 +288,28 @@ def test_headers_dripping_past_the_deadline_time_out(site):
         result = fetcher.get(site.url("/drip.html"), "article")
     assert result.outcome == "timeout"
     assert time.monotonic() - started < 6
+
+
+def test_a_robots_txt_larger_than_max_bytes_is_still_obeyed(site):
+    """2.1 MB of robots.txt that opens with Disallow: / was read as "no rules" when it was
+    over max_bytes; its first 500 KiB are parsed whatever max_bytes is (RFC 9309)."""
+    filler = "".join(f"Disallow: /archive/{i}/\n" for i in range(100_000))
+    site.add("/robots.txt", "User-agent: *\nDisallow: /\n" + filler, Content_Type="text/plain")
+    site.add("/news/a.html", ARTICLE)
+    with Fetcher(policy(max_bytes=100_000)) as fetcher:
+        result = fetcher.get(site.url("/news/a.html"), "article")
+    assert result.outcome == "robots_disallowed"
+    assert "/news/a.html" not in site.hits
+
+
+def test_a_robots_txt_that_cannot_be_read_to_the_end_keeps_us_out(site):
+    from tests.siteserver import Route
+
+    rules = ("User-agent: *\nDisallow: /private/\n" + "# padding\n" * 200).encode()
+    site.routes["/robots.txt"] = Route(200, rules, {"Content-Type": "text/plain"}, trickle_s=0.2)
+    site.add("/news/a.html", ARTICLE)
+    with Fetcher(policy(timeout_s=0.5)) as fetcher:
+        result = fetcher.get(site.url("/news/a.html"), "article")
+    assert result.outcome == "robots_disallowed"
+    assert "could not be read" in result.error
+    assert "/news/a.html" not in site.hits
