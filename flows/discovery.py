@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flows.config import SourceSettings
 from flows.fetching import Fetcher
 from transforms.discover import (
+    FeedEntry,
     find_feed_links,
     gunzip_capped,
     merge_candidates,
@@ -22,6 +23,15 @@ from transforms.vocabulary import OUTCOME_NOT_MODIFIED
 
 MAX_SITEMAPS = 200  # a sitemap index pointing at thousands of children is a crawl, not a run
 MAX_SECTION_PAGES = 50
+
+
+def _note_credentials(result: FetchResult, entries: list[FeedEntry]) -> None:
+    """The feed's fetch row says how many of its links named a user or password: they were
+    removed, and nothing was sent with them."""
+    removed = sum(e.credentials_removed for e in entries)
+    if removed:
+        note = f"credentials removed from {removed} link{'s' if removed > 1 else ''}"
+        result.error = f"{result.error}; {note}" if result.error else note
 
 
 class Discovery:
@@ -74,9 +84,11 @@ class Discovery:
         result, body = self._get(feed_url, "feed", name)
         if body is None:
             return []
+        entries = parse_feed(body, result.final_url)
+        _note_credentials(result, entries)
         return [
             Candidate(e.url, name, "feed", e.title, e.published_at, e.lastmod, e.tags)
-            for e in parse_feed(body, result.final_url)
+            for e in entries
         ]
 
     def _from_sitemaps(self, name: str, roots: list[str]) -> list[Candidate]:
@@ -96,6 +108,7 @@ class Discovery:
                 if body is None:
                     continue
             doc = parse_sitemap(body, result.final_url)
+            _note_credentials(result, doc.entries)
             queue.extend(c for c in doc.children if c not in seen)
             found.extend(
                 Candidate(e.url, name, "sitemap", e.title, e.published_at, e.lastmod)

@@ -28,7 +28,7 @@ import httpx
 from protego import Protego
 
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
-from transforms.urls import host_of
+from transforms.urls import host_of, without_credentials
 from transforms.vocabulary import (
     OUTCOME_CONNECTION_ERROR,
     OUTCOME_EMPTY,
@@ -199,6 +199,7 @@ class Fetcher:
 
         Every attempt is logged; the last one is returned.
         """
+        url = without_credentials(url)  # never sent, never stored: see carries_credentials
         attempt = 1
         while True:
             result = self._attempt(url, purpose, source_name, candidate, validators, attempt)
@@ -392,7 +393,7 @@ class Fetcher:
                 )
             location = response.headers.get("location")
             if response.status in (301, 302, 303, 307, 308) and location:
-                target = urljoin(current, location)
+                target = without_credentials(urljoin(current, location))
                 if target in seen:
                     raise Refused(
                         OUTCOME_REDIRECT_LOOP, f"redirect loop at {target}", response.status

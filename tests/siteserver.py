@@ -24,6 +24,7 @@ class Route:
 class Site:
     routes: dict[str, Route | Callable[[], Route]] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)  # Authorization headers received
     base: str = ""
 
     def add(self, path: str, body: bytes | str = b"", status: int = 200, **headers: str) -> None:
@@ -43,6 +44,8 @@ def start(site: Site) -> ThreadingHTTPServer:
 
         def do_GET(self) -> None:
             site.hits.append(self.path)
+            if self.headers.get("Authorization"):
+                site.authorizations.append(self.headers["Authorization"])
             route = site.routes.get(self.path)
             if callable(route):
                 route = route()

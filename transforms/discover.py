@@ -17,7 +17,7 @@ import lxml.etree as etree
 import lxml.html
 
 from transforms.records import Candidate
-from transforms.urls import host_of, normalise_url, url_identity
+from transforms.urls import carries_credentials, host_of, normalise_url, url_identity
 
 _XML_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, recover=True, huge_tree=False
@@ -31,6 +31,7 @@ class FeedEntry:
     published_at: datetime | None = None
     tags: tuple[str, ...] = ()
     lastmod: datetime | None = None  # sitemaps: when the page changed, not when it was published
+    credentials_removed: bool = False  # the link named a user or password; the URL does not
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
         url = normalise_url(link or "", base_url)
         if not url:
             continue
+        removed = carries_credentials(link or "", base_url)
         date_el = _child(item, "pubdate", "published", "date", "issued")
         updated = parse_date(_text(_child(item, "updated", "modified")))
         tags = tuple(
@@ -114,7 +116,9 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
         )
         published = parse_date(_text(date_el)) if date_el is not None else None
         entries.append(
-            FeedEntry(url, _text(_child(item, "title")), published or updated, tags, updated)
+            FeedEntry(
+                url, _text(_child(item, "title")), published or updated, tags, updated, removed
+            )
         )
     return entries
 
@@ -130,7 +134,8 @@ def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        url = normalise_url(str(item.get("url") or item.get("id") or ""), base_url)
+        link = str(item.get("url") or item.get("id") or "")
+        url = normalise_url(link, base_url)
         if not url:
             continue
         raw_tags = item.get("tags")
@@ -145,6 +150,7 @@ def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
                 parse_date(published) if isinstance(published, str) else None,
                 tags,
                 parse_date(modified) if isinstance(modified, str) else None,
+                carries_credentials(link, base_url),
             )
         )
     return entries
@@ -173,7 +179,8 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
         name = _local(node.tag)
         if name not in ("sitemap", "url"):
             continue
-        loc = normalise_url(_text(_child(node, "loc")) or "", base_url)
+        raw = _text(_child(node, "loc")) or ""
+        loc = normalise_url(raw, base_url)
         if not loc:
             continue
         if name == "sitemap":
@@ -186,7 +193,10 @@ def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
             published = parse_date(_text(_child(news, "publication_date")))
             title = _text(_child(news, "title"))
         lastmod = parse_date(_text(_child(node, "lastmod")))
-        doc.entries.append(FeedEntry(loc, title, published, lastmod=lastmod))
+        removed = carries_credentials(raw, base_url)
+        doc.entries.append(
+            FeedEntry(loc, title, published, lastmod=lastmod, credentials_removed=removed)
+        )
     return doc
 
 

@@ -7,8 +7,27 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import courlan
 
 
+def carries_credentials(url: str, base: str | None = None) -> bool:
+    """Whether a link names a user or password (http://user:pass@host/): a feed must not
+    make us send credentials, nor store them in our tables."""
+    try:
+        parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
+        return parts.username is not None or parts.password is not None
+    except ValueError:
+        return False
+
+
+def without_credentials(url: str) -> str:
+    """The URL with any user:password@ removed from its host part."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def normalise_url(url: str, base: str | None = None) -> str | None:
-    """Absolute, http(s), no fragment, no tracking parameters; None when unusable."""
+    """Absolute, http(s), no credentials, no fragment, no tracking parameters; None when
+    unusable."""
     if not url:
         return None
     url = url.strip()
@@ -18,8 +37,8 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
             return None
-        cleaned = courlan.normalize_url(url)
-        parts = urlsplit(cleaned)
+        cleaned = courlan.normalize_url(without_credentials(url))
+        parts = urlsplit(without_credentials(cleaned))
         _ = parts.port  # raises for ports out of range
         parts.hostname.encode("idna")  # raises for labels over 63 characters
     except (ValueError, TypeError, UnicodeError):
