@@ -19,10 +19,22 @@ from transforms.discover import (
     parse_sitemap,
 )
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
-from transforms.vocabulary import OUTCOME_NOT_MODIFIED
+from transforms.vocabulary import OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR, OUTCOME_TOO_LARGE
 
 MAX_SITEMAPS = 200  # a sitemap index pointing at thousands of children is a crawl, not a run
 MAX_SECTION_PAGES = 50
+
+
+def _note_problem(
+    result: FetchResult, problem: str | None, lost: bool, outcome: str | None = None
+) -> None:
+    """A document fetched whole but not read whole says so in its fetch row: parse_error
+    (or the given outcome) when part of it was lost, its reason either way."""
+    if problem is None:
+        return
+    result.error = f"{result.error}; {problem}" if result.error else problem
+    if lost:
+        result.outcome = OUTCOME_PARSE_ERROR if outcome is None else outcome
 
 
 def _note_credentials(result: FetchResult, entries: list[FeedEntry]) -> None:
@@ -84,11 +96,12 @@ class Discovery:
         result, body = self._get(feed_url, "feed", name)
         if body is None:
             return []
-        entries = parse_feed(body, result.final_url)
-        _note_credentials(result, entries)
+        doc = parse_feed(body, result.final_url)
+        _note_problem(result, doc.problem, doc.lost)
+        _note_credentials(result, doc.entries)
         return [
             Candidate(e.url, name, "feed", e.title, e.published_at, e.lastmod, e.tags)
-            for e in entries
+            for e in doc.entries
         ]
 
     def _from_sitemaps(self, name: str, roots: list[str]) -> list[Candidate]:
@@ -104,10 +117,13 @@ class Discovery:
             if body is None:
                 continue
             if body[:2] == b"\x1f\x8b":
-                body = gunzip_capped(body, self.fetcher.policy.max_bytes)
+                body, problem = gunzip_capped(body, self.fetcher.policy.max_bytes)
                 if body is None:
+                    too_large = problem and problem.startswith("body exceeds")
+                    _note_problem(result, problem, True, OUTCOME_TOO_LARGE if too_large else None)
                     continue
             doc = parse_sitemap(body, result.final_url)
+            _note_problem(result, doc.problem, doc.lost)
             _note_credentials(result, doc.entries)
             queue.extend(c for c in doc.children if c not in seen)
             found.extend(

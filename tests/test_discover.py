@@ -21,7 +21,7 @@ def test_rss_entries_keep_title_date_and_tags():
     <item><title>First &amp; best</title><link>http://news.test/a.html?utm_source=rss#top</link>
     <pubDate>Tue, 03 Nov 2026 08:15:00 +0100</pubDate><category>ferries</category></item>
     <item><title>No date</title><link>/b.html</link></item></channel></rss>"""
-    entries = parse_feed(rss, BASE)
+    entries = parse_feed(rss, BASE).entries
     assert [e.url for e in entries] == ["http://news.test/a.html", "http://news.test/b.html"]
     assert entries[0].title == "First & best"
     assert entries[0].published_at == datetime(2026, 11, 3, 7, 15, tzinfo=UTC)
@@ -33,18 +33,43 @@ def test_atom_and_json_feed():
     atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>A</title>
     <link rel="alternate" href="http://news.test/x.html"/><published>2026-11-02T10:00:00Z</published>
     </entry></feed>"""
-    [entry] = parse_feed(atom, BASE)
+    [entry] = parse_feed(atom, BASE).entries
     assert entry.url == "http://news.test/x.html"
     assert entry.published_at == datetime(2026, 11, 2, 10, tzinfo=UTC)
     jf = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "url": "/j.html",'
     jf += b' "title": "J", "date_published": "2026-11-05T00:00:00+00:00", "tags": ["t"]}]}'
-    [entry] = parse_feed(jf, BASE)
+    [entry] = parse_feed(jf, BASE).entries
     assert (entry.url, entry.title, entry.tags) == ("http://news.test/j.html", "J", ("t",))
 
 
-def test_broken_feed_gives_no_entries_not_an_error():
-    assert parse_feed(b"<rss><channel><item><title>x", BASE) == []
-    assert parse_feed(b"{not json", BASE) == []
+def test_broken_feed_gives_no_entries_and_a_reason_not_an_exception():
+    cut = parse_feed(b"<rss><channel><item><title>x", BASE)
+    assert cut.entries == [] and cut.problem.startswith("XML error at line 1")
+    broken = parse_feed(b"{not json", BASE)
+    assert broken.entries == [] and broken.problem.startswith("not JSON") and broken.lost
+
+
+def test_a_feed_cut_short_by_a_parser_limit_is_lost_not_ok():
+    """libxml2 stops at its entity-amplification limit and the items after are dropped: the
+    feed said "ok" and its valid item vanished. A limit hit means entries may be lost."""
+    entities = (
+        '<!ENTITY a "'
+        + "a" * 60
+        + '">'
+        + "".join(
+            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
+    )
+    body = (
+        f"<!DOCTYPE rss [{entities}]><rss><channel><item><title>&i;</title>"
+        "<link>http://news.test/a</link></item>"
+        "<item><title>ok</title><link>http://news.test/b</link></item></channel></rss>"
+    ).encode()
+    doc = parse_feed(body, BASE)
+    assert doc.lost and "amplification" in doc.problem
+    clean = parse_feed(b"<rss><channel><item><link>/a</link></item></channel></rss>", BASE)
+    assert (clean.problem, clean.lost) == (None, False)
 
 
 def test_sitemap_index_and_news_sitemap():
@@ -138,5 +163,5 @@ def test_url_variants_fold_into_one_candidate_and_one_key():
     ],
 )
 def test_malformed_feeds_give_what_they_can_and_never_raise(body):
-    entries = parse_feed(body, BASE)
+    entries = parse_feed(body, BASE).entries
     assert all(e.url.startswith("http://news.test/") for e in entries)

@@ -139,12 +139,25 @@ def where(node: ast.AST, path: Path) -> str:
 # ---------------------------------------------------------------------------- fetch outcomes
 
 
+def _sets_outcome(tree: ast.AST) -> bool:
+    """`x.outcome = ...`: a module that rewrites a fetch's outcome (discovery, on a document
+    it could not read whole)."""
+    return any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Attribute) and t.attr == "outcome" for t in node.targets)
+        for node in ast.walk(tree)
+    )
+
+
 def outcome_producers() -> list[Path]:
-    """Every module that makes a FetchResult or a refusal: a new producer is found too."""
+    """Every module that makes a FetchResult or a refusal, or sets an outcome: a new producer
+    is found too."""
     return [
         p
         for p in python_files("flows", "warehouse", "transforms")
-        if any(calls(tree := parse(p), "FetchResult")) or any(calls(tree, "Refused"))
+        if any(calls(tree := parse(p), "FetchResult"))
+        or any(calls(tree, "Refused"))
+        or _sets_outcome(tree)
     ]
 
 
@@ -170,7 +183,7 @@ def emitted_outcomes() -> tuple[set[str], list[str]]:
                         take(kw.value, path)
             if isinstance(node, ast.Assign):
                 for target in node.targets:
-                    if isinstance(target, ast.Name) and target.id == "outcome":
+                    if _is_column(target, "outcome") and not isinstance(target, ast.Subscript):
                         take(node.value, path)
                     elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
                         for t, v in zip(target.elts, node.value.elts, strict=True):

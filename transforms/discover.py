@@ -19,9 +19,11 @@ import lxml.html
 from transforms.records import Candidate
 from transforms.urls import carries_credentials, host_of, normalise_url, url_identity
 
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, recover=True, huge_tree=False
-)
+
+def _xml_parser() -> etree.XMLParser:
+    """A parser per document: its error log is what tells a recovered document from one cut
+    short, and fetch threads parse at once."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
 @dataclass(slots=True)
@@ -35,11 +37,36 @@ class FeedEntry:
 
 
 @dataclass(slots=True)
+class FeedDoc:
+    entries: list[FeedEntry] = field(default_factory=list)
+    problem: str | None = None  # the parser gave up part of the document: see xml_problem
+    lost: bool = False  # ... and what it gave up may have held entries
+
+
+@dataclass(slots=True)
 class SitemapDoc:
     """A sitemap is either an index (children) or a URL set (entries); we accept both at once."""
 
     children: list[str] = field(default_factory=list)
     entries: list[FeedEntry] = field(default_factory=list)
+    problem: str | None = None
+    lost: bool = False
+
+
+# libxml2 stops a document at its resource limits (entity amplification, depth, a huge text
+# node): what follows is dropped. Other errors it recovers from, keeping what it could read.
+_LIMITS = re.compile(r"amplification|huge|depth|exceeded|memory", re.IGNORECASE)
+
+
+def xml_problem(parser: etree.XMLParser) -> tuple[str | None, bool]:
+    """(the first fatal error of the last parse, whether it cut the document short)."""
+    fatal = [e for e in parser.error_log if e.level_name == "FATAL"]
+    if not fatal:
+        return None, False
+    first = fatal[0]
+    lost = any(_LIMITS.search(e.message or "") for e in fatal)
+    more = f" and {len(fatal) - 1} more" if len(fatal) > 1 else ""
+    return f"XML error at line {first.line}: {(first.message or '').strip()}{more}", lost
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -77,18 +104,23 @@ def _child(element: etree._Element, *names: str) -> etree._Element | None:
     return None
 
 
-def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
-    """Entries of an RSS 2.0, Atom or JSON Feed document, URLs normalised, order kept."""
+def parse_feed(body: bytes, base_url: str) -> FeedDoc:
+    """Entries of an RSS 2.0, Atom or JSON Feed document, URLs normalised, order kept, and
+    what the parser could not read."""
     stripped = body.lstrip()
     if stripped.startswith(b"{"):
         return _parse_json_feed(stripped, base_url)
+    parser = _xml_parser()
     try:
-        root = etree.fromstring(stripped, parser=_XML_PARSER)
-    except etree.XMLSyntaxError:
-        return []
+        root = etree.fromstring(stripped, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        return FeedDoc(problem=f"not XML: {exc}", lost=True)
+    problem, lost = xml_problem(parser)
+    doc = FeedDoc(problem=problem, lost=lost)
     if root is None:
-        return []
-    entries: list[FeedEntry] = []
+        doc.problem, doc.lost = problem or "no XML document", True
+        return doc
+    entries = doc.entries
     for item in root.iter():
         name = _local(item.tag)
         if name not in ("item", "entry"):
@@ -120,17 +152,18 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
                 url, _text(_child(item, "title")), published or updated, tags, updated, removed
             )
         )
-    return entries
+    return doc
 
 
-def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
+def _parse_json_feed(body: bytes, base_url: str) -> FeedDoc:
     """JSON Feed 1.x; items of the wrong shape are skipped, not fatal."""
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return []
+    except (ValueError, UnicodeDecodeError) as exc:
+        return FeedDoc(problem=f"not JSON: {exc}", lost=True)
     items = doc.get("items") if isinstance(doc, dict) else None
-    entries = []
+    feed = FeedDoc()
+    entries = feed.entries
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
@@ -153,27 +186,34 @@ def _parse_json_feed(body: bytes, base_url: str) -> list[FeedEntry]:
                 carries_credentials(link, base_url),
             )
         )
-    return entries
+    return feed
 
 
-def gunzip_capped(body: bytes, limit: int) -> bytes | None:
-    """Decompress a gzipped sitemap, refusing more than `limit` bytes (gzip bombs)."""
+def gunzip_capped(body: bytes, limit: int) -> tuple[bytes | None, str | None]:
+    """Decompress a gzipped sitemap, refusing more than `limit` bytes (gzip bombs): the
+    bytes, or None and why."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         data = inflater.decompress(body, limit + 1)
-    except zlib.error:
-        return None
-    return None if len(data) > limit else data
+    except zlib.error as exc:
+        return None, f"not valid gzip: {exc}"
+    if len(data) > limit:
+        return None, f"body exceeds max_bytes {limit} (decoded)"
+    return data, None
 
 
 def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
     """A sitemap index's children and a URL set's entries (news:publication_date wins)."""
     doc = SitemapDoc()
+    parser = _xml_parser()
     try:
-        root = etree.fromstring(body.lstrip(), parser=_XML_PARSER)
-    except etree.XMLSyntaxError:
+        root = etree.fromstring(body.lstrip(), parser=parser)
+    except etree.XMLSyntaxError as exc:
+        doc.problem, doc.lost = f"not XML: {exc}", True
         return doc
+    doc.problem, doc.lost = xml_problem(parser)
     if root is None:
+        doc.problem, doc.lost = doc.problem or "no XML document", True
         return doc
     for node in root.iter():
         name = _local(node.tag)

@@ -21,6 +21,7 @@ FetchOutcome = Literal[
     "connection_error",
     "empty",
     "invalid_url",
+    "parse_error",  # fetched whole, but the parser had to give part of it up (feeds, sitemaps)
 ]
 FETCH_OUTCOMES: Final[tuple[FetchOutcome, ...]] = get_args(FetchOutcome)
 """fact_fetch.outcome: every HTTP attempt, refusals included, ends in exactly one of these."""
@@ -37,6 +38,7 @@ OUTCOME_REDIRECT_LOOP: Final = "redirect_loop"
 OUTCOME_CONNECTION_ERROR: Final = "connection_error"
 OUTCOME_EMPTY: Final = "empty"
 OUTCOME_INVALID_URL: Final = "invalid_url"
+OUTCOME_PARSE_ERROR: Final = "parse_error"
 
 EntityType = Literal["PERSON", "ORG", "LOCATION", "NORP"]
 ENTITY_TYPES: Final[tuple[EntityType, ...]] = get_args(EntityType)
