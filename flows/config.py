@@ -56,6 +56,10 @@ class FetchSettings(BaseModel):
     max_retries: int = Field(2, ge=0, le=10)
     backoff_s: float = Field(1.0, ge=0)
     max_retry_wait_s: float = Field(60.0, ge=0)
+    # the newest URLs are kept past these: the sitemaps protocol allows 50,000 a file, and a
+    # source with no max_articles of its own gets no more than max_urls_per_source a run
+    max_urls_per_sitemap: int = Field(50_000, ge=1)
+    max_urls_per_source: int = Field(50_000, ge=1)
 
     @field_validator("user_agent")
     @classmethod

@@ -14,6 +14,7 @@ from transforms.discover import (
     find_feed_links,
     gunzip_capped,
     merge_candidates,
+    newest_first,
     parse_feed,
     parse_section_links,
     parse_sitemap,
@@ -62,6 +63,7 @@ class Discovery:
         self.fetcher = fetcher
         self.validators = validators or {}
         self.archived = archived
+        self.cut = 0  # URLs the last source announced past its cap
 
     def _get(self, url: str, purpose: str, name: str) -> tuple[FetchResult, bytes | None]:
         known = self.validators.get(url)
@@ -90,7 +92,10 @@ class Discovery:
             found.extend(self._from_feed(source.name, feed_url))
         found.extend(self._from_sitemaps(source.name, source.sitemaps))
         found.extend(self._from_sections(source, sections))
-        return merge_candidates(found, source.max_articles)
+        cap = source.max_articles or self.fetcher.policy.max_urls_per_source
+        merged = merge_candidates(found, None)
+        self.cut = max(0, len(merged) - cap)  # the oldest, past the source's cap this run
+        return newest_first(merged, cap) if self.cut else merged
 
     def _from_feed(self, name: str, feed_url: str) -> list[Candidate]:
         result, body = self._get(feed_url, "feed", name)
@@ -125,6 +130,11 @@ class Discovery:
             doc = parse_sitemap(body, result.final_url)
             _note_problem(result, doc.problem, doc.lost)
             _note_credentials(result, doc.entries)
+            cap = self.fetcher.policy.max_urls_per_sitemap
+            if len(doc.entries) > cap:  # the protocol's limit: a bigger file is a dump
+                note = f"kept the newest {cap} of {len(doc.entries)} URLs (max_urls_per_sitemap)"
+                result.error = f"{result.error}; {note}" if result.error else note
+                doc.entries = newest_first(doc.entries, cap)
             queue.extend(c for c in doc.children if c not in seen)
             found.extend(
                 Candidate(e.url, name, "sitemap", e.title, e.published_at, e.lastmod)

@@ -68,6 +68,8 @@ class FetchPolicy:
     max_retries: int = 2
     backoff_s: float = 1.0
     max_retry_wait_s: float = 60.0
+    max_urls_per_sitemap: int = 50_000  # the sitemaps protocol's own limit per file
+    max_urls_per_source: int = 50_000  # per run, when the source sets no max_articles
 
 
 class Refused(Exception):

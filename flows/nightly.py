@@ -122,15 +122,16 @@ def discover_task(
     home: Path,
     run_id: str,
     validators: dict[str, Validators],
-) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None]]:
-    """Read one source's feeds, sitemaps and section pages (conditionally), archiving them."""
+) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None], int]:
+    """Read one source's feeds, sitemaps and section pages (conditionally), archiving them;
+    also how many URLs it announced past its cap (the oldest)."""
     with (
         _archive(home, run_id, "discover", datetime.now(UTC)) as archive,
         Fetcher(policy, archive=archive.write_response) as fetcher,
     ):
         discovery = Discovery(fetcher, validators, lambda ref: read_document(home, ref).body)
         candidates = discovery.source(source)
-        return candidates, fetcher.log, fetcher.robots_rules()
+        return candidates, fetcher.log, fetcher.robots_rules(), discovery.cut
 
 
 @task(name="fetch-batch", task_run_name="fetch {batch[0].url} and the rest", cache_policy=NO_CACHE)
@@ -445,6 +446,7 @@ class _Run:
         self.run_id = new_run_id(self.now)
         self.summary = RunSummary(run_id=self.run_id, home=home, sources=sources)
         self.stage_failures: Counter[str] = Counter()
+        self.discovery_cut: Counter[str] = Counter()  # URLs past a source's cap, by source
         try:
             con = connect(home)
             try:
@@ -660,7 +662,7 @@ def _discover(
     with progress.reporter().stage("discover", len(futures)) as stage:
         for i, (source, future) in enumerate(zip(settings.sources, futures, strict=True)):
             try:
-                found, attempts, rules = future.result()
+                found, attempts, rules, cut = future.result()
             except Exception as exc:  # one broken source must not sink the others
                 logger.error("discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc)
                 run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
@@ -669,6 +671,8 @@ def _discover(
                 stage.advance()
             candidates.extend(found)
             robots.update(rules)
+            if cut:
+                run.discovery_cut[f"past {source.name}'s cap (the oldest)"] += cut
             run.stage_attempts(batch_name("d", i), attempts)
     run.summary.urls_discovered = len(candidates)
     return candidates, robots
@@ -691,6 +695,7 @@ def _plan(
         selection.skipped["staged by an interrupted run"] += len(selection.to_fetch) - len(to_fetch)
     if options.limit is not None:
         to_fetch = to_fetch[: options.limit]
+    selection.skipped.update(run.discovery_cut)
     run.summary.skipped = dict(selection.skipped)
     get_run_logger().info(
         "discovered %d article URLs, fetching %d (%s)",

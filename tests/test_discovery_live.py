@@ -67,3 +67,36 @@ def test_not_modified_feed_is_read_from_the_archived_copy(site):
         outcomes = [r.outcome for r in fetcher.log if r.purpose == "feed"]
     assert outcomes == ["not_modified"]
     assert [c.url for c in found] == [site.url("/a.html")]
+
+
+def _urlset(site, numbers) -> str:
+    return (
+        "<urlset>"
+        + "".join(
+            f"<url><loc>{site.url(f'/{n}.html')}</loc>"
+            f"<lastmod>2026-{1 + n % 12:02d}-{1 + n % 28:02d}</lastmod></url>"
+            for n in numbers
+        )
+        + "</urlset>"
+    )
+
+
+def test_a_sitemap_past_the_protocols_size_keeps_its_newest_urls_and_says_so(site):
+    """A 200,000-URL sitemap was taken whole (the protocol allows 50,000 a file) and 104,900
+    pages were fetched before the run was stopped. Here the caps are set small."""
+    from dataclasses import replace
+
+    site.add("/a.xml", _urlset(site, range(0, 120)), Content_Type="application/xml")
+    site.add("/b.xml", _urlset(site, range(120, 150)), Content_Type="application/xml")
+    policy = replace(POLICY, max_urls_per_sitemap=50, max_urls_per_source=60)
+    with Fetcher(policy) as fetcher:
+        discovery = Discovery(fetcher)
+        found = discovery.source(
+            SourceSettings(name="S", sitemaps=[site.url("/a.xml"), site.url("/b.xml")])
+        )
+        rows = {r.url.rsplit("/", 1)[1]: r for r in fetcher.log if r.purpose == "sitemap"}
+    assert rows["a.xml"].error == "kept the newest 50 of 120 URLs (max_urls_per_sitemap)"
+    assert rows["b.xml"].error is None
+    assert len(found) == 60 and discovery.cut == 20  # 50 + 30 announced, 60 kept
+    dates = [c.lastmod for c in found]
+    assert dates == sorted(dates, reverse=True)  # the newest first

@@ -12,6 +12,7 @@ import re
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import lxml.etree as etree
 import lxml.html
@@ -326,10 +327,22 @@ def merge_candidates(
         )
     result = list(merged.values())
     if max_articles is not None and len(result) > max_articles:
-
-        def newest(c: Candidate) -> float:
-            when = c.feed_published_at or c.lastmod
-            return -when.timestamp() if when else 0.0
-
-        result = sorted(result, key=newest)[:max_articles]
+        result = newest_first(result, max_articles)
     return result
+
+
+def _age(item: Candidate | FeedEntry) -> float:
+    when = (
+        item.feed_published_at or item.lastmod
+        if isinstance(item, Candidate)
+        else item.published_at or item.lastmod
+    )
+    return -when.timestamp() if when else 0.0
+
+
+_Dated = TypeVar("_Dated", Candidate, FeedEntry)
+
+
+def newest_first(items: list[_Dated], keep: int) -> list[_Dated]:
+    """The `keep` newest (by published date, else lastmod; undated last), newest first."""
+    return sorted(items, key=_age)[:keep]
