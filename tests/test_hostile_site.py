@@ -158,3 +158,39 @@ def test_documents_read_only_in_part_say_so(hostile):
     assert outcome == "parse_error" and "amplification" in error
     [(outcome, error)] = _fetches(home, "/sitemap.xml.gz")
     assert outcome == "too_large" and error == "body exceeds max_bytes 1000000 (decoded)"
+
+
+def test_a_page_given_up_for_good_is_not_fetched_again_until_it_changes(prefect_harness, tmp_path):
+    """A page quarantined for a reason a refetch cannot change was fetched and quarantined
+    again every run (three rows after three runs). It now stays out until a sign of change,
+    and the reruns converge: the marts do not move."""
+    from flows.nightly import nightly_news
+    from tests.test_bad_inputs import counts
+
+    site = Site()
+    server = start(site)
+    try:
+        site.add("/robots.txt", "User-agent: *\nAllow: /\n", Content_Type="text/plain")
+        site.add("/good.html", article("A good story"))
+        site.add("/thin.html", "<html><head><title>Thin</title></head><body><p>Hi.</p>")
+        site.add("/paper.html", b"%PDF-1.7\n" + b"\x00binary" * 100, Content_Type="application/pdf")
+        urls = ["/good.html", "/thin.html", "/paper.html"]
+        site.add("/feed.xml", feed(site, urls), Content_Type="application/rss+xml")
+        sources = tmp_path / "sources.toml"
+        sources.write_text(sources_toml(site))
+        nightly_news(sources_file=sources, home=tmp_path)
+        after_first = counts(tmp_path)
+        for _ in range(2):
+            nightly_news(sources_file=sources, home=tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert site.hits.count("/thin.html") == 1
+    assert site.hits.count("/paper.html") == 1
+    assert site.hits.count("/good.html") == 1
+    con = connect(tmp_path, read_only=True)
+    held = con.execute("select count(*) from ops.quarantine").fetchone()[0]
+    skipped = con.execute("select count(*) from fact_fetch where url like '%/thin.html'").fetchone()
+    con.close()
+    assert held == 1 and skipped == (1,)
+    assert counts(tmp_path) == after_first

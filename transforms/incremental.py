@@ -1,7 +1,9 @@
 """Which discovered URLs are worth fetching tonight: new ones, changed ones, and retries.
 
 Known, loaded articles are not refetched unless their feed or sitemap says they changed (a
-lastmod newer than our last fetch) or the user asks for a refresh.
+lastmod newer than our last fetch) or the user asks for a refresh. A page given up for a
+reason a refetch cannot change (too little text, not HTML) is treated the same way: asked
+for conditionally when it had validators, skipped otherwise.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ def select_candidates(
             selection.skipped["known, unchanged"] += 1
         elif seen.gone and not changed:
             selection.skipped["gone (404/410 before)"] += 1
+        elif seen.hopeless and not changed and not (seen.etag or seen.last_modified):
+            selection.skipped["given up before, unchanged (too little text, not HTML)"] += 1
         else:
             selection.to_fetch.append(c)
-            if seen.loaded and (seen.etag or seen.last_modified):
+            # conditional: a page given up before costs a 304 until it changes
+            if (seen.loaded or seen.hopeless) and (seen.etag or seen.last_modified):
                 selection.validators[c.url] = seen
     return selection

@@ -44,6 +44,7 @@ class Validators:
     archive: ArchiveRef | None = None
     loaded: bool = False  # an article row exists for it
     gone: bool = False  # last answer was 404 or 410
+    hopeless: bool = False  # not loaded, and last given up for a reason a refetch cannot change
 
 
 @dataclass(slots=True)

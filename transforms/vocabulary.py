@@ -40,6 +40,12 @@ OUTCOME_EMPTY: Final = "empty"
 OUTCOME_INVALID_URL: Final = "invalid_url"
 OUTCOME_PARSE_ERROR: Final = "parse_error"
 
+# Why a page may be given up until it changes: the same bytes would fail the same way, so a
+# refetch without a sign of change (validators, a newer sitemap lastmod, --refresh) is waste.
+# The reasons extraction quarantines a page with (their beginnings), and fetch outcomes.
+PERMANENT_EXTRACT_REASONS: Final = ("too little text", "not parseable as HTML", "no title")
+PERMANENT_OUTCOMES: Final = ("not_html",)
+
 EntityType = Literal["PERSON", "ORG", "LOCATION", "NORP"]
 ENTITY_TYPES: Final[tuple[EntityType, ...]] = get_args(EntityType)
 """dim_entity.entity_type: spaCy's coarse labels (GPE, LOC and FAC fold into LOCATION)."""

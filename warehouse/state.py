@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -10,6 +11,7 @@ import polars as pl
 
 from transforms.model import article_key
 from transforms.records import ArchiveRef, Validators
+from transforms.vocabulary import PERMANENT_EXTRACT_REASONS, PERMANENT_OUTCOMES
 from warehouse.db import query_frame
 
 _LATEST_OK = """
@@ -20,6 +22,9 @@ _LATEST_OK = """
 """
 
 
+_PERMANENT = "^(" + "|".join(re.escape(r) for r in PERMANENT_EXTRACT_REASONS) + ")"
+
+
 def _validators(row: dict) -> Validators:
     return Validators(
         etag=row["etag"],
@@ -28,6 +33,7 @@ def _validators(row: dict) -> Validators:
         archive=ArchiveRef(row["warc_file"], row["warc_offset"], row["warc_length"], row["sha256"]),
         loaded=bool(row.get("loaded")),
         gone=bool(row.get("gone")),
+        hopeless=bool(row.get("hopeless")),
     )
 
 
@@ -62,22 +68,32 @@ def known_pages(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
                 group by url
             ),
             last_try as (
-                select url, status from fact_fetch where purpose = 'article'
+                select url, status, outcome, fetched_at from fact_fetch where purpose = 'article'
                 qualify row_number() over (partition by url order by fetched_at desc) = 1
+            ),
+            last_held as (
+                select url, reason from ops.quarantine where stage = 'extract'
+                qualify row_number() over (partition by url order by created_at desc) = 1
             ),
             loaded as (select distinct article_key from fact_article)
             select w.url, o.etag, o.last_modified,
                    coalesce(h.heard_at, o.fetched_at) as fetched_at,
                    o.warc_file, o.warc_offset, o.warc_length, o.sha256,
                    l.article_key is not null as loaded,
-                   coalesce(t.status in (404, 410), false) as gone
+                   coalesce(t.status in (404, 410), false) as gone,
+                   l.article_key is null and (
+                       coalesce(list_contains(?, t.outcome), false)
+                       or coalesce(t.outcome = 'ok' and regexp_matches(q.reason, ?), false)
+                   ) as hopeless
             from wanted_urls w
             left join last_ok o using (url)
             left join last_heard h using (url)
             left join last_try t using (url)
             left join loaded l on l.article_key = w.article_key
+            left join last_held q using (url)
             where o.url is not null or l.article_key is not null or t.url is not null
             """,
+            [list(PERMANENT_OUTCOMES), _PERMANENT],
         )
     finally:
         con.unregister("wanted_urls")
@@ -85,7 +101,10 @@ def known_pages(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str
     for row in frame.iter_rows(named=True):
         if row["warc_file"] is None:
             result[row["url"]] = Validators(
-                fetched_at=row["fetched_at"], loaded=row["loaded"], gone=row["gone"]
+                fetched_at=row["fetched_at"],
+                loaded=row["loaded"],
+                gone=row["gone"],
+                hopeless=row["hopeless"],
             )
         else:
             result[row["url"]] = _validators(row)
