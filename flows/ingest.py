@@ -6,6 +6,8 @@ extraction, model, load) treats it like a page we fetched.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +16,10 @@ from transforms.discover import parse_date
 from transforms.metadata import parse_html, read_page_meta
 from transforms.records import FetchResult
 from transforms.urls import host_of, normalise_url
-from transforms.vocabulary import OUTCOME_OK
-from warehouse.raw_archive import iter_documents
+from transforms.vocabulary import OUTCOME_OK, OUTCOME_PARSE_ERROR
+from warehouse.warc_reader import read_warc
+
+logger = logging.getLogger("gazette.ingest")
 
 LOCAL_SOURCE = "local files"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -86,15 +90,42 @@ def read_inputs(paths: list[Path]) -> Iterator[FetchResult]:
 
 
 def _warc_documents(path: Path) -> Iterator[FetchResult]:
-    with open(path, "rb") as handle:
-        for doc in iter_documents(handle):
-            if doc.record_type == "response" and doc.status != 200:
-                continue
-            kind = (doc.content_type or "").lower()
-            if "html" not in kind:
-                continue
-            url = normalise_url(doc.url)
-            if not url:
-                continue
-            when = parse_date(doc.fetched_at) or datetime.now(UTC)
-            yield _document(url, doc.body, "text/html", host_of(url), when)
+    """The HTML documents of a WARC file; a record that cannot be read comes out as a broken
+    document (outcome parse_error, its file, offset and reason) and the file goes on."""
+    counts: Counter[str] = Counter()
+    for record in read_warc(path):
+        counts["records"] += 1
+        doc = record.document
+        if doc is None:
+            counts["broken"] += 1
+            where = f"{path.resolve().as_uri()}#offset={record.offset}"
+            url = normalise_url(record.url or "") or where
+            where = f"{path.name} at offset {record.offset}"
+            yield _broken(url, f"unreadable archive record ({where}: {record.problem})")
+            continue
+        if doc.record_type not in ("response", "resource"):
+            continue
+        if doc.record_type == "response" and doc.status != 200:
+            continue
+        kind = (doc.content_type or "").lower()
+        if "html" not in kind:
+            continue
+        url = normalise_url(doc.url)
+        if not url:
+            continue
+        counts["documents"] += 1
+        when = parse_date(doc.fetched_at) or datetime.now(UTC)
+        yield _document(url, doc.body, "text/html", host_of(url), when)
+    logger.info(
+        "%s: %d records, %d HTML documents, %d unreadable",
+        path.name,
+        counts["records"],
+        counts["documents"],
+        counts["broken"],
+    )
+
+
+def _broken(url: str, reason: str) -> FetchResult:
+    broken = _document(url, b"", "application/warc", host_of(url), datetime.now(UTC))
+    broken.outcome, broken.error = OUTCOME_PARSE_ERROR, reason
+    return broken

@@ -728,6 +728,10 @@ def _ingest_batches(
         documents: list[FetchResult] = []
         index = 0
         for doc in read_inputs(paths):
+            if not doc.ok:  # a broken archive record: quarantined with its reason
+                documents.append(doc)
+                run.summary.urls_discovered += 1
+                continue
             digest = hashlib.sha256(doc.body).hexdigest()
             doc.archive = known.get((doc.url, digest)) or archive.write_resource(
                 doc.url, doc.body, doc.content_type or "", doc.fetched_at, doc.url
@@ -743,14 +747,16 @@ def _ingest_batches(
 
 
 def _documents_work(run: _Run, name: str, documents: list[FetchResult]) -> BatchWork:
+    readable = [d for d in documents if d.ok]
     return BatchWork(
         run.home,
         run.run_id,
         name,
         [d.url for d in documents],
         pages=documents,
-        archived=documents,
+        archived=readable,
         recogniser=run.recogniser,
+        given_up={d.url: d.error or "unreadable" for d in documents if not d.ok},
     )
 
 

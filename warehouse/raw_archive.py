@@ -17,6 +17,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -137,25 +138,29 @@ def read_document(home: Path, ref: ArchiveRef) -> ArchivedDocument:
 def iter_documents(stream: io.IOBase) -> Iterator[ArchivedDocument]:
     """response and resource records of a WARC stream (gzipped or not), in file order."""
     for record in ArchiveIterator(stream):
-        if record.rec_type not in ("response", "resource"):
-            continue
-        status = None
-        headers: dict[str, str] = {}
-        content_type = record.rec_headers.get_header("Content-Type")
-        if record.http_headers is not None:
-            code = record.http_headers.get_statuscode()
-            status = int(code) if code and code.isdigit() else None
-            headers = {k.lower(): v for k, v in record.http_headers.headers}
-            content_type = headers.get("content-type")
-        yield ArchivedDocument(
-            url=record.rec_headers.get_header("WARC-Target-URI") or "",
-            status=status,
-            content_type=content_type,
-            headers=headers,
-            body=record.content_stream().read(),
-            fetched_at=record.rec_headers.get_header("WARC-Date"),
-            record_type=record.rec_type,
-        )
+        if record.rec_type in ("response", "resource"):
+            yield document_of(record)
+
+
+def document_of(record: ArcWarcRecord) -> ArchivedDocument:
+    """A warcio record as a document (its body read to the end, so digests get checked)."""
+    status = None
+    headers: dict[str, str] = {}
+    content_type = record.rec_headers.get_header("Content-Type")
+    if record.http_headers is not None:
+        code = record.http_headers.get_statuscode()
+        status = int(code) if code and code.isdigit() else None
+        headers = {k.lower(): v for k, v in record.http_headers.headers}
+        content_type = headers.get("content-type")
+    return ArchivedDocument(
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        status=status,
+        content_type=content_type,
+        headers=headers,
+        body=record.content_stream().read(),
+        fetched_at=record.rec_headers.get_header("WARC-Date"),
+        record_type=record.rec_type,
+    )
 
 
 def _reason(status: int | None) -> str:
