@@ -1,4 +1,4 @@
-"""A hostile site on 127.0.0.1, run through the whole pipeline once: what it tries is
+"""A hostile site on 127.0.0.1, run through the whole pipeline (and again): what it tries is
 refused, capped or quarantined with a reason, and the rest of the run loads.
 
 Each case here is one that an earlier revision got wrong (issue 17); the guards that held
@@ -7,93 +7,44 @@ tests/test_bad_inputs.py and tests/test_fetching.py."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.hostile_site import SECRET, hostile_sites, hostile_sources
 from tests.siteserver import Site, start
 from tests.test_bad_inputs import article, feed, sources_toml
 from warehouse.db import connect
-
-SECRET = "s3cret-pa55"
-
-
-def _amplified_feed(site: Site) -> bytes:
-    """Nested entities past libxml2's amplification limit, then a valid item."""
-    entities = (
-        '<!ENTITY a "'
-        + "a" * 60
-        + '">'
-        + "".join(
-            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
-            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-        )
-    )
-    return (
-        f"<!DOCTYPE rss [{entities}]><rss><channel><item><title>&i;</title>"
-        f"<link>{site.url('/behind-the-bomb.html')}</link></item>"
-        f"<item><title>ok</title><link>{site.url('/after-the-bomb.html')}</link></item>"
-        "</channel></rss>"
-    ).encode()
 
 
 @pytest.fixture(scope="module")
 def hostile(prefect_harness, tmp_path_factory):
     """The site, a second host that forbids everything in a robots.txt larger than
-    max_bytes, and the home after one run."""
+    max_bytes, and the home after one run and a rerun (the marts after each)."""
     from flows.nightly import nightly_news
+    from tests.test_bad_inputs import counts
 
-    site, walled = Site(), Site()
-    servers = [start(site), start(walled)]
-    site.add("/robots.txt", "User-agent: *\nAllow: /\n", Content_Type="text/plain")
-    for name in ("with-password", "plain", "behind-the-bomb", "after-the-bomb", "listed"):
-        site.add(f"/{name}.html", article(f"The {name} story"))
-    one_line = "the council said the ferry was late again " * 22_000  # 0.9 MB, no full stop
-    site.add("/one-line.html", f"<html><body><article><h1>One line</h1><p>{one_line}</p>")
-    with_password = site.url("/with-password.html").replace("http://", f"http://reader:{SECRET}@")
-    site.add(
-        "/feed.xml",
-        feed(site, [with_password, "/plain.html", "/one-line.html", walled.url("/a.html")]),
-        Content_Type="application/rss+xml",
-    )
-    site.add("/bomb.xml", _amplified_feed(site), Content_Type="application/rss+xml")
-    urlset = (
-        "<urlset><url><loc>"
-        + site.url("/listed.html")
-        + "</loc></url>"
-        + "<!-- padding -->" * 200_000
-        + "</urlset>"
-    )  # 3.2 MB decoded, past max_bytes 1 MB: a gzip sitemap over the decompression cap
-    site.add("/sitemap.xml.gz", gzip.compress(urlset.encode()), Content_Type="application/gzip")
-    walled.add(
-        "/robots.txt",
-        "User-agent: *\nDisallow: /\n" + "".join(f"Disallow: /x/{i}/\n" for i in range(120_000)),
-        Content_Type="text/plain",
-    )  # 2.1 MB
-    walled.add("/a.html", article("Behind the wall"))
+    site, walled, servers = hostile_sites()
     home = tmp_path_factory.mktemp("hostile")
     sources = home / "sources.toml"
-    sources.write_text(
-        sources_toml(site).replace(
-            f'feeds = ["{site.url("/feed.xml")}"]',
-            f'feeds = ["{site.url("/feed.xml")}", "{site.url("/bomb.xml")}"]\n'
-            f'sitemaps = ["{site.url("/sitemap.xml.gz")}"]',
-        )
-    )
+    sources.write_text(hostile_sources(site))
     summary = nightly_news(sources_file=sources, home=home)
-    yield site, walled, home, summary
+    first = counts(home)
+    nightly_news(sources_file=sources, home=home)
+    yield site, walled, home, summary, (first, counts(home))
     for server in servers:
         server.shutdown()
         server.server_close()
 
 
-def _fetches(home: Path, path: str) -> list[tuple[str, str | None]]:
+def _fetches(home: Path, path: str, run_id: str) -> list[tuple[str, str | None]]:
     con = connect(home, read_only=True)
     try:
         return con.execute(
-            "select outcome, error from fact_fetch where url like ? order by attempt", [f"%{path}"]
+            "select outcome, error from fact_fetch where url like ? and run_id = ? "
+            "order by attempt",
+            [f"%{path}", run_id],
         ).fetchall()
     finally:
         con.close()
@@ -112,7 +63,7 @@ def _files_holding(path: Path, needle: str) -> list[str]:
 
 
 def test_credentials_in_a_feed_link_are_never_sent_nor_stored(hostile):
-    site, _, home, _ = hostile
+    site, _, home, summary, _ = hostile
     assert site.authorizations == []  # no Basic auth went out with the link
     assert "/with-password.html" in site.hits  # the page itself was fetched, without them
     con = connect(home, read_only=True)
@@ -129,35 +80,43 @@ def test_credentials_in_a_feed_link_are_never_sent_nor_stored(hostile):
     assert holding == []
     assert _files_holding(home / "exports", SECRET) == []
     assert site.url("/with-password.html") in urls
-    assert _fetches(home, "/feed.xml") == [("ok", "credentials removed from 1 link")]
+    assert _fetches(home, "/feed.xml", summary.run_id) == [
+        ("ok", "credentials removed from 1 link")
+    ]
 
 
 def test_a_page_that_is_one_long_line_loads_and_the_run_goes_on(hostile):
     """It took the tone scorer a minute a 200 KB line (its cost is the square of a
     sentence's length), and with no limit per page the run waited on it."""
-    site, _, home, _ = hostile
+    site, _, home, _, _ = hostile
     con = connect(home, read_only=True)
     urls = {u for (u,) in con.execute("select url from fact_article").fetchall()}
-    [(status,)] = con.execute("select status from ops.etl_run").fetchall()
+    statuses = {s for (s,) in con.execute("select status from ops.etl_run").fetchall()}
     con.close()
     assert site.url("/one-line.html") in urls
     assert site.url("/plain.html") in urls
-    assert status == "succeeded"
+    assert statuses == {"succeeded"}
 
 
 def test_a_robots_txt_over_max_bytes_still_keeps_us_out(hostile):
-    _, walled, home, _ = hostile
+    _, walled, home, summary, _ = hostile
     assert "/a.html" not in walled.hits
-    [(outcome, _)] = _fetches(home, walled.url("/a.html").split("//", 1)[1])
+    [(outcome, _)] = _fetches(home, walled.url("/a.html").split("//", 1)[1], summary.run_id)
     assert outcome == "robots_disallowed"
 
 
 def test_documents_read_only_in_part_say_so(hostile):
-    home = hostile[2]
-    [(outcome, error)] = _fetches(home, "/bomb.xml")
+    home, run_id = hostile[2], hostile[3].run_id
+    [(outcome, error)] = _fetches(home, "/bomb.xml", run_id)
     assert outcome == "parse_error" and "amplification" in error
-    [(outcome, error)] = _fetches(home, "/sitemap.xml.gz")
+    [(outcome, error)] = _fetches(home, "/sitemap.xml.gz", run_id)
     assert outcome == "too_large" and error == "body exceeds max_bytes 1000000 (decoded)"
+
+
+def test_the_rerun_converges_and_fetches_no_page_given_up_for_good(hostile):
+    site, _, _, _, (first, second) = hostile
+    assert second == first
+    assert site.hits.count("/thin.html") == 1 and site.hits.count("/paper.html") == 1
 
 
 def test_a_page_given_up_for_good_is_not_fetched_again_until_it_changes(prefect_harness, tmp_path):

@@ -1,0 +1,74 @@
+"""The hostile loopback site of tests/test_hostile_site.py, also served by
+bench/hostile_run.py: every case on it is one gazette once got wrong (issue 17)."""
+
+from __future__ import annotations
+
+import gzip
+from http.server import ThreadingHTTPServer
+
+from tests.siteserver import Site, start
+from tests.test_bad_inputs import article, feed, sources_toml
+
+SECRET = "s3cret-pa55"
+
+
+def _amplified_feed(site: Site) -> bytes:
+    """Nested entities past libxml2's amplification limit, then a valid item."""
+    entities = (
+        '<!ENTITY a "'
+        + "a" * 60
+        + '">'
+        + "".join(
+            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
+    )
+    return (
+        f"<!DOCTYPE rss [{entities}]><rss><channel><item><title>&i;</title>"
+        f"<link>{site.url('/behind-the-bomb.html')}</link></item>"
+        f"<item><title>ok</title><link>{site.url('/after-the-bomb.html')}</link></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def hostile_sites() -> tuple[Site, Site, list[ThreadingHTTPServer]]:
+    """The site, and a second host whose 2.1 MB robots.txt (over max_bytes) opens with
+    Disallow: /. Both served; the caller shuts the servers down."""
+    site, walled = Site(), Site()
+    servers = [start(site), start(walled)]
+    site.add("/robots.txt", "User-agent: *\nAllow: /\n", Content_Type="text/plain")
+    for name in ("with-password", "plain", "behind-the-bomb", "after-the-bomb", "listed"):
+        site.add(f"/{name}.html", article(f"The {name} story"))
+    one_line = "the council said the ferry was late again " * 22_000  # 0.9 MB, no full stop
+    site.add("/one-line.html", f"<html><body><article><h1>One line</h1><p>{one_line}</p>")
+    site.add("/thin.html", "<html><head><title>Thin</title></head><body><p>Hi.</p>")
+    site.add("/paper.html", b"%PDF-1.7\n" + b"\x00binary" * 100, Content_Type="application/pdf")
+    with_password = site.url("/with-password.html").replace("http://", f"http://reader:{SECRET}@")
+    links = [with_password, "/plain.html", "/one-line.html", "/thin.html", "/paper.html"]
+    site.add(
+        "/feed.xml", feed(site, [*links, walled.url("/a.html")]), Content_Type="application/rss+xml"
+    )
+    site.add("/bomb.xml", _amplified_feed(site), Content_Type="application/rss+xml")
+    urlset = (
+        "<urlset><url><loc>"
+        + site.url("/listed.html")
+        + "</loc></url>"
+        + "<!-- padding -->" * 200_000
+        + "</urlset>"
+    )  # 3.2 MB decoded, past max_bytes 1 MB: a gzip sitemap over the decompression cap
+    site.add("/sitemap.xml.gz", gzip.compress(urlset.encode()), Content_Type="application/gzip")
+    walled.add(
+        "/robots.txt",
+        "User-agent: *\nDisallow: /\n" + "".join(f"Disallow: /x/{i}/\n" for i in range(120_000)),
+        Content_Type="text/plain",
+    )
+    walled.add("/a.html", article("Behind the wall"))
+    return site, walled, servers
+
+
+def hostile_sources(site: Site) -> str:
+    return sources_toml(site).replace(
+        f'feeds = ["{site.url("/feed.xml")}"]',
+        f'feeds = ["{site.url("/feed.xml")}", "{site.url("/bomb.xml")}"]\n'
+        f'sitemaps = ["{site.url("/sitemap.xml.gz")}"]',
+    )
