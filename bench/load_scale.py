@@ -192,7 +192,12 @@ def one_size(size: int) -> dict:
         started = time.perf_counter()
         with RssPeak() as load_rss:
             load_packages(con, staged, build_dim_source(sources, run_id, now), run_id, now)
-        load_seconds += time.perf_counter() - started
+        night_s = time.perf_counter() - started
+        load_seconds += night_s
+        # a night's load should not grow with the warehouse it loads into
+        print(
+            f"night {start // BATCH + 1}: into {start:,} articles, {night_s:.1f} s", file=sys.stderr
+        )
         load_peak_mb = max(load_peak_mb, load_rss.peak_mb)
         load_start_mb = max(load_start_mb, load_rss.start_mb)
         remove(staged)
@@ -273,6 +278,8 @@ def main() -> None:
         )
         values = [r[k] for k in keys]
         print(" ".join(f"{v:>12}" for v in values), flush=True)
+        nights = [line for line in done.stderr.splitlines() if line.startswith("night ")]
+        print("  by night: " + "; ".join(n.split(": ", 1)[1] for n in nights), flush=True)
 
 
 if __name__ == "__main__":
