@@ -298,6 +298,7 @@ class StagingPool:
         self._watching = threading.Event()
         self._watcher: threading.Thread | None = None
         self._blamed: dict[int, set[str]] = {}  # by id of a dead pool: the batches to blame
+        self._replacing = threading.Lock()  # the sealer and the submitting thread both may
         self._home = Path(".")
 
     def __enter__(self) -> StagingPool:
@@ -370,26 +371,32 @@ class StagingPool:
                 kill(late.pid)
 
     def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        """A new pool for a dead one (once, however many of its batches report it). A worker
-        that died of its own (a signal other than the executor's SIGTERM to the rest) was on
-        a page, if its file says so: that page is given up and its batch is to blame."""
-        if self._pool is broken:
-            blamed: set[str] = set()
-            for pid, process in (getattr(broken, "_processes", None) or {}).items():
-                if process.exitcode in (None, -signal.SIGTERM):
-                    continue  # alive, or ended by the executor because another one died
-                page = on_which_page(self._home, pid)
-                work = self._building.get(page[1]) if page else None
-                if page and work is not None:
-                    work.given_up.setdefault(page[2], "worker died on this page")
-                    blamed.add(work.batch)
-            for pid in self._pids(broken):
-                forget(self._home, pid)
-            self._blamed[id(broken)] = blamed
-            broken.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+        """A new pool for a dead one (once, however many of its batches report it, from
+        either thread). A worker that died of its own (a signal other than the executor's
+        SIGTERM to the rest) was on a page, if its file says so: that page is given up and
+        its batch is to blame."""
+        with self._replacing:
+            if self._pool is broken:
+                self._pool = self._successor(broken)
         assert self._pool is not None
         return self._pool
+
+    def _successor(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """The pool after a dead one; each dead worker's last page given up."""
+        blamed: set[str] = set()
+        for pid, process in (getattr(broken, "_processes", None) or {}).items():
+            if process.exitcode in (None, -signal.SIGTERM):
+                continue  # alive, or ended by the executor because another one died
+            page = on_which_page(self._home, pid)
+            work = self._building.get(page[1]) if page else None
+            if page and work is not None:
+                work.given_up.setdefault(page[2], "worker died on this page")
+                blamed.add(work.batch)
+        for pid in self._pids(broken):
+            forget(self._home, pid)
+        self._blamed[id(broken)] = blamed
+        broken.shutdown(wait=False, cancel_futures=True)
+        return self._new_pool()
 
     def _seal(
         self, future: Future, work: BatchWork, pool: ProcessPoolExecutor | None = None
