@@ -10,7 +10,7 @@ from typing import Any
 from expectations.runner import DQReport, validate_warehouse, write_docs_summary
 from expectations.suites import mart_suites
 from warehouse import ops
-from warehouse.db import connect, validate_memory
+from warehouse.db import connect, read_memory
 
 
 def validate_marts(
@@ -26,7 +26,7 @@ def validate_marts(
     [quality] settings). `earlier_results`, an earlier gate's rows (the staging gate's), come
     first in the report, its verdict and the Data Docs summary, so one verdict covers both."""
     suites = mart_suites(now, run_id, freshness_hours, volume_sigma, trailing_runs)
-    con = connect(home, memory=validate_memory())
+    con = connect(home, memory=read_memory())
     try:
         report = validate_warehouse(
             con, suites, home / "gx", home / "docs" / "data_docs", run_id, now

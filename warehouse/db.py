@@ -61,11 +61,12 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
             time.sleep(0.25)
 
 
-def validate_memory() -> str:
-    """DuckDB's memory for validation: it only scans a table a chunk at a time into the frame
-    GX judges, and the frames need the room. At 100k articles 256 MB took the gate's peak
-    from 986 to 754 MB at the same speed; 128 MB ran out (bench/README.md)."""
-    return os.environ.get("GAZETTE_DUCKDB_VALIDATE_MEMORY", "256MB")
+def read_memory() -> str:
+    """DuckDB's memory for the stages after the load, which only read: validation scans a
+    table a chunk at a time into the frame GX judges (the frames need the room), the export
+    and the BI snapshot stream. At 100k articles 256 MB took the gate's peak from 986 to
+    754 MB at the same speed; 128 MB ran out (bench/README.md)."""
+    return os.environ.get("GAZETTE_DUCKDB_READ_MEMORY", "256MB")
 
 
 def connect(
@@ -74,7 +75,7 @@ def connect(
     """A connection with the schema applied (writers) or an existing file opened (readers).
 
     `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (512MB) unless given, as
-    validation gives its own smaller one (`VALIDATE_MEMORY`)."""
+    the stages that only read give a smaller one (`read_memory`)."""
     path = db_path(home)
     if read_only:
         if not path.exists():

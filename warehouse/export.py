@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from warehouse.db import SQL_DIR, query_frame, run, scalar
+from warehouse.db import SQL_DIR, query_frame, read_memory, run, scalar
 from warehouse.faults import checkpoint
 
 MART_TABLES = (
@@ -278,6 +278,8 @@ def publish_snapshot(home: Path) -> Path:
     source = str(home / "gazette.duckdb").replace("'", "''")
     con = duckdb.connect()
     try:
+        # a bare connection may cache up to 80 % of the machine's memory while it copies
+        run(con, "set memory_limit = ?", [read_memory()])
         run(con, f"attach '{source}' as gazette (read_only)")
         run(con, f"attach '{str(temporary).replace(chr(39), chr(39) * 2)}' as snapshot")
         run(con, "copy from database gazette to snapshot")
