@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import threading
 import time
@@ -91,6 +92,11 @@ def on_page(home: Path, batch: str, url: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def clear_watch(home: Path) -> None:
+    """Remove the workers' page files (a killed worker leaves its own behind)."""
+    shutil.rmtree(_watch_dir(home), ignore_errors=True)
 
 
 @dataclass(frozen=True, slots=True)

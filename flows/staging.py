@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ import polars as pl
 
 from flows.page_limit import (
     PageTimeout,
+    clear_watch,
     forget,
     kill,
     on_page,
@@ -73,6 +75,7 @@ class BatchWork:
     # pages not to extract again, with the reason: one ran past its limit or killed its worker
     given_up: dict[str, str] = field(default_factory=dict)
     attempts: int = 0  # deaths of its pool that no page explains (see StagingPool._seal)
+    watched: bool = False  # a StagingPool watches its workers: say which page is being read
 
 
 @dataclass(slots=True)
@@ -154,7 +157,8 @@ def build_package(work: BatchWork) -> Built:
                 value = f"archived body unreadable ({type(exc).__name__}: {exc})"
         if value is None:
             try:
-                with on_page(work.home, work.batch, page.url), time_limit(limit):
+                watch = on_page(work.home, work.batch, page.url) if work.watched else nullcontext()
+                with watch, time_limit(limit):
                     ok, value = extract_one(work_item(page, work.recogniser))
             except PageTimeout:
                 value = timeout_reason(limit)
@@ -312,6 +316,7 @@ class StagingPool:
         self._sealer.shutdown(wait=True)
         if self._watcher is not None:
             self._watcher.join()
+            clear_watch(self._home)
 
     def submit(self, work: BatchWork) -> None:
         with self._lock:
@@ -332,6 +337,7 @@ class StagingPool:
 
     def _hand_to_pool(self, work: BatchWork) -> None:
         self._home = work.home
+        work.watched = True
         self._building[work.batch] = work
         pool = self._pool
         assert pool is not None

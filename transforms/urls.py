@@ -18,8 +18,12 @@ def carries_credentials(url: str, base: str | None = None) -> bool:
 
 
 def without_credentials(url: str) -> str:
-    """The URL with any user:password@ removed from its host part."""
-    parts = urlsplit(url)
+    """The URL with any user:password@ removed from its host part (a URL that does not parse
+    is left as it is: the fetcher refuses it with its own reason)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

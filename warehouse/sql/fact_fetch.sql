@@ -28,7 +28,7 @@ comment on column fact_fetch.final_url is 'URL after redirects.';
 comment on column fact_fetch.host is 'host[:port], the politeness unit.';
 comment on column fact_fetch.status is 'HTTP status; null when no response arrived.';
 comment on column fact_fetch.content_type is 'Content-Type header.';
-comment on column fact_fetch.outcome is 'ok, not_modified, http_error, timeout, too_large, not_html, robots_disallowed, private_address, redirect_loop, connection_error, decode_error, empty, invalid_url.';
+comment on column fact_fetch.outcome is 'ok, not_modified, http_error, timeout, too_large, not_html, robots_disallowed, private_address, redirect_loop, connection_error, empty, invalid_url, parse_error (a feed or sitemap the parser gave up part of).';
 comment on column fact_fetch.error is 'Human-readable reason when not ok.';
 comment on column fact_fetch.bytes is 'Body bytes received.';
 comment on column fact_fetch.elapsed_ms is 'Wall time of the attempt.';
