@@ -20,7 +20,7 @@ from transforms.discover import (
     parse_sitemap,
 )
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
-from transforms.vocabulary import OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR, OUTCOME_TOO_LARGE
+from transforms.vocabulary import OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR
 
 MAX_SITEMAPS = 200  # a sitemap index pointing at thousands of children is a crawl, not a run
 MAX_SECTION_PAGES = 50
@@ -33,7 +33,7 @@ def _note_problem(
     (or the given outcome) when part of it was lost, its reason either way."""
     if problem is None:
         return
-    result.error = f"{result.error}; {problem}" if result.error else problem
+    _add_note(result, problem)
     if lost:
         result.outcome = OUTCOME_PARSE_ERROR if outcome is None else outcome
 
@@ -43,8 +43,11 @@ def _note_credentials(result: FetchResult, entries: list[FeedEntry]) -> None:
     removed, and nothing was sent with them."""
     removed = sum(e.credentials_removed for e in entries)
     if removed:
-        note = f"credentials removed from {removed} link{'s' if removed > 1 else ''}"
-        result.error = f"{result.error}; {note}" if result.error else note
+        _add_note(result, f"credentials removed from {removed} link{'s' if removed > 1 else ''}")
+
+
+def _add_note(result: FetchResult, note: str) -> None:
+    result.error = f"{result.error}; {note}" if result.error else note
 
 
 class Discovery:
@@ -122,18 +125,19 @@ class Discovery:
             if body is None:
                 continue
             if body[:2] == b"\x1f\x8b":
-                body, problem = gunzip_capped(body, self.fetcher.policy.max_bytes)
+                body, outcome, problem = gunzip_capped(body, self.fetcher.policy.max_bytes)
                 if body is None:
-                    too_large = problem and problem.startswith("body exceeds")
-                    _note_problem(result, problem, True, OUTCOME_TOO_LARGE if too_large else None)
+                    _note_problem(result, problem, True, outcome)
                     continue
             doc = parse_sitemap(body, result.final_url)
             _note_problem(result, doc.problem, doc.lost)
             _note_credentials(result, doc.entries)
             cap = self.fetcher.policy.max_urls_per_sitemap
             if len(doc.entries) > cap:  # the protocol's limit: a bigger file is a dump
-                note = f"kept the newest {cap} of {len(doc.entries)} URLs (max_urls_per_sitemap)"
-                result.error = f"{result.error}; {note}" if result.error else note
+                _add_note(
+                    result,
+                    f"kept the newest {cap} of {len(doc.entries)} URLs (max_urls_per_sitemap)",
+                )
                 doc.entries = newest_first(doc.entries, cap)
             queue.extend(c for c in doc.children if c not in seen)
             found.extend(

@@ -98,10 +98,11 @@ def _warc_documents(path: Path) -> Iterator[FetchResult]:
         doc = record.document
         if doc is None:
             counts["broken"] += 1
-            where = f"{path.resolve().as_uri()}#offset={record.offset}"
-            url = normalise_url(record.url or "") or where
-            where = f"{path.name} at offset {record.offset}"
-            yield _broken(url, f"unreadable archive record ({where}: {record.problem})")
+            url = normalise_url(record.url or "") or (
+                f"{path.resolve().as_uri()}#offset={record.offset}"
+            )
+            place = f"{path.name} at offset {record.offset}"
+            yield _broken(url, f"unreadable archive record ({place}: {record.problem})")
             continue
         if doc.record_type not in ("response", "resource"):
             continue

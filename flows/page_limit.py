@@ -38,7 +38,7 @@ class PageTimeout(BaseException):
 
 def page_time_limit() -> float:
     """GAZETTE_PAGE_TIME_LIMIT_S, or 20 s; a value that is not a positive number is an error
-    at start, not a run without a limit."""
+    naming the variable, never a run without a limit."""
     raw = os.environ.get(ENV)
     if raw is None:
         return DEFAULT_S

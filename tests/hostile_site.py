@@ -12,22 +12,23 @@ from tests.test_bad_inputs import article, feed, sources_toml
 SECRET = "s3cret-pa55"
 
 
-def _amplified_feed(site: Site) -> bytes:
-    """Nested entities past libxml2's amplification limit, then a valid item."""
-    entities = (
-        '<!ENTITY a "'
-        + "a" * 60
-        + '">'
-        + "".join(
-            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
-            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-        )
+AMPLIFIED_ENTITIES = (
+    '<!ENTITY a "'
+    + "a" * 60
+    + '">'
+    + "".join(
+        f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
+)  # nested ten times over: past libxml2's entity-amplification limit once &i; is used
+
+
+def amplified_feed(first: str, second: str) -> bytes:
+    """A feed whose first item trips the amplification limit, then a valid item."""
     return (
-        f"<!DOCTYPE rss [{entities}]><rss><channel><item><title>&i;</title>"
-        f"<link>{site.url('/behind-the-bomb.html')}</link></item>"
-        f"<item><title>ok</title><link>{site.url('/after-the-bomb.html')}</link></item>"
-        "</channel></rss>"
+        f"<!DOCTYPE rss [{AMPLIFIED_ENTITIES}]><rss><channel><item><title>&i;</title>"
+        f"<link>{first}</link></item>"
+        f"<item><title>ok</title><link>{second}</link></item></channel></rss>"
     ).encode()
 
 
@@ -48,7 +49,8 @@ def hostile_sites() -> tuple[Site, Site, list[ThreadingHTTPServer]]:
     site.add(
         "/feed.xml", feed(site, [*links, walled.url("/a.html")]), Content_Type="application/rss+xml"
     )
-    site.add("/bomb.xml", _amplified_feed(site), Content_Type="application/rss+xml")
+    bomb = amplified_feed(site.url("/behind-the-bomb.html"), site.url("/after-the-bomb.html"))
+    site.add("/bomb.xml", bomb, Content_Type="application/rss+xml")
     urlset = (
         "<urlset><url><loc>"
         + site.url("/listed.html")

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.hostile_site import amplified_feed
 from transforms.discover import (
     find_feed_links,
     merge_candidates,
@@ -52,20 +53,7 @@ def test_broken_feed_gives_no_entries_and_a_reason_not_an_exception():
 def test_a_feed_cut_short_by_a_parser_limit_is_lost_not_ok():
     """libxml2 stops at its entity-amplification limit and the items after are dropped: the
     feed said "ok" and its valid item vanished. A limit hit means entries may be lost."""
-    entities = (
-        '<!ENTITY a "'
-        + "a" * 60
-        + '">'
-        + "".join(
-            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
-            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-        )
-    )
-    body = (
-        f"<!DOCTYPE rss [{entities}]><rss><channel><item><title>&i;</title>"
-        "<link>http://news.test/a</link></item>"
-        "<item><title>ok</title><link>http://news.test/b</link></item></channel></rss>"
-    ).encode()
+    body = amplified_feed("http://news.test/a", "http://news.test/b")
     doc = parse_feed(body, BASE)
     assert doc.lost and "amplification" in doc.problem
     clean = parse_feed(b"<rss><channel><item><link>/a</link></item></channel></rss>", BASE)

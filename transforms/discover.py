@@ -19,6 +19,7 @@ import lxml.html
 
 from transforms.records import Candidate
 from transforms.urls import carries_credentials, host_of, normalise_url, url_identity
+from transforms.vocabulary import OUTCOME_PARSE_ERROR, OUTCOME_TOO_LARGE
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -190,17 +191,17 @@ def _parse_json_feed(body: bytes, base_url: str) -> FeedDoc:
     return feed
 
 
-def gunzip_capped(body: bytes, limit: int) -> tuple[bytes | None, str | None]:
+def gunzip_capped(body: bytes, limit: int) -> tuple[bytes | None, str | None, str | None]:
     """Decompress a gzipped sitemap, refusing more than `limit` bytes (gzip bombs): the
-    bytes, or None and why."""
+    bytes, or None with the fetch outcome and reason to record."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         data = inflater.decompress(body, limit + 1)
     except zlib.error as exc:
-        return None, f"not valid gzip: {exc}"
+        return None, OUTCOME_PARSE_ERROR, f"not valid gzip: {exc}"
     if len(data) > limit:
-        return None, f"body exceeds max_bytes {limit} (decoded)"
-    return data, None
+        return None, OUTCOME_TOO_LARGE, f"body exceeds max_bytes {limit} (decoded)"
+    return data, None, None
 
 
 def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
