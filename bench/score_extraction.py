@@ -1,11 +1,14 @@
-"""Score gazette's extraction against bare trafilatura on ../shared/corpus (issue 4).
+"""Score gazette's extraction against bare trafilatura on ../shared/corpus and
+../shared/corpus-more (issues 4 and 18), per set and over both.
 
 Text: bag-of-words precision / recall / F1 per page, averaged over pages. Title: exact match
 after whitespace and quote normalisation. Date: same day. Author: same set of names (case and
 whitespace normalised; a ground truth "A and B" is two names). Title, date and author are scored
 on the pages whose ground truth has them.
 
-    .venv/bin/python bench/score_extraction.py [--limit N] [--show-misses]
+    .venv/bin/python bench/score_extraction.py [--limit N] [--show-misses] [--corpus DIR ...]
+
+The last line is a BENCH line per set and overall, for comparing revisions.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS_MORE = ROOT.parent / "shared" / "corpus-more"  # 301 pages of other sites: a second set
+SETS = (CORPUS, CORPUS_MORE)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -42,6 +47,8 @@ class Page:
 
 @dataclass(slots=True)
 class Score:
+    """Per-page results; `+` pools two sets page by page (the overall figure)."""
+
     precision: list[float] = field(default_factory=list)
     recall: list[float] = field(default_factory=list)
     f1: list[float] = field(default_factory=list)
@@ -51,6 +58,19 @@ class Score:
     future_dates: int = 0
     seconds: float = 0.0
     misses: list[str] = field(default_factory=list)
+
+    def __add__(self, other: Score) -> Score:
+        return Score(
+            self.precision + other.precision,
+            self.recall + other.recall,
+            self.f1 + other.f1,
+            self.title + other.title,
+            self.date + other.date,
+            self.author + other.author,
+            self.future_dates + other.future_dates,
+            self.seconds + other.seconds,
+            self.misses + other.misses,
+        )
 
     def summary(self) -> dict[str, float]:
         def mean(xs: list) -> float:
@@ -187,22 +207,39 @@ def main() -> None:
     parser.add_argument(
         "--corpus",
         type=Path,
-        default=CORPUS,
-        help="a corpus folder (default ../shared/corpus; ../shared/corpus-more is the other set)",
+        nargs="+",
+        default=list(SETS),
+        help="corpus folders (default: ../shared/corpus and ../shared/corpus-more)",
     )
     args = parser.parse_args()
-    if not args.corpus.is_dir():
-        sys.exit(f"no corpus at {args.corpus}")
-    pages = load_pages(args.limit, args.corpus)
-    bare = score(pages, bare_extract).summary()
-    ours_score = score(pages, gazette_extract)
-    ours = ours_score.summary()
-    print(f"{len(pages)} pages from {args.corpus}")
-    print(f"{'metric':<16}{'bare trafilatura':>18}{'gazette':>10}")
-    for key in bare:
-        print(f"{key:<16}{bare[key]:>18.3f}{ours[key]:>10.3f}")
-    if args.show_misses:
-        print("\n".join(ours_score.misses))
+    missing = [c for c in args.corpus if not c.is_dir()]
+    if missing:
+        sys.exit(f"no corpus at {', '.join(map(str, missing))}")
+    results: list[tuple[str, int, Score, Score]] = []
+    for corpus in args.corpus:
+        pages = load_pages(args.limit, corpus)
+        results.append(
+            (corpus.name, len(pages), score(pages, bare_extract), score(pages, gazette_extract))
+        )
+    if len(results) > 1:
+        total_bare = sum((r[2] for r in results[1:]), results[0][2])
+        total_ours = sum((r[3] for r in results[1:]), results[0][3])
+        results.append(("overall", sum(r[1] for r in results), total_bare, total_ours))
+    lines = []
+    for name, count, bare_score, ours_score in results:
+        bare, ours = bare_score.summary(), ours_score.summary()
+        print(f"\n{name}: {count} pages")
+        print(f"{'metric':<16}{'bare trafilatura':>18}{'gazette':>10}{'difference':>12}")
+        for key in bare:
+            print(f"{key:<16}{bare[key]:>18.3f}{ours[key]:>10.3f}{ours[key] - bare[key]:>+12.3f}")
+        lines.append(
+            f"BENCH score set={name} pages={count} "
+            + " ".join(f"{k}={ours[k]:.3f} bare_{k}={bare[k]:.3f}" for k in ours)
+        )
+        if args.show_misses and name != "overall":
+            print("\n".join(ours_score.misses))
+    print()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

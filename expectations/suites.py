@@ -19,6 +19,7 @@ from expectations.iso639 import ISO_639_1
 from transforms.vocabulary import (
     AUTHOR_TYPES,
     COUNT_TYPES,
+    ENCODING_SOURCES,
     ENTITY_TYPES,
     FETCH_OUTCOMES,
     QUOTE_KINDS,
@@ -102,7 +103,8 @@ def staging_suite(now: datetime) -> SuiteSpec:
 ARTICLE_SQL = """
     select article_key, version, source_key, url, title, length(title) as title_length,
            length(text) as text_length, published_at, language, word_count,
-           len(regexp_extract_all(text, '[^ \\t\\n\\r\\f\\v]+')) as words_in_text
+           len(regexp_extract_all(text, '[^ \\t\\n\\r\\f\\v]+')) as words_in_text,
+           encoding_source
     from fact_article where is_current
 """
 
@@ -115,6 +117,11 @@ def fact_article_suite(now: datetime) -> SuiteSpec:
         ARTICLE_SQL,
         (
             *_article_rules(gxe, now),
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="encoding_source", value_set=list(ENCODING_SOURCES)
+                )
+            ),
             # the frame holds current versions: a repeated key means two current versions
             _critical(gxe.ExpectColumnValuesToBeUnique(column="article_key")),
             _critical(gxe.ExpectColumnValuesToNotBeNull(column="source_key")),

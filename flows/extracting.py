@@ -46,9 +46,9 @@ def extract_one(item: WorkItem) -> tuple[bool, Any]:
     body, url, fetched_at, candidate, source_name, content_type, recogniser = item
     try:
         if (content_type or "").startswith("text/plain"):
-            record = text_article(body, url, fetched_at, source_name)
+            record = text_article(body, url, fetched_at, source_name, content_type)
         else:
-            record = extract_article(body, url, fetched_at, candidate, source_name)
+            record = extract_article(body, url, fetched_at, candidate, source_name, content_type)
     except ExtractionError as exc:
         return False, str(exc)
     except Exception as exc:  # a page that crashes the extractor must not end the run

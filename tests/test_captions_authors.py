@@ -32,6 +32,36 @@ def test_parse_byline(byline, people, orgs):
     assert parse_byline(byline) == (people, orgs)
 
 
+@pytest.mark.parametrize(
+    ("byline", "people", "orgs"),
+    [
+        # weekdays, months and datelines are not names, in the languages we meet
+        ("Donnerstag", [], []),
+        ("Von Hans Meier, Donnerstag", ["Hans Meier"], []),
+        ("Par Claire Dubois, mercredi", ["Claire Dubois"], []),
+        ("Ana Ruiz, Nov.", ["Ana Ruiz"], []),
+        ("Priya Nair, November 24, 2025", ["Priya Nair"], []),
+        ("By Lena Park, SEOUL", ["Lena Park"], []),
+        ("Tomás Ortega, Madrid", ["Tomás Ortega"], []),
+        # a month that is also a surname stays
+        ("Tom May", ["Tom May"], []),
+        ("June Carter and April Ryan", ["June Carter", "April Ryan"], []),
+        # labels glued to the name where the markup had no space between them
+        ("ByKaren Osei", ["Karen Osei"], []),
+        ("Written byRahul Mehta", ["Rahul Mehta"], []),
+        ("Written By:Elena SokolovaLast updated", ["Elena Sokolova"], []),
+        ("Byron Hale", ["Byron Hale"], []),
+        # a generic label is kept, as an organisation-type author, when it is all there is
+        ("Staff Writer", [], ["Staff Writer"]),
+        ("Support Team", [], ["Support Team"]),
+        ("admin", [], ["admin"]),
+        ("Redaktion", [], ["Redaktion"]),
+    ],
+)
+def test_calendar_words_places_and_labels_are_not_people(byline, people, orgs):
+    assert parse_byline(byline) == (people, orgs)
+
+
 def test_site_name_is_an_organisation():
     assert parse_byline("Clemson News", {"Clemson News"}) == ([], ["Clemson News"])
     assert parse_byline("Harbor Herald", {"harborherald"}) == ([], ["Harbor Herald"])

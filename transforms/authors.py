@@ -96,6 +96,42 @@ _NOISE = re.compile(
 )
 
 
+# calendar words in the languages of the corpus: a byline's date is not part of a name
+_CALENDAR = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|"
+    r"fri|sat|sun|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|januar|februar|märz|mai|"
+    r"juni|juli|oktober|dezember|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|"
+    r"février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|lunes|martes|"
+    r"miércoles|jueves|viernes|sábado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|"
+    r"agosto|septiembre|octubre|noviembre|diciembre"
+)
+_CALENDAR_WORD = re.compile(rf"^(?:{_CALENDAR})\.?$", re.IGNORECASE)
+# a name runs into the date after it: "ServiceTitan November 24" (never "Tom May" alone)
+_TRAILING_DATE = re.compile(rf"\s+(?:{_CALENDAR})\.?,?\s+\d.*$", re.IGNORECASE)
+# labels glued to what follows where the page's markup had no space: "BySummer Swann",
+# "Written byDan Pantelo", "AuthorVenteur", "Cazzy MagennisLast updated"
+_GLUED_LABEL = re.compile(
+    r"^(?:(?:written|posted|words|reviewed|edited)\s*by|by|author)\s*:?\s*(?=(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
+_GLUED_TAIL = re.compile(r"(?<=[a-z])(?:Last|Updated|Published|Posted|Reviewed)\b.*$")
+
+
+def is_calendar_word(word: str) -> bool:
+    """'Donnerstag', 'Nov.', 'Monday': a weekday or a month, in the languages we meet."""
+    return bool(_CALENDAR_WORD.match(word.strip()))
+
+
+def is_place(name: str) -> bool:
+    """A byline part that is a place (a dateline, "LONDON"), not a person."""
+    from transforms.gazetteer import fold, gazetteer
+
+    kinds = {e.kind for e in gazetteer().lookup(fold(name))}
+    return bool(kinds & {"city", "country", "state", "region"})
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .,;:|-–—()")
 
@@ -104,9 +140,31 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
+# what a site's author field holds when no person signed: kept, as an organisation-type author
+GENERIC_LABELS = {
+    "admin",
+    "administrator",
+    "editor",
+    "webmaster",
+    "guest",
+    "guest author",
+    "guest post",
+    "moderator",
+    "support",
+    "redaktion",
+    "rédaction",
+    "redacción",
+    "redazione",
+}
+
+
 def is_organisation(name: str, site_names: set[str] = frozenset()) -> bool:
     lowered = name.lower()
-    if lowered in AGENCIES or _alnum(name) in {_alnum(s) for s in site_names if s}:
+    if (
+        lowered in AGENCIES
+        or lowered in GENERIC_LABELS
+        or _alnum(name) in {_alnum(s) for s in site_names if s}
+    ):
         return True
     if _ORG_WORDS.search(name):
         return True
@@ -132,8 +190,11 @@ def parse_byline(
     text = _NOISE.sub(" ", _BY.sub("", value.replace("\xa0", " ")))
     for part in _SPLIT.split(text):
         part = _squash(_BY.sub("", part))
+        part = _squash(_TRAILING_DATE.sub("", _GLUED_TAIL.sub("", _GLUED_LABEL.sub("", part))))
         if not part or not any(c.isalpha() for c in part):
             continue
+        if all(is_calendar_word(w) for w in part.split()):
+            continue  # "Donnerstag", "Nov": the byline's date, not a name
         if is_organisation(part, site_names):
             if part not in orgs:
                 orgs.append(part)
@@ -148,6 +209,8 @@ def parse_byline(
             continue
         if len(words) == 1 and not name[:1].isupper():
             continue  # "staff", "admin": not a name
+        if (len(words) == 1 or name.isupper()) and is_place(name):
+            continue  # a dateline ("LONDON", "Kyiv"), not a name
         name = _person_case(name)
         if name not in people:
             people.append(name)

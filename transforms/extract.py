@@ -22,6 +22,7 @@ from trafilatura.xml import xmltotxt
 
 from transforms.authors import parse_byline
 from transforms.captions import figure_captions, merge_credits, split_caption_lines
+from transforms.encoding import decode_page, parseable
 from transforms.metadata import (
     MODIFIED_META_KEYS,
     PUBLISHED_META_KEYS,
@@ -230,6 +231,8 @@ def choose_published(
     """
     meta_value = meta_first(meta, PUBLISHED_META_KEYS)
     feed_value = candidate.feed_published_at if candidate else None
+    if htmldate_value and htmldate_value.endswith("-01-01T00:00:00"):
+        htmldate_value = None  # htmldate's guess from a year alone ("© 2026", "Best of 2014")
     voices: list[tuple[str, Any]] = [
         ("jsonld", jsonld_text(meta, "datePublished")),
         ("meta", meta_value[1] if meta_value else None),
@@ -389,40 +392,50 @@ def resolve_language(declared: str | None, detected: str | None, probability: fl
 DATE_SEARCH = {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 
 
-def _main_text(body: bytes, url: str) -> tuple[str, str, dict[str, Any], str]:
+COLLAPSE_SHARE = 0.3  # a first pass under this share of the page's paragraph text collapsed
+
+
+def paragraph_chars(tree: Any) -> int:
+    """The characters of the page's <p> elements: what a first pass is measured against
+    (0.25 ms a page, where trafilatura's own baseline extractor would parse the page again)."""
+    return sum(len(p.text_content()) for p in tree.iter("p"))
+
+
+def _main_text(page: str, url: str, held: int = 0) -> tuple[str, str, dict[str, Any], str]:
     """(plain text, markdown, trafilatura's metadata, method that won).
 
     trafilatura first (precision, no comments), then trafilatura favouring recall, then its
     baseline extractor, which takes every paragraph-like block. The page is parsed once for
     both passes (trafilatura works on a copy). `fast` skips trafilatura's second opinion from
-    readability and jusText: 9 ms a page, and no change to text F1 on the scored corpus
-    (docs/decisions.md).
+    readability and jusText: 9 ms a page, and on most pages the same text. On some it keeps a
+    fragment (a box of the page, 5-10 % of the article, still over 200 characters): a first
+    pass with less than COLLAPSE_SHARE of the page's paragraph text (`held`) is run again
+    with the comparison (`trafilatura_full`), 2 % of pages (bench/README.md, issue 18).
     """
     found: dict[str, Any] = {}
-    tree = load_html(body)
-    for method, options in (("trafilatura", {}), ("trafilatura_recall", {"favor_recall": True})):
-        if tree is None:
-            break
+    tree = load_html(page)
+    methods = ["trafilatura", "trafilatura_recall"]
+    while tree is not None and methods:
+        method = methods.pop(0)
         doc = trafilatura.bare_extraction(
             tree,
             url=url,
-            fast=True,
+            fast=method != "trafilatura_full",
+            favor_recall=method == "trafilatura_recall",
             include_comments=False,
             include_formatting=True,
             with_metadata=not found,
             date_extraction_params=DATE_SEARCH,
-            **options,
         )
         if doc is None:
             continue
-        if not found:
-            found = doc.as_dict()
-        if doc.body is None:
-            continue
-        text = xmltotxt(doc.body, include_formatting=False).strip()
-        if len(text) >= MIN_TEXT_CHARS:
+        found = found or doc.as_dict()
+        text = xmltotxt(doc.body, include_formatting=False).strip() if doc.body is not None else ""
+        if method == "trafilatura" and len(text) < COLLAPSE_SHARE * held:
+            methods.insert(0, "trafilatura_full")
+        elif len(text) >= MIN_TEXT_CHARS:
             return text, xmltotxt(doc.body, include_formatting=True).strip(), found, method
-    _, text, _ = trafilatura.baseline(body)
+    _, text, _ = trafilatura.baseline(page)
     text = (text or "").strip()
     return text, text, found, "baseline"
 
@@ -451,13 +464,17 @@ def extract_article(
     fetched_at: datetime,
     candidate: Candidate | None = None,
     source_name: str | None = None,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
-    """The article record for one page; raises ExtractionError with the reason when unusable."""
-    tree = parse_html(body)
+    """The article record for one page; raises ExtractionError with the reason when unusable.
+    `content_type` is the HTTP header, whose charset comes first in decoding the bytes."""
+    decoded = decode_page(body, content_type)
+    page = parseable(decoded.text)
+    tree = parse_html(page)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
     meta = read_page_meta(tree)
-    text, markdown, found, method = _main_text(body, url)
+    text, markdown, found, method = _main_text(page, url, paragraph_chars(tree))
     text, text_credits = split_caption_lines(text)
     markdown, _ = split_caption_lines(markdown)
     text = text.strip()
@@ -515,4 +532,6 @@ def extract_article(
         "extractor": EXTRACTOR,
         "extractor_version": EXTRACTOR_VERSION,
         "extraction_method": method,
+        "encoding": decoded.encoding,
+        "encoding_source": decoded.source,
     }

@@ -158,7 +158,7 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     )
 
 
-def parse_html(body: bytes) -> lxml.html.HtmlElement | None:
+def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     """A tolerant parse; None for bytes that are not a document at all."""
     try:
         return lxml.html.document_fromstring(body)

@@ -59,6 +59,8 @@ FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "extractor": pl.String,
     "extractor_version": pl.String,
     "extraction_method": pl.String,
+    "encoding": pl.String,
+    "encoding_source": pl.String,
     "run_id": pl.String,
 }
 

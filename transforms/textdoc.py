@@ -10,6 +10,7 @@ from typing import Any
 from trafilatura.deduplication import content_fingerprint
 
 from transforms.captions import split_caption_lines
+from transforms.encoding import decode_page
 from transforms.extract import (
     EXTRACTOR_VERSION,
     ExtractionError,
@@ -24,21 +25,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
 MAX_TITLE_WORDS = 25
 
 
-def decode_text(body: bytes) -> str:
-    """UTF-8 first (with or without BOM); Windows-1252 is what a non-UTF-8 text file usually is."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return body.decode("latin-1")
-
-
 def text_article(
-    body: bytes, url: str, fetched_at: datetime, source_name: str | None
+    body: bytes,
+    url: str,
+    fetched_at: datetime,
+    source_name: str | None,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     """The article record of a text document; its date comes from the `date` header."""
-    raw = decode_text(body).replace("\r\n", "\n")
+    decoded = decode_page(body, content_type)
+    raw = decoded.text.replace("\r\n", "\n")
     match = _HEADER.match(raw)
     if not match:
         raise ExtractionError("text document without a 'date YYYY-MM-DD' header")
@@ -92,4 +88,6 @@ def text_article(
         "extractor": "gazette-text",
         "extractor_version": EXTRACTOR_VERSION,
         "extraction_method": "text_document",
+        "encoding": decoded.encoding,
+        "encoding_source": decoded.source,
     }

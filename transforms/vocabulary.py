@@ -69,3 +69,20 @@ QUOTE_KINDS: Final[tuple[QuoteKind, ...]] = get_args(QuoteKind)
 
 QUOTE_DIRECT: Final = "direct"
 QUOTE_REPORTED: Final = "reported"
+
+EncodingSource = Literal[
+    "bom",
+    "http_header",
+    "meta",
+    "xml_declaration",
+    "valid_utf8",
+    "mixed",
+    "windows_1252",
+    "detected",
+    "replaced",
+]
+ENCODING_SOURCES: Final[tuple[EncodingSource, ...]] = get_args(EncodingSource)
+"""fact_article.encoding_source: what decided a page's encoding (transforms/encoding.py, in
+the order it asks): a byte-order mark, the HTTP charset, <meta charset>, an XML declaration,
+bytes that are valid UTF-8, UTF-8 with stray windows-1252 bytes, windows-1252 because the
+bytes decode under it, charset_normalizer's guess, UTF-8 with replacement characters."""

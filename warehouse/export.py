@@ -54,6 +54,8 @@ LOW_CARDINALITY = frozenset(
         "credit_agency",
         "day_name",
         "domain",
+        "encoding",
+        "encoding_source",
         "entity_type",
         "event_word",
         "extraction_method",
@@ -79,7 +81,20 @@ LOW_CARDINALITY = frozenset(
         "verb",
     }
 )
-BATCH_ROWS = 50_000  # rows per Arrow batch and Parquet row group: bounded memory, any size
+BATCH_ROWS = 50_000  # rows per Arrow batch and Parquet row group, at most
+BATCH_BYTES = 32 << 20  # and about this many bytes: 50,000 articles with their text are 500 MB
+SAMPLE_ROWS = 1_000
+
+
+def batch_rows(con: duckdb.DuckDBPyConnection, select: str) -> int:
+    """Rows per batch so that a batch holds about BATCH_BYTES, from the width of a sample: Arrow
+    batches live outside DuckDB's memory limit, and a row of fact_article is 10 KB where a row
+    of a bridge table is 100 bytes."""
+    sample = con.sql(f"select * from ({select}) limit {SAMPLE_ROWS}").to_arrow_table()
+    if sample.num_rows == 0:
+        return BATCH_ROWS
+    per_row = max(1, sample.nbytes // sample.num_rows)
+    return max(100, min(BATCH_ROWS, BATCH_BYTES // per_row))
 
 
 def export_schema(schema: pa.Schema) -> pa.Schema:
@@ -105,7 +120,8 @@ def write_parquet(
 ) -> pa.Schema:
     """Stream a query into Parquet, batch by batch (a table larger than memory is fine), with
     the export schema; partitioned into hive folders (year=2026/month=11) when asked."""
-    reader = con.sql(select).to_arrow_reader(BATCH_ROWS)
+    rows = batch_rows(con, select)
+    reader = con.sql(select).to_arrow_reader(rows)
     schema = export_schema(reader.schema)
     batches = (batch.cast(schema) for batch in reader)
     if partition_by:
@@ -116,7 +132,7 @@ def write_parquet(
             format="parquet",
             partitioning=ds.partitioning(parts, flavor="hive"),
             basename_template="part-{i}.parquet",
-            max_rows_per_group=BATCH_ROWS,
+            max_rows_per_group=rows,
             existing_data_behavior="overwrite_or_ignore",
         )
         return schema

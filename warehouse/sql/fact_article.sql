@@ -37,6 +37,8 @@ create table if not exists fact_article (
     extractor               varchar not null,
     extractor_version       varchar not null,
     extraction_method       varchar,
+    encoding                varchar,
+    encoding_source         varchar,
     run_id                  varchar not null
     -- key: article_key, version
 );
@@ -44,6 +46,8 @@ create table if not exists fact_article (
 alter table fact_article add column if not exists tone double;
 alter table fact_article add column if not exists positive_share double;
 alter table fact_article add column if not exists negative_share double;
+alter table fact_article add column if not exists encoding varchar;
+alter table fact_article add column if not exists encoding_source varchar;
 
 comment on table fact_article is 'News articles, one row per version (filter is_current for the latest), with text and measures.';
 comment on column fact_article.article_key is 'The article across its versions: md5 of its URL identity (canonical URL on the same site, else the URL; www./m. variants and scheme folded).';
@@ -66,7 +70,9 @@ comment on column fact_article.language_detected is 'What py3langid detects in t
 comment on column fact_article.text_markdown is 'Main text as markdown (headings, lists, emphasis kept).';
 comment on column fact_article.dates_rejected is 'Candidate publication dates rejected as implausible (future, before 1990).';
 comment on column fact_article.authors_source is 'Where the byline came from: jsonld, meta, byline (page element), text.';
-comment on column fact_article.extraction_method is 'What produced the text: trafilatura, trafilatura_recall, baseline, text_document.';
+comment on column fact_article.extraction_method is 'What produced the text: trafilatura (its fast first pass), trafilatura_full (the pass with its readability and jusText comparison, run when the first pass kept under 30 % of the page''s paragraph text), trafilatura_recall, baseline, text_document.';
+comment on column fact_article.encoding is 'The character encoding the page was decoded with (a WHATWG name: utf-8, windows-1252, shift_jis, ...).';
+comment on column fact_article.encoding_source is 'What decided it: bom, http_header, meta, xml_declaration, valid_utf8, mixed (UTF-8 with stray windows-1252 bytes), windows_1252 (undeclared, and the bytes decode as it), detected, replaced (nothing decoded cleanly).';
 comment on column fact_article.text is 'Main text, paragraphs separated by newlines; no comments, no photo captions (see fact_image_credit).';
 comment on column fact_article.word_count is 'Whitespace-separated words in text.';
 comment on column fact_article.paragraph_count is 'Non-empty lines in text.';
