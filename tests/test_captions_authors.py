@@ -51,6 +51,14 @@ def test_parse_byline(byline, people, orgs):
         ("Written byRahul Mehta", ["Rahul Mehta"], []),
         ("Written By:Elena SokolovaLast updated", ["Elena Sokolova"], []),
         ("Byron Hale", ["Byron Hale"], []),
+        ("Nadia KaramEditor", ["Nadia Karam"], []),
+        ("Owen Price Product Marketing Manager", ["Owen Price"], []),
+        ("Ines Duarte October", ["Ines Duarte"], []),
+        ("“Kofi Mensah”", ["Kofi Mensah"], []),
+        # a label alone, or a first word that is also a town, stays what it is
+        ("Updated", [], []),
+        ("Written by", [], []),
+        ("Austin, Lee", ["Austin", "Lee"], []),
         # a generic label is kept, as an organisation-type author, when it is all there is
         ("Staff Writer", [], ["Staff Writer"]),
         ("Support Team", [], ["Support Team"]),

@@ -142,3 +142,16 @@ def test_an_xml_declaration_names_the_encoding_and_does_not_stop_the_parser():
 )  # fmt: skip
 def test_labels_are_read_by_the_whatwg_rules(label, name):
     assert encoding_name(label) == name
+
+
+def test_double_encoded_utf8_is_repaired_where_a_c1_control_shows_it():
+    """A CMS that read its UTF-8 as latin-1 and saved it again: the bytes are valid UTF-8,
+    the text is not ("Council\u00e2\u0080\u0099s"). "Ã©" alone may be meant, and stays."""
+    title = "The council\u2019s \u201cnew\u201d plan"
+    mangled = title.encode().decode("latin-1")
+    html = page(
+        mangled, "Residents said the plan \u2013 Ã© here \u2013 changes the ferry times " * 4
+    )
+    record = extract_article(html.encode(), "http://n.test/c", FETCHED)
+    assert record["title"] == title
+    assert "\u2013 Ã© here \u2013" in record["text"]

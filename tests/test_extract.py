@@ -6,10 +6,12 @@ import pytest
 
 from transforms.extract import (
     ExtractionError,
+    choose_published,
     extract_article,
     split_authors,
     strip_site_name,
 )
+from transforms.metadata import parse_html, read_page_meta
 from transforms.records import Candidate
 
 FETCHED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -76,6 +78,46 @@ def test_visible_dateline_and_byline_when_page_declares_nothing():
     assert record["title"] == "Storm closes the pass"
     assert str(record["published_local_date"]) == "2026-11-14"
     assert record["published_at_source"] == "text"
+
+
+def test_the_h1_the_declared_headline_confirms_wins_over_a_promo_h1():
+    head = '<meta property="og:title" content="Harbour tolls to rise in spring | Courier">'
+    top = (
+        "<div class='promo'><h1>A message from our publisher about subscriptions</h1></div>"
+        "<h1>Harbour tolls to rise in spring</h1>"
+    )
+    record = extract_article(page(head, top), "http://n.test/tolls", FETCHED)
+    assert (record["title"], record["title_source"]) == ("Harbour tolls to rise in spring", "h1")
+
+
+def test_a_dateline_with_an_update_dates_both():
+    top = (
+        "<h1>Clinic extends its hours</h1>"
+        "<div class='article-meta'>HealthMARCH 3, 2025Updated: APRIL 9, 2026</div>"
+    )
+    record = extract_article(page("", top), "http://n.test/health/clinic", FETCHED)
+    assert str(record["published_local_date"]) == "2025-03-03"
+    assert record["modified_at"].date().isoformat() == "2026-04-09"
+
+
+def test_dates_of_comments_and_related_stories_are_not_the_articles():
+    top = (
+        "<h1>Ferry strike ends</h1>"
+        "<div class='related-stories'><p class='card-date'>Published Oct 30, 2026</p>"
+        "<time datetime='2026-10-30T09:00:00Z'>Oct 30</time></div>"
+        "<ol class='comment-list'><li><time datetime='2026-11-20T21:00:00Z'>Nov 20</time>"
+        "<span class='comment-time'>November 20, 2026 at 9:00 pm</span></li></ol>"
+        "<p class='dateline'>Published 12 November 2026</p>"
+    )
+    record = extract_article(page("", top), "http://n.test/ferry", FETCHED)
+    assert str(record["published_local_date"]) == "2026-11-12"
+
+
+def test_a_january_first_from_a_year_alone_is_no_date():
+    """htmldate turns "© 2026" or "Best of 2026" into 2026-01-01T00:00:00."""
+    choice = choose_published(read_page_meta(parse_html(page())), "http://n.test/g", None,
+                              FETCHED, "2026-01-01T00:00:00")  # fmt: skip
+    assert choice.value is None
 
 
 def test_future_date_is_rejected_for_the_next_evidence():

@@ -48,9 +48,11 @@ _ORG_WORDS = re.compile(
 _ROLE = re.compile(
     r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"
     r"political|special|guest|freelance|science|health|business|sports?|technology|tech|"
-    r"former|lead|principal)\s+)*"
+    r"former|lead|principal|content|marketing|product|communications|social|media|digital|"
+    r"seo|growth|brand|research|expert|medical|legal|technical|project|community)\s+)*"
     r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
-    r"analyst|expert|contributor|intern|critic|author)s?\b.*$",
+    r"analyst|expert|contributor|intern|critic|author|coordinator|manager|director|"
+    r"specialist|strategist|consultant|officer|reviewer)s?\b.*$",
     re.IGNORECASE,
 )
 _BY = re.compile(
@@ -116,7 +118,32 @@ _GLUED_LABEL = re.compile(
     r"^(?:(?:written|posted|words|reviewed|edited)\s*by|by|author)\s*:?\s*(?=(?-i:[A-Z]))",
     re.IGNORECASE,
 )
-_GLUED_TAIL = re.compile(r"(?<=[a-z])(?:Last|Updated|Published|Posted|Reviewed)\b.*$")
+_GLUED_TAIL = re.compile(
+    r"(?<=[a-z])(?:Last|Updated|Published|Posted|Reviewed|Expert|Editor|Writer|Reporter|"
+    r"Author|Contributor)\b.*$"
+)
+# a month that is no one's surname, or a weekday, closing a name without a day after it
+_TRAILING_MONTH = re.compile(
+    r"\s+(?:january|february|september|october|november|december|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|januar|februar|oktober|dezember|janvier|février|octobre|"
+    r"novembre|décembre|enero|febrero|septiembre|octubre|noviembre|diciembre)\.?$",
+    re.IGNORECASE,
+)
+# what a byline element says around the name, never a name itself
+LABELS = {
+    "by",
+    "written by",
+    "words by",
+    "author",
+    "authors",
+    "updated",
+    "published",
+    "posted",
+    "reviewed by",
+    "edited by",
+    "fact checked by",
+    "insights from",
+}
 
 
 def is_calendar_word(word: str) -> bool:
@@ -133,7 +160,7 @@ def is_place(name: str) -> bool:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" .,;:|-–—()")
+    return re.sub(r"\s+", " ", text).strip(" .,;:|-–—()\"'“”‘’")
 
 
 def _alnum(text: str) -> str:
@@ -191,7 +218,8 @@ def parse_byline(
     for part in _SPLIT.split(text):
         part = _squash(_BY.sub("", part))
         part = _squash(_TRAILING_DATE.sub("", _GLUED_TAIL.sub("", _GLUED_LABEL.sub("", part))))
-        if not part or not any(c.isalpha() for c in part):
+        part = _squash(_TRAILING_MONTH.sub("", part))
+        if not part or not any(c.isalpha() for c in part) or part.lower() in LABELS:
             continue
         if all(is_calendar_word(w) for w in part.split()):
             continue  # "Donnerstag", "Nov": the byline's date, not a name
@@ -209,8 +237,8 @@ def parse_byline(
             continue
         if len(words) == 1 and not name[:1].isupper():
             continue  # "staff", "admin": not a name
-        if (len(words) == 1 or name.isupper()) and is_place(name):
-            continue  # a dateline ("LONDON", "Kyiv"), not a name
+        if (name.isupper() or (people and len(words) == 1)) and is_place(name):
+            continue  # a dateline ("LONDON", "…, Kyiv"), not a name; "Roy" first is a name
         name = _person_case(name)
         if name not in people:
             people.append(name)

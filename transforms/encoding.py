@@ -17,6 +17,9 @@ that must not be garbled, and both read the same text:
 6. windows-1252 when the bytes decode under it, rather than a statistical guess (a guess on
    Latin text picks the wrong code page: "Cafť crŤme");
 7. charset_normalizer's guess; 8. UTF-8 with replacement characters, as the last resort.
+
+Text that a publisher's own system double-encoded ("Investorâ\x80\x99s") is repaired after
+decoding, where the sign is certain: a C1 control character, which no real text holds.
 """
 
 from __future__ import annotations
@@ -89,6 +92,33 @@ _MULTIBYTE_UTF8 = re.compile(
 )
 
 
+# UTF-8 read as windows-1252/latin-1 and saved as UTF-8 again ("Investorâ\x80\x99s"): a lead
+# byte's character then one to three continuation characters, of which at least one is a C1
+# control (U+0080-U+009F), which no real text holds
+_DOUBLE_ENCODED = re.compile(
+    "[\u00c2-\u00df][\u0080-\u00bf]|[\u00e0-\u00ef][\u0080-\u00bf]{2}|[\u00f0-\u00f4][\u0080-\u00bf]{3}"
+)
+_C1 = re.compile("[\u0080-\u009f]")
+
+
+def repair_double_encoding(text: str) -> str:
+    """Undo UTF-8 that was decoded as latin-1 and encoded again, run by run; text with no C1
+    control is returned as it is (the common case costs one search)."""
+    if not _C1.search(text):
+        return text
+
+    def undo(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if not _C1.search(run):
+            return run  # "Ã©" may be meant: only runs with a C1 control are repaired
+        try:
+            return run.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return run
+
+    return _DOUBLE_ENCODED.sub(undo, text)
+
+
 @dataclass(frozen=True, slots=True)
 class Decoded:
     """The page's text, the encoding that gave it (a WHATWG name) and why that one."""
@@ -150,7 +180,16 @@ def _valid_utf8(body: bytes) -> str | None:
 
 
 def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
-    """The page's bytes as text, by the order in the module's docstring."""
+    """The page's bytes as text, by the order in the module's docstring, with double-encoded
+    UTF-8 repaired (`repair_double_encoding`)."""
+    decoded = _decode(body, content_type)
+    repaired = repair_double_encoding(decoded.text)
+    if repaired is decoded.text:
+        return decoded
+    return Decoded(repaired, decoded.encoding, decoded.source)
+
+
+def _decode(body: bytes, content_type: str | None) -> Decoded:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return Decoded(body[len(bom) :].decode(name, errors="replace"), name, "bom")

@@ -168,12 +168,20 @@ def choose_title(
         )
         if value
     ]
-    h1 = strip_site_name(meta.h1, sites) if meta.h1 else None
-    if h1 and not _is_site_name(h1, sites):
+
+    def confirmed(h1: str) -> bool:
         h1_norm = _norm(h1)
-        confirmed = any(h1_norm and h1_norm in _norm(v) for _, v in voices)
-        if confirmed or len(h1.split()) >= 3 or not voices:
-            return h1, "h1"
+        return any(h1_norm and h1_norm in _norm(v) for _, v in voices)
+
+    h1 = strip_site_name(meta.h1, sites) if meta.h1 else None
+    if h1 and voices and not confirmed(h1):
+        # the first <h1> may be a promo box's or a sidebar's: another that the declared
+        # headline confirms is the article's
+        others = (strip_site_name(o, sites) for o in meta.h1_others)
+        h1 = next((o for o in others if len(o.split()) >= 2 and confirmed(o)), h1)
+    usable = h1 and not _is_site_name(h1, sites)
+    if usable and (confirmed(h1) or len(h1.split()) >= 3 or not voices):
+        return h1, "h1"
     if voices:
         return voices[0][1], voices[0][0]
     if h1:

@@ -52,6 +52,7 @@ class PageMeta:
     meta_all: dict[str, list[str]] = field(default_factory=dict)  # repeated tags: article:tag
     title_tag: str | None = None
     h1: str | None = None
+    h1_others: tuple[str, ...] = ()  # the page's other <h1>s: a promo box or a sidebar has one too
     canonical: str | None = None
     html_lang: str | None = None
     time_published: str | None = None
@@ -130,7 +131,8 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     title_nodes = tree.xpath("//title")
     scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
     h1_nodes = scope[0].xpath(".//h1") or tree.xpath("//h1")
-    time_nodes = scope[0].xpath(".//time[@datetime]")
+    others = [n for n in tree.xpath("//h1")[:8] if n is not h1_nodes[0]] if h1_nodes else []
+    time_nodes = [n for n in scope[0].xpath(".//time[@datetime]") if not _in_aside(n, scope[0])]
     published_time = None
     for node in time_nodes:
         if "published" in (node.get("itemprop") or "").lower() + (node.get("class") or "").lower():
@@ -148,6 +150,7 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
         meta=meta,
         title_tag=_clean(title_nodes[0].text_content()) if title_nodes else None,
         h1=_clean(h1_nodes[0].text_content()) if h1_nodes else None,
+        h1_others=tuple(t for t in (_clean(n.text_content()) for n in others) if t),
         canonical=canonical,
         html_lang=_clean(lang[0]) if lang else None,
         time_published=_clean(published_time),
@@ -256,8 +259,28 @@ def parse_dateline(text: str) -> str | None:
     return None
 
 
+_NOT_BYLINE_CONTEXT = re.compile(r"comment|related|recommend|footer|sidebar|newsletter", re.I)
+_UPDATED_INSIDE = re.compile(r"(?:last\s+)?(?:updated|modified|aktualisiert)\b", re.IGNORECASE)
+
+
+# where a date belongs to something else: a reader's comment, another story's card. Not
+# "sidebar" or "footer": layouts put the article's own date in a column so named.
+_OTHER_DATES = re.compile(r"comment|related|recommend", re.I)
+
+
+def _in_aside(node: lxml.html.HtmlElement, scope: lxml.html.HtmlElement) -> bool:
+    """Inside a comment or a related-stories card: their dates are not the article's."""
+    while node is not None and node is not scope:
+        if _OTHER_DATES.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+        node = node.getparent()
+    return False
+
+
 def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
-    """Published and updated stamps from short dateline-like elements in the article header."""
+    """Published and updated stamps from short dateline-like elements in the article header.
+    One element may hold both ("December 22, 2022 Updated: January 2, 2026"): the words
+    before "updated" date the publication, those after it the update."""
     scope = (tree.xpath("//article") or tree.xpath("//main") or [tree])[0]
     published = modified = None
     for node in scope.iter("p", "span", "div", "time", "small", "li"):
@@ -265,13 +288,20 @@ def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | No
         text = _clean(node.text_content()) or ""
         if not text or len(text) > 120 or not _DATELINE_HINT.search(hint + " " + text[:12]):
             continue
-        stamp = parse_dateline(text)
-        if stamp is None:
+        before, updated, after = text, None, ""
+        inside = _UPDATED_INSIDE.search(text)
+        if inside and not _MODIFIED_WORDS.search(text):
+            before, updated, after = text[: inside.start()], inside.group(0), text[inside.end() :]
+        stamp = parse_dateline(before)
+        later = parse_dateline(after) if updated else None
+        if (stamp is None and later is None) or _in_aside(node, scope):
             continue
-        if _MODIFIED_WORDS.search(text):
+        if stamp and _MODIFIED_WORDS.search(text):
             modified = modified or stamp
-        else:
+        elif stamp:
             published = published or stamp
+        if later:
+            modified = modified or later
         if published and modified:
             break
     return published, modified
@@ -288,9 +318,6 @@ def _byline_like(node: lxml.html.HtmlElement) -> bool:
         or node.get("rel") == "author"
         or "author" in (node.get("itemprop") or "")
     )
-
-
-_NOT_BYLINE_CONTEXT = re.compile(r"comment|related|recommend|footer|sidebar|newsletter", re.I)
 
 
 def visible_bylines(tree: lxml.html.HtmlElement, limit: int = 5) -> list[str]:
