@@ -24,13 +24,17 @@ def load_bench():
     return module
 
 
-def test_gazette_is_not_worse_than_bare_trafilatura_on_a_slice():
+@pytest.mark.parametrize("corpus", ["corpus", "corpus-more"])
+def test_gazette_is_not_worse_than_bare_trafilatura_on_a_slice(corpus):
+    """A slice of each set: the development pages and 301 of other sites."""
+    if not (SHARED / corpus).is_dir():
+        pytest.skip(f"needs ../shared/{corpus}")
     bench = load_bench()
-    pages = bench.load_pages(limit=12)  # 12 pages of each dataset
+    pages = bench.load_pages(limit=12, corpus=SHARED / corpus)  # 12 pages of each dataset
     bare = bench.score(pages, bench.bare_extract).summary()
     ours = bench.score(pages, bench.gazette_extract).summary()
     for metric in ("text_f1", "title_exact", "date_day", "author"):
-        assert ours[metric] >= bare[metric], (metric, ours[metric], bare[metric])
+        assert ours[metric] >= bare[metric], (corpus, metric, ours[metric], bare[metric])
     assert ours["future_dates"] == 0
 
 
