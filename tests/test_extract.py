@@ -90,6 +90,26 @@ def test_the_h1_the_declared_headline_confirms_wins_over_a_promo_h1():
     assert (record["title"], record["title_source"]) == ("Harbour tolls to rise in spring", "h1")
 
 
+@pytest.mark.parametrize(
+    ("top", "authors"),
+    [
+        # a link to the author's page, the path CMSs give one
+        ("<div class='meta'><a href='/author/rosa-lind/'>Rosa Lind</a></div>", ["Rosa Lind"]),
+        # a short text that begins "By", with no class that says so
+        ("<p class='m-0'>By <a href='/p/9'>Kwame Asante</a> · Nov 20, 2026</p>", ["Kwame Asante"]),
+        # a label element, then the name in the next one
+        ("<div><p>Written by</p><p>Hana Sato</p></div>", ["Hana Sato"]),
+        ("<div><h3>Author</h3><p>Lucía Pérez</p></div>", ["Lucía Pérez"]),
+    ],
+)
+def test_bylines_found_by_their_structure(top, authors):
+    record = extract_article(
+        page("", "<h1>Ferry strike ends</h1>" + top), "http://n.test/f", FETCHED
+    )
+    assert record["authors"] == authors
+    assert record["authors_source"] == "byline"
+
+
 def test_a_dateline_with_an_update_dates_both():
     top = (
         "<h1>Clinic extends its hours</h1>"

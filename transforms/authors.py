@@ -59,7 +59,7 @@ _BY = re.compile(
     r"^\s*((\w+\s+){0,2}by|von|par|por)\s*:?\s+",
     re.IGNORECASE,
 )
-_SPLIT = re.compile(r"\s*(?:;|,|&|\||\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:;|,|&|\||·|•|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE)
 _CREDENTIALS = {
     "cfp",
     "phd",
@@ -111,7 +111,7 @@ _CALENDAR = (
 )
 _CALENDAR_WORD = re.compile(rf"^(?:{_CALENDAR})\.?$", re.IGNORECASE)
 # a name runs into the date after it: "ServiceTitan November 24" (never "Tom May" alone)
-_TRAILING_DATE = re.compile(rf"\s+(?:{_CALENDAR})\.?,?\s+\d.*$", re.IGNORECASE)
+_TRAILING_DATE = re.compile(rf"\s+(?:(?:at|on)\s+)?(?:{_CALENDAR})\.?,?\s+\d.*$", re.IGNORECASE)
 # labels glued to what follows where the page's markup had no space: "BySummer Swann",
 # "Written byDan Pantelo", "AuthorVenteur", "Cazzy MagennisLast updated"
 _GLUED_LABEL = re.compile(

@@ -320,15 +320,48 @@ def _byline_like(node: lxml.html.HtmlElement) -> bool:
     )
 
 
+# a visible byline's own words: "By Ana Ruiz", "Written by: Ana Ruiz", "by Ana Ruiz · Dec 20"
+_BYLINE_TEXT = re.compile(r"^(?:written\s+by|words\s+by|posted\s+by|by)\s*:?\s+\S", re.I)
+# an element that only labels the next one: <p>Written by</p><p>Ana Ruiz</p>
+_BYLINE_LABEL = re.compile(r"^(?:written\s+by|words\s+by|posted\s+by|by|authors?)$", re.I)
+# a link to an author's page, the path every CMS gives one (WordPress: /author/<slug>/)
+_AUTHOR_PATH = re.compile(r"/(?:authors?|writers?|contributors?|byline|people|staff)/[^/?#]+", re.I)
+_SKIP_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "head", "title"})
+
+
+def _byline_text(node: lxml.html.HtmlElement) -> str | None:
+    """What a node says as a byline, by one of three structural signals, or None."""
+    if _byline_like(node):
+        return _clean(node.text_content())
+    if node.tag == "a" and _AUTHOR_PATH.search(node.get("href") or ""):
+        return _clean(node.text_content())
+    lead = (node.text or "").strip()  # the node's own first words: no walk of its subtree
+    if not lead or len(lead) > 80:
+        return None
+    if _BYLINE_LABEL.match(lead.rstrip(":")):
+        if len(node):  # "By <a>Ana Ruiz</a>"
+            text = _clean(node.text_content())
+            return text if text and len(text) <= 80 else None
+        following = node.getnext()  # <p>Written by</p><p>Ana Ruiz</p>
+        if following is not None and isinstance(following.tag, str):
+            name = _clean(following.text_content())
+            return name if name and len(name) <= 60 else None
+        return None
+    if _BYLINE_TEXT.match(lead):
+        text = _clean(node.text_content())
+        return text if text and len(text) <= 80 else None
+    return None
+
+
 def visible_bylines(tree: lxml.html.HtmlElement, limit: int = 5) -> list[str]:
-    """Short texts of byline-like elements, in page order, outside comments and related lists."""
+    """Short texts of byline-like elements, in page order, outside comments and related lists:
+    an element classed or marked up as a byline, a link to an author page, a short text that
+    begins "By", or the element after a "Written by" label."""
     found: list[str] = []
     for node in tree.iter(etree.Element):
-        if not _byline_like(node):
+        if node.tag in _SKIP_TAGS:
             continue
-        if node.tag in ("meta", "link", "script", "style", "body", "html"):
-            continue
-        text = _clean(node.text_content())
+        text = _byline_text(node)
         if not text or len(text) > 80 or text in found:
             continue
         context = (
