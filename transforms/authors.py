@@ -59,7 +59,9 @@ _BY = re.compile(
     r"^\s*((\w+\s+){0,2}by|von|par|por)\s*:?\s+",
     re.IGNORECASE,
 )
-_SPLIT = re.compile(r"\s*(?:;|,|&|\||·|•|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"\s*(?:;|,|&|\||·|•|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE
+)
 _CREDENTIALS = {
     "cfp",
     "phd",
