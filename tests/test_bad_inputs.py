@@ -57,7 +57,9 @@ def build_site() -> tuple[Site, dict[str, str]]:
     site.add("/loop1.html", status=302, Location="/loop2.html")
     site.add("/loop2.html", status=302, Location="/loop1.html")
     site.add("/empty.html", "")
-    cp1252 = article("Café prices", "Prices rose 5 € at the café on the quay. ")
+    # words a statistical guess reads in the wrong code page (ñ, ã, curly quotes): only
+    # decoding once, windows-1252 first, gets both the title and the text right
+    cp1252 = article("Café prices", "La señora Muñoz paid 5 € for a “galão” at the café. ")
     site.add(
         "/cp1252.html",
         cp1252.replace("<meta charset='utf-8'>", "").encode("cp1252"),
@@ -159,8 +161,11 @@ def test_every_bad_input_is_recorded_and_good_articles_load(prefect_harness, mat
         "Café prices",
         "Cut short",
     }
-    cafe = scalar(con, "select text from fact_article where title = 'Café prices'")
-    assert "5 € at the café" in cafe  # windows-1252 decoded, not mojibake
+    cafe, encoding, decided = con.execute(
+        "select text, encoding, encoding_source from fact_article where title = 'Café prices'"
+    ).fetchone()
+    assert "La señora Muñoz paid 5 € for a “galão” at the café." in cafe  # not mojibake
+    assert (encoding, decided) == ("windows-1252", "windows_1252")
     retries = con.execute(
         "select attempt, status, outcome from fact_fetch where url = ? order by attempt",
         [site.url("/503.html")],
