@@ -378,7 +378,9 @@ def sql(
     if query is None:
         from flows.shell import SqlShell
 
-        SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f)).loop()
+        code = SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f)).loop()
+        if code:
+            raise typer.Exit(code)
         return
     code = _query_and_print(home, query, fmt)
     if code:
@@ -386,6 +388,7 @@ def sql(
 
 
 FORMATS = ("table", "csv", "json", "markdown")
+QUERY_FAILED_EXIT = 1  # a statement failed; 2 is no warehouse (or bad usage), 3 busy
 
 
 def _query_and_print(home: Path, query: str, fmt: str) -> int:
@@ -413,7 +416,7 @@ def _query_and_print(home: Path, query: str, fmt: str) -> int:
         frame = query_frame(con, query)
     except duckdb.Error as exc:
         err.print(f"[bold red]error:[/] query failed: {exc}", highlight=False)
-        return 2
+        return QUERY_FAILED_EXIT
     finally:
         con.close()
     _print_frame(frame, fmt)

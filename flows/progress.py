@@ -94,10 +94,15 @@ class RichReporter(Reporter):
             console=self.console,
             transient=False,
         )
-        self.progress.start()
         self._ids: dict[int, int] = {}
+        self._started = False
 
     def stage(self, name: str, total: int | None = None) -> Stage:
+        """The live display starts with the first long stage, not with the command: a live
+        display redraws its line, and under `gazette sql` it erased what the user typed."""
+        if not self._started:
+            self.progress.start()
+            self._started = True
         stage = Stage(self, name, total)
         self._ids[id(stage)] = self.progress.add_task(name, total=total, rate="")
         return stage
@@ -118,7 +123,8 @@ class RichReporter(Reporter):
         )
 
     def close(self) -> None:
-        self.progress.stop()
+        if self._started:
+            self.progress.stop()
 
 
 _current: Reporter = Reporter()

@@ -3,6 +3,8 @@
 Statements end with `;` and may span lines; `.tables`, `.schema NAME`, `.format FMT`, `.help`
 and `.quit` are commands. History is kept in <home>/.sql_history when readline is available.
 Each statement opens the warehouse for itself, so an open shell never blocks the nightly run.
+A script piped in stops at the first statement that fails and exits 1; with no warehouse it
+exits 2 before reading anything, as `gazette sql QUERY` does.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from warehouse.db import db_path
+
+NO_WAREHOUSE_EXIT = 2
+FAILED_EXIT = 1
 
 HELP = """\
   SQL ending with ;   run it (read-only); statements may span several lines
@@ -41,10 +48,25 @@ class SqlShell:
 
         atexit.register(lambda: _save_history(readline, self.history))
 
-    def loop(self) -> None:
+    def loop(self) -> int:
+        """Read and run statements until the end of input; the exit code for the command."""
         self._readline()
+        missing = not db_path(self.home).exists()
+        if missing and not self.interactive:
+            print(
+                f"error: no warehouse at {db_path(self.home)}: run `gazette run` or "
+                "`gazette demo` first",
+                file=sys.stderr,
+            )
+            return NO_WAREHOUSE_EXIT
         if self.interactive:
             print(f"gazette sql on {self.home} (read-only). .help for commands.")
+            if missing:
+                print(
+                    f"There is no warehouse at {db_path(self.home)} yet: run `gazette run` "
+                    "or `gazette demo`, then query it here.",
+                    file=sys.stderr,
+                )
         buffer: list[str] = []
         while True:
             prompt = ("   ...> " if buffer else "gazette> ") if self.interactive else ""
@@ -65,10 +87,14 @@ class SqlShell:
                 continue
             buffer.append(line)
             if stripped.endswith(";"):
-                self.run("\n".join(buffer).rstrip().rstrip(";"), self.fmt)
+                code = self.run("\n".join(buffer).rstrip().rstrip(";"), self.fmt)
                 buffer = []
+                if code and not self.interactive:
+                    return code  # a script stops where it failed, as with `set -e`
         if buffer and "".join(buffer).strip():
-            self.run("\n".join(buffer), self.fmt)
+            code = self.run("\n".join(buffer), self.fmt)
+            return 0 if self.interactive else code
+        return 0
 
     def command(self, text: str) -> bool:
         """A dot command; False means quit."""

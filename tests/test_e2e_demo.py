@@ -322,7 +322,7 @@ def test_sql_command_json_and_csv(first_run):
     csv = runner.invoke(app, ["sql", "--home", str(home), "--format", "csv", "select 1 as x"])
     assert csv.output.splitlines() == ["x", "1"]
     bad = runner.invoke(app, ["sql", "--home", str(home), "select * from nowhere"])
-    assert bad.exit_code == 2 and "query failed" in bad.output
+    assert bad.exit_code == 1 and "query failed" in bad.output
 
 
 def test_rerun_adds_no_rows_and_refetches_nothing_unchanged(first_run):
