@@ -17,7 +17,6 @@ from pathlib import Path
 from warehouse.db import db_path
 
 NO_WAREHOUSE_EXIT = 2
-FAILED_EXIT = 1
 
 HELP = """\
   SQL ending with ;   run it (read-only); statements may span several lines

@@ -210,14 +210,10 @@ def _decode(body: bytes, content_type: str | None) -> Decoded:
             continue
     if utf8 is not None:
         return Decoded(utf8, "utf-8", "valid_utf8")
-    multibyte = len(_MULTIBYTE_UTF8.findall(body))
-    if multibyte:
-        mixed = body.decode("utf-8", errors="gazette-stray-cp1252")
-        stray = sum(1 for _ in re.finditer(rb"[\x80-\xff]", body)) - sum(
-            len(m) for m in _MULTIBYTE_UTF8.findall(body)
-        )
-        if multibyte >= stray:
-            return Decoded(mixed, "utf-8", "mixed")
+    runs = _MULTIBYTE_UTF8.findall(body)
+    stray = len(re.findall(rb"[\x80-\xff]", body)) - sum(map(len, runs))
+    if runs and len(runs) >= stray:  # mostly UTF-8: the stray bytes are the exception
+        return Decoded(body.decode("utf-8", errors="gazette-stray-cp1252"), "utf-8", "mixed")
     try:
         return Decoded(body.decode("cp1252"), "windows-1252", "windows_1252")
     except UnicodeDecodeError:
@@ -236,10 +232,7 @@ def _detected(body: bytes) -> Decoded | None:
     name = encoding_name(best.encoding) if best else None
     if name is None:
         return None
-    try:
-        return Decoded(body.decode(_codec(name)), name, "detected")
-    except UnicodeDecodeError:
-        return Decoded(body.decode(_codec(name), errors="replace"), name, "detected")
+    return Decoded(body.decode(_codec(name), errors="replace"), name, "detected")
 
 
 def parseable(text: str) -> str:

@@ -288,14 +288,13 @@ def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | No
         text = _clean(node.text_content()) or ""
         if not text or len(text) > 120 or not _DATELINE_HINT.search(hint + " " + text[:12]):
             continue
-        before, updated, after = text, None, ""
+        if _in_aside(node, scope):
+            continue
+        before, later = text, None
         inside = _UPDATED_INSIDE.search(text)
         if inside and not _MODIFIED_WORDS.search(text):
-            before, updated, after = text[: inside.start()], inside.group(0), text[inside.end() :]
+            before, later = text[: inside.start()], parse_dateline(text[inside.end() :])
         stamp = parse_dateline(before)
-        later = parse_dateline(after) if updated else None
-        if (stamp is None and later is None) or _in_aside(node, scope):
-            continue
         if stamp and _MODIFIED_WORDS.search(text):
             modified = modified or stamp
         elif stamp:
