@@ -136,18 +136,23 @@ def resident_pages(pids: list[int]) -> int | None:
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def run_gazette(sources: Path, home: Path, task_runner: str, api_url: str | None) -> dict:
+def run_gazette(
+    sources: Path, home: Path, task_runner: str, api_url: str | None, timeline: Path | None = None
+) -> dict:
     """Wall time, stage times and peak RSS (the whole process tree, sampled) of one run."""
     arguments = ["run", "--sources", str(sources)]
     if task_runner != "local":
         arguments += ["--task-runner", task_runner]
-    return run_command(arguments, home, api_url)
+    return run_command(arguments, home, api_url, timeline)
 
 
-def run_command(arguments: list[str], home: Path, api_url: str | None = None) -> dict:
+def run_command(
+    arguments: list[str], home: Path, api_url: str | None = None, timeline: Path | None = None
+) -> dict:
     """Wall time, stage times and peak RSS (the whole process tree, sampled) of one gazette
     command."""
     command = [str(GAZETTE), "--quiet", *arguments, "--home", str(home)]
+    trace = timeline.open("w") if timeline else None
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     if api_url:
         env["PREFECT_API_URL"] = api_url
@@ -191,6 +196,12 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
                     if unique > peak_unique:
                         peak_unique = unique
                         at_peak_unique = {"after": phase[0]}
+                    if trace:  # where the memory is, second by second, to find a peak's cause
+                        roles = {names[i]: round(m.pss / 2**20) for i, m in memory.items()}
+                        elapsed = time.perf_counter() - started
+                        trace.write(
+                            f"{elapsed:7.1f} after={phase[0]!r} unique={unique // 2**20} {roles}\n"
+                        )
             except psutil.Error:
                 pass
             time.sleep(0.2)
@@ -217,6 +228,8 @@ def run_command(arguments: list[str], home: Path, api_url: str | None = None) ->
     cpu = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("ru_utime", "ru_stime"))
     stop.set()
     sampler.join()
+    if trace:
+        trace.close()
     cpu = max(cpu, sum(cpu_seen.values()))
     if process.returncode != 0:
         sys.stdout.writelines(output[-40:])
@@ -271,6 +284,12 @@ def main() -> None:
         help="runs report to a Prefect server started beforehand (as under `gazette serve`), "
         "so no run pays for starting a temporary one",
     )
+    parser.add_argument(
+        "--timeline",
+        type=Path,
+        default=None,
+        help="write the first run's memory each second (phase, each process's PSS) to this file",
+    )
     args = parser.parse_args()
     pages = corpus_pages()
     n = len(pages) * args.copies
@@ -300,7 +319,7 @@ def main() -> None:
         else:
             bare = bare_loop(pages, args.copies)
             print(f"bare trafilatura loop, one process: {bare:.1f} s, {n / bare:.1f} pages/s")
-        first = run_gazette(sources, home, args.task_runner, api_url)
+        first = run_gazette(sources, home, args.task_runner, api_url, args.timeline)
         loaded = articles(home)
         rerun = run_gazette(sources, home, args.task_runner, api_url)
     server.shutdown()
