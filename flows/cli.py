@@ -1,6 +1,7 @@
 """The `gazette` command line: demo, run, sql, validate, export.
 
-Exit codes: 0 ok, 1 the run finished with critical data-quality failures, 2 bad usage or config.
+Exit codes: 0 ok, 1 the run finished with critical data-quality failures (`gazette sql`: a
+statement failed), 2 bad usage or config, 3 the warehouse busy, 4 a whole source failed.
 """
 
 from __future__ import annotations
@@ -17,14 +18,36 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import ConfigError, QualitySettings, RunOptions, load_settings, resolve_home
+from flows.config import (
+    ConfigError,
+    QualitySettings,
+    RunOptions,
+    load_settings,
+    resolve_home,
+)
 from flows.serving import (
-    DEFAULT_CRON,
     PrefectServerError,
     TemporaryPrefectServer,
     prefect_api_configured,
     temporary_prefect_api,
 )
+from flows.tables import show_table
+
+
+def _flags_without_a_type() -> None:
+    """typer 0.29's rich help gives every flag, --help included, a `<bool>` type column, as
+    if it took a value; a flag takes none (click's plain help shows none either)."""
+    from typer.core import TyperOption
+
+    typed = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else typed(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_a_type()
 
 app = typer.Typer(
     help="Gazette: turn the news web into a DuckDB star schema you can query, trust and chart.",
@@ -32,7 +55,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# piped output is not wrapped at 80 columns: a long error or path stays one line for grep
+console = Console(soft_wrap=not sys.stdout.isatty())
 
 
 @app.callback()
@@ -54,7 +78,7 @@ def _options(
     ctx.call_on_close(reporter.close)
 
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
 HomeOption = Annotated[
     Path | None,
@@ -272,37 +296,45 @@ def serve(
     ),
     home: HomeOption = None,
     cron: Annotated[
-        str, typer.Option("--cron", help="When to run (cron; a 6th field is seconds).")
-    ] = DEFAULT_CRON,
+        str | None,
+        typer.Option(
+            "--cron",
+            help="When to run (cron; a 6th field is seconds). Default: [schedule] cron of the "
+            "sources file, else 0 2 * * *.",
+        ),
+    ] = None,
     timezone: Annotated[
-        str | None, typer.Option("--timezone", help="IANA time zone of the cron (default UTC).")
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="IANA time zone of the cron. Default: [schedule] timezone, else UTC.",
+        ),
     ] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Run the nightly flow on a schedule, until stopped (Ctrl-C or SIGTERM)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from flows.config import check_cron, check_timezone
 
     try:
-        load_settings(sources)
+        schedule = load_settings(sources).schedule
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    from flows.serving import check_cron
-
-    try:
-        check_cron(cron)
-    except ValueError as exc:
-        raise _fail(f"--cron: {exc}") from None
-    if timezone is not None:
+    for flag, value, check in (
+        ("--cron", cron, check_cron),
+        ("--timezone", timezone, check_timezone),
+    ):
         try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise _fail(f"--timezone: unknown time zone {timezone!r}") from None
+            if value is not None:
+                check(value)
+        except ValueError as exc:
+            raise _fail(f"{flag}: {exc}") from None
+    cron, timezone = cron or schedule.cron, timezone or schedule.timezone
     _prepare_prefect(verbose)
     from flows.serving import LocalPrefectServer, serve_nightly, sigterm_as_interrupt
 
     home = resolve_home(home)
     home.mkdir(parents=True, exist_ok=True)
-    when = f"{cron} ({timezone or 'UTC'})"
+    when = f"{cron} ({timezone})"
     with sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
         if os.environ.get("PREFECT_API_URL"):
             console.print(f"Serving on {os.environ['PREFECT_API_URL']}: {when}", highlight=False)
@@ -500,19 +532,23 @@ def validate(
             quality.trailing_runs,
         )
     )
-    table = Table(title=f"Data quality: {report.verdict.upper()}")
-    for col in ("suite", "expectation", "column", "severity", "result", "unexpected"):
-        table.add_column(col)
-    for r in report.results:
-        table.add_row(
-            r["suite"],
-            r["expectation"],
-            r["column_name"] or "",
-            r["severity"],
-            "[green]pass[/]" if r["success"] else "[red]FAIL[/]",
-            str(r["unexpected_count"] or 0),
-        )
-    console.print(table)
+    show_table(
+        console,
+        f"Data quality: {report.verdict.upper()}",
+        ("suite", "expectation", "column", "severity", "result", "unexpected"),
+        [
+            (
+                r["suite"],
+                r["expectation"],
+                r["column_name"] or "",
+                r["severity"],
+                "[green]pass[/]" if r["success"] else "[red]FAIL[/]",
+                str(r["unexpected_count"] or 0),
+            )
+            for r in report.results
+        ],
+        right=("unexpected",),
+    )
     console.print(f"Data Docs: {report.docs_index}")
     raise typer.Exit(1 if report.verdict == "fail" else 0)
 
@@ -551,6 +587,18 @@ def _bytes(n: int) -> str:
     return f"{n} B"
 
 
+SOURCE_COLUMNS = (
+    "source",
+    "articles",
+    "newest article",
+    "hours since",
+    "fetch ok / all",
+    "failed by outcome",
+    "quarantined",
+    "last success",
+)
+
+
 @app.command()
 def status(
     home: HomeOption = None,
@@ -570,37 +618,44 @@ def status(
     if fmt == "json":
         sys.stdout.write(json.dumps(info, default=str, indent=1) + "\n")
         return
-    runs = Table(title="Last runs")
-    for col in ("run", "command", "started (UTC)", "took", "status", "quality", "new", "failures"):
-        runs.add_column(col)
-    for r in info["runs"]:
-        runs.add_row(
-            r["run_id"],
-            r["command"],
-            (r["started_at"] or "")[:19].replace("T", " "),
-            f"{r['duration_s']} s",
-            r["status"],
-            (r["dq_verdict"] or "").upper(),
-            str(r["articles_new"] or 0),
-            str(r["failures"] or 0),
-        )
-    console.print(runs)
-    sources = Table(title="Sources")
-    for col in ("source", "articles", "newest article", "hours since", "fetch ok / all",
-                "failed by outcome", "quarantined", "last success"):  # fmt: skip
-        sources.add_column(col)
-    for src in info["sources"]:
-        sources.add_row(
-            src["source_name"],
-            str(src["articles"]),
-            (src["newest_published_at"] or "")[:16].replace("T", " "),
-            "" if src["hours_since_newest"] is None else f"{src['hours_since_newest']:.0f}",
-            f"{src['fetched_ok']} / {src['article_fetches']}",
-            src["failed_by_outcome"] or "",
-            str(src["quarantined"]),
-            (src["last_success"] or "")[:16].replace("T", " "),
-        )
-    console.print(sources)
+    show_table(
+        console,
+        "Last runs",
+        ("run", "command", "started (UTC)", "took", "status", "quality", "new", "failures"),
+        [
+            (
+                r["run_id"],
+                r["command"],
+                (r["started_at"] or "")[:19].replace("T", " "),
+                f"{r['duration_s']} s",
+                r["status"],
+                (r["dq_verdict"] or "").upper(),
+                str(r["articles_new"] or 0),
+                str(r["failures"] or 0),
+            )
+            for r in info["runs"]
+        ],
+        right=("took", "new", "failures"),
+    )
+    show_table(
+        console,
+        "Sources",
+        SOURCE_COLUMNS,
+        [
+            (
+                src["source_name"],
+                str(src["articles"]),
+                (src["newest_published_at"] or "")[:16].replace("T", " "),
+                "" if src["hours_since_newest"] is None else f"{src['hours_since_newest']:.0f}",
+                f"{src['fetched_ok']} / {src['article_fetches']}",
+                src["failed_by_outcome"] or "",
+                str(src["quarantined"]),
+                (src["last_success"] or "")[:16].replace("T", " "),
+            )
+            for src in info["sources"]
+        ],
+        right=("articles", "hours since", "quarantined"),
+    )
     console.print(
         f"{info['articles']} current articles; {info['quarantined']} in ops.quarantine; "
         f"warehouse {_bytes(info['warehouse_bytes'])}, raw archive "
@@ -711,13 +766,13 @@ def _export_changes(home: Path, fmt: str, out: Path | None, since: datetime) -> 
 
 def _print_summary(summary, show_queries: bool) -> None:
     per_source = summary.per_source
-    table = Table(title=f"Run {summary.run_id}")
-    table.add_column("source")
-    table.add_column("articles in warehouse", justify="right")
-    table.add_column("new or changed this run", justify="right")
-    for name, total, fresh in per_source:
-        table.add_row(name, str(total), str(fresh))
-    console.print(table)
+    show_table(
+        console,
+        f"Run {summary.run_id}",
+        ("source", "articles in warehouse", "new or changed this run"),
+        [(name, str(total), str(fresh)) for name, total, fresh in per_source],
+        right=("articles in warehouse", "new or changed this run"),
+    )
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
     console.print(
         f"Discovered {summary.urls_discovered} article URLs; "
@@ -725,12 +780,15 @@ def _print_summary(summary, show_queries: bool) -> None:
         + (f"; skipped {skipped}." if skipped else ".")
     )
     if summary.failures:
-        failures = Table(title="Failures by reason")
-        failures.add_column("reason")
-        failures.add_column("count", justify="right")
-        for reason, count in sorted(summary.failures.items()):
-            failures.add_row(reason, str(count))
-        console.print(failures)
+        show_table(
+            console,
+            "Failures by reason",
+            ("reason", "count"),
+            [(reason, str(count)) for reason, count in sorted(summary.failures.items())],
+            right=("count",),
+        )
+    for name, why in summary.failed_sources.items():
+        err.print(f"[bold red]source failed:[/] {name}: {why}", highlight=False)
     if summary.quarantined:
         console.print(
             f"{summary.quarantined} article(s) held in ops.quarantine by the quality gate."

@@ -5,7 +5,9 @@ Precedence: explicit argument, then environment variable, then the file, then th
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,16 +34,58 @@ class ConfigError(ValueError):
 
 
 def _check_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
+    import httpx
+
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ValueError(f"not a valid URL: {value!r} ({exc})") from None
+    if url.scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {value!r}")
+    if not url.host or any(c.isspace() for c in value):
+        raise ValueError(f"not a valid URL (no host, or a space in it): {value!r}")
     return value
+
+
+def _check_pattern(value: str | None) -> str | None:
+    """A pattern that does not compile fails here, not as a traceback half way into a run."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def check_cron(value: str) -> str:
+    """Prefect's own rule (croniter's, less random and hashed fields): what serve will run."""
+    from prefect.schedules import validate_cron_string
+
+    return validate_cron_string(value)
+
+
+def check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(value, sorted(available_timezones()), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "an IANA name, e.g. Europe/Paris"
+        raise ValueError(f"unknown time zone {value!r} ({hint})") from None
+    return value
+
+
+# strict models: an unknown key is a typo, and inf or nan is no bound at all
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+DEFAULT_CRON = "0 2 * * *"
 
 
 HttpUrlStr = Annotated[str, AfterValidator(_check_url)]
 
 
 class FetchSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     user_agent: str = DEFAULT_USER_AGENT
     per_host_delay_s: float = Field(1.0, ge=0)
@@ -78,7 +122,7 @@ class FetchSettings(BaseModel):
 class QualitySettings(BaseModel):
     """Checks across runs: when is a source stale, when has its volume dropped."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     freshness_hours: float = Field(48.0, gt=0)  # newest article older than this: a warning
     volume_sigma: float = Field(3.0, gt=0)  # new articles below mean - k * sd of trailing runs
@@ -89,7 +133,7 @@ class EnrichSettings(BaseModel):
     """Who recognises entities: "rules" (offline, default), "spacy" (an installed model),
     "module:factory" (your own), or "off"."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     recogniser: str = "rules"
 
@@ -114,8 +158,17 @@ def recogniser_from_env(default: str = "rules") -> str | None:
     return EnrichSettings(recogniser=os.environ.get("GAZETTE_RECOGNISER", default)).spec()
 
 
+class ScheduleSettings(BaseModel):
+    """When `gazette serve` runs the night (its --cron and --timezone win)."""
+
+    model_config = STRICT
+
+    cron: Annotated[str, AfterValidator(check_cron)] = DEFAULT_CRON
+    timezone: Annotated[str, AfterValidator(check_timezone)] = "UTC"
+
+
 class SourceSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str = Field(min_length=1)
     homepage: str | None = None
@@ -123,7 +176,7 @@ class SourceSettings(BaseModel):
     sitemaps: list[HttpUrlStr] = []
     sections: list[HttpUrlStr] = []
     urls: list[HttpUrlStr] = []
-    article_pattern: str | None = None
+    article_pattern: Annotated[str | None, AfterValidator(_check_pattern)] = None
     max_articles: int | None = Field(None, gt=0)
 
     @field_validator("homepage")
@@ -139,11 +192,12 @@ class SourceSettings(BaseModel):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     fetch: FetchSettings = FetchSettings()
     quality: QualitySettings = QualitySettings()
     enrich: EnrichSettings = EnrichSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     sources: list[SourceSettings] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -165,14 +219,37 @@ _ENV_FETCH = {
 }
 
 
-def _describe(exc: ValidationError, origin: str) -> str:
+def describe_errors(exc: ValidationError, origin: str) -> str:
+    """One line per error: where, which key, why (and the key meant, for a typo)."""
     lines = []
     for err in exc.errors():
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(
             ".[", "["
         )
-        lines.append(f"{origin}: {key or '(top level)'}: {err['msg']}")
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key" + _did_you_mean(err["loc"])
+        lines.append(f"{origin}: {key or '(top level)'}: {message}")
     return "\n".join(lines)
+
+
+def _did_you_mean(loc: tuple[str | int, ...]) -> str:
+    """The closest key the section does take, for a mistyped one."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field_info = model.model_fields.get(part)
+        annotation = field_info.annotation if field_info else None
+        inner = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
+        model = annotation if isinstance(annotation, type) else (inner[0] if inner else None)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; known keys: {', '.join(known)}"
 
 
 def load_settings(path: Path, overrides: dict[str, Any] | None = None) -> Settings:
@@ -195,7 +272,7 @@ def load_settings(path: Path, overrides: dict[str, Any] | None = None) -> Settin
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(path))) from exc
+        raise ConfigError(describe_errors(exc, str(path))) from exc
 
 
 def resolve_home(home: Path | None) -> Path:

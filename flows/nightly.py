@@ -48,6 +48,7 @@ from flows.staging import (
     stage_batch,
 )
 from transforms.batches import after_same_host, batch_name, host_batches
+from transforms.discover import source_failure
 from transforms.incremental import select_candidates
 from transforms.model import SourceInfo, build_dim_source
 from transforms.records import Candidate, FetchResult, Validators
@@ -64,6 +65,7 @@ from warehouse.report import summary_markdown, write_report
 from warehouse.state import archived_articles, archived_ingests, discovery_state, known_pages
 from warehouse.status import articles_per_source
 
+SOURCE_FAILED_EXIT = 4
 MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
 MAX_AHEAD = 150  # fetched pages waiting for staging, at most (their bodies are in memory): a
 # batch in each of two workers and one ready for the first to finish
@@ -93,10 +95,15 @@ class RunSummary:
     report: Path | None = None
     snapshot: Path | None = None
     changes: Changes | None = None  # reprocess: what moved
+    failed_sources: dict[str, str] = field(default_factory=dict)  # name: why it gave nothing
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.dq_verdict == "fail" else 0
+        """0 ok; 1 a critical data-quality failure; 4 a whole source failed (the others
+        loaded). 2 and 3 are the CLI's: bad usage or config, the warehouse busy."""
+        if self.dq_verdict == "fail":
+            return 1
+        return SOURCE_FAILED_EXIT if self.failed_sources else 0
 
 
 def new_run_id(now: datetime) -> str:
@@ -122,16 +129,22 @@ def discover_task(
     home: Path,
     run_id: str,
     validators: dict[str, Validators],
-) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None], int]:
+) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None], int, str | None]:
     """Read one source's feeds, sitemaps and section pages (conditionally), archiving them;
-    also how many URLs it announced past its cap (the oldest)."""
+    also how many URLs it announced past its cap (the oldest), and why the source failed as
+    a whole, if it did: a broken source is a result to record, not a task's traceback."""
     with (
         _archive(home, run_id, "discover", datetime.now(UTC)) as archive,
         Fetcher(policy, archive=archive.write_response) as fetcher,
     ):
         discovery = Discovery(fetcher, validators, lambda ref: read_document(home, ref).body)
-        candidates = discovery.source(source)
-        return candidates, fetcher.log, fetcher.robots_rules(), discovery.cut
+        try:
+            candidates = discovery.source(source)
+        except Exception as exc:  # the attempts made so far are kept and staged
+            reason = f"discovery failed: {type(exc).__name__}: {exc}"
+            return [], fetcher.log, fetcher.robots_rules(), discovery.cut, reason
+        failure = source_failure(candidates, fetcher.log)
+        return candidates, fetcher.log, fetcher.robots_rules(), discovery.cut, failure
 
 
 @task(name="fetch-batch", task_run_name="fetch {batch[0].url} and the rest", cache_policy=NO_CACHE)
@@ -502,6 +515,8 @@ class _Run:
         s = self.summary
         if status is None:
             status = "failed_quality" if s.dq_verdict == "fail" else "succeeded"
+        if message is None and s.failed_sources:
+            message = "; ".join(f"source {n} failed: {why}" for n, why in s.failed_sources.items())
         con = connect(self.home)
         try:
             ops.finish_run(
@@ -662,13 +677,16 @@ def _discover(
     with progress.reporter().stage("discover", len(futures)) as stage:
         for i, (source, future) in enumerate(zip(settings.sources, futures, strict=True)):
             try:
-                found, attempts, rules, cut = future.result()
+                found, attempts, rules, cut, failure = future.result()
             except Exception as exc:  # one broken source must not sink the others
-                logger.error("discovery of %s failed: %s: %s", source.name, type(exc).__name__, exc)
-                run.stage_failures[f"discovery failed: {type(exc).__name__}"] += 1
-                continue
+                found, attempts, rules, cut = [], [], {}, 0
+                failure = f"discovery failed: {type(exc).__name__}: {exc}"
             finally:
                 stage.advance()
+            if failure:
+                logger.error("source %s failed: %s", source.name, failure)
+                run.stage_failures[f"source failed ({source.name}): {failure}"] += 1
+                run.summary.failed_sources[source.name] = failure
             candidates.extend(found)
             robots.update(rules)
             if cut:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 
-DEFAULT_CRON = "0 2 * * *"
 SERVER_START_TIMEOUT_S = 120.0
 
 
@@ -209,13 +208,6 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def check_cron(cron: str) -> None:
-    """ValueError naming what is wrong with a cron expression."""
-    from prefect.schedules import validate_cron_string
-
-    validate_cron_string(cron)
 
 
 def serve_nightly(

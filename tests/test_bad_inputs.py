@@ -197,3 +197,37 @@ def counts(home) -> dict[str, int]:
         return {t: int(scalar(con, f"select count(*) from {t}")) for t in MARTS}
     finally:
         con.close()
+
+
+def test_a_source_that_answers_nowhere_fails_by_name_and_the_run_says_so(
+    prefect_harness, site, tmp_path
+):
+    """A whole source lost is not a quiet success: its reason (each place asked, with its
+    outcome) reaches the summary, ops.etl_run and the exit code; the other source loads."""
+    from flows.nightly import SOURCE_FAILED_EXIT, nightly_news
+
+    site.add("/good.html", article("Harbour story"))
+    site.add("/rss.xml", feed(site, ["/good.html"]), Content_Type="application/rss+xml")
+    site.add("/gone.xml", "no feed here", status=404)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        sources_toml(site).split("[[sources]]")[0]
+        + f'[[sources]]\nname = "Good Times"\nfeeds = ["{site.url("/rss.xml")}"]\n'
+        f'[[sources]]\nname = "Lost Post"\nfeeds = ["{site.url("/gone.xml")}"]\n'
+        f'sitemaps = ["http://127.0.0.1:{closed_port()}/sitemap.xml"]\n'
+    )
+    summary = nightly_news(sources_file=sources, home=tmp_path)
+    assert summary.exit_code == SOURCE_FAILED_EXIT
+    why = summary.failed_sources["Lost Post"]
+    assert "Good Times" not in summary.failed_sources
+    assert f"feed {site.url('/gone.xml')} http_error (404)" in why
+    assert "sitemap" in why and "connection_error" in why
+    con = connect(tmp_path, read_only=True)
+    message, reasons = con.execute(
+        "select message, failures_by_reason from ops.etl_run where run_id = ?", [summary.run_id]
+    ).fetchone()
+    titles = [t for (t,) in con.execute("select title from fact_article").fetchall()]
+    con.close()
+    assert message == f"source Lost Post failed: {why}"
+    assert f"source failed (Lost Post): {why}" in reasons
+    assert titles == ["Harbour story"]

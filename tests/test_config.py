@@ -52,3 +52,51 @@ def test_bad_config_names_the_key(tmp_path, text, names):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="no such sources file"):
         load_settings(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "article_pattern = '/20(\\d\\d/'\n",
+            r"sources\[0\]\.article_pattern: not a valid regular expression: missing \)",
+        ),
+        ('feeds = ["http://exa mple.com/rss"]\n', r"sources\[0\]\.feeds\[0\]: not a valid URL"),
+        ('sitemaps = ["https://"]\n', r"sources\[0\]\.sitemaps\[0\]: not a valid URL"),
+        ("max_artcles = 5\n", r"max_artcles: unknown key; did you mean 'max_articles'\?"),
+    ],
+)
+def test_a_source_key_that_would_fail_at_run_time_fails_when_read(tmp_path, text, message):
+    path = write(tmp_path, f'[[sources]]\nname = "A"\nurls = ["https://a.test/x"]\n{text}')
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ('[schedule]\ncron = "0 25 * * *"\n', r"schedule\.cron: Invalid cron string"),
+        (
+            '[schedule]\ntimezone = "Europe/Pariss"\n',
+            r"schedule\.timezone: unknown time zone 'Europe/Pariss' \(did you mean 'Europe/Paris'",
+        ),
+        ("[fetch]\ntimeout_s = inf\n", r"fetch\.timeout_s: Input should be a finite number"),
+        ("[fetch]\nper_host_delay_s = nan\n", r"fetch\.per_host_delay_s: Input should be a finite"),
+        ("[fetch]\nper_host_delay = 2\n", r"did you mean 'per_host_delay_s'\?"),
+        ("[qualty]\nfreshness_hours = 2\n", r"qualty: unknown key; did you mean 'quality'\?"),
+    ],
+)
+def test_schedules_numbers_and_typos_are_checked_with_the_key(tmp_path, section, message):
+    path = write(tmp_path, f'{section}[[sources]]\nname = "A"\nurls = ["https://a.test/x"]\n')
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
+def test_the_schedule_is_read_from_the_file(tmp_path):
+    path = write(
+        tmp_path,
+        '[schedule]\ncron = "30 3 * * *"\ntimezone = "Europe/London"\n'
+        '[[sources]]\nname = "A"\nurls = ["https://a.test/x"]\n',
+    )
+    schedule = load_settings(path).schedule
+    assert (schedule.cron, schedule.timezone) == ("30 3 * * *", "Europe/London")

@@ -622,8 +622,13 @@ def test_status_says_how_the_last_runs_went(first_run):
     assert all(s["hours_since_newest"] > 0 for s in sources.values())
     assert info["quarantined"] == 0 and info["warehouse_bytes"] > 0
     assert info["raw_archive_bytes"] > 0 and info["latest_report"].endswith("latest.html")
-    table = runner.invoke(app, ["status", "--home", str(home)])
+    table = runner.invoke(app, ["status", "--home", str(home)])  # piped: every value whole
     assert table.exit_code == 0 and "Last runs" in table.output
+    assert summary.run_id in table.output and "…" not in table.output
+    assert all(name in table.output for name in sources)
+    assert all(
+        s["failed_by_outcome"] in table.output for s in info["sources"] if s["failed_by_outcome"]
+    )
     missing = runner.invoke(app, ["report", "--home", str(home), "--run", "no-such-run"])
     assert missing.exit_code == 2
 

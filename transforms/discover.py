@@ -17,9 +17,14 @@ from typing import TypeVar
 import lxml.etree as etree
 import lxml.html
 
-from transforms.records import Candidate
+from transforms.records import Candidate, FetchResult
 from transforms.urls import carries_credentials, host_of, normalise_url, url_identity
-from transforms.vocabulary import OUTCOME_PARSE_ERROR, OUTCOME_TOO_LARGE
+from transforms.vocabulary import (
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PARSE_ERROR,
+    OUTCOME_TOO_LARGE,
+)
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -347,3 +352,19 @@ _Dated = TypeVar("_Dated", Candidate, FeedEntry)
 def newest_first(items: list[_Dated], keep: int) -> list[_Dated]:
     """The `keep` newest (by published date, else lastmod; undated last), newest first."""
     return sorted(items, key=_age)[:keep]
+
+
+def source_failure(found: list[Candidate], attempts: list[FetchResult]) -> str | None:
+    """Why a source gave nothing this run, when every place it publishes failed to answer:
+    its feeds, sitemaps and pages each with their outcome. None when it gave URLs, or when
+    it answered and simply had nothing (not modified, an empty feed): that is not a failure."""
+    if found:
+        return None
+    asked = [a for a in attempts if a.purpose != "robots"]
+    answered = (OUTCOME_OK, OUTCOME_NOT_MODIFIED)
+    if not asked or any(a.outcome in answered for a in asked):
+        return None
+    return "nothing reachable: " + ", ".join(
+        f"{a.purpose} {a.url} {a.outcome}" + (f" ({a.status})" if a.status else "")
+        for a in asked[:5]
+    )
