@@ -19,13 +19,13 @@ def validate_marts(
     now: datetime,
     freshness_hours: float,
     volume_sigma: float,
-    trailing_runs: int,
+    trailing_days: int,
     earlier_results: list[dict[str, Any]] | None = None,
 ) -> DQReport:
     """Validate the marts as a whole, across runs too (the source-health thresholds are the
     [quality] settings). `earlier_results`, an earlier gate's rows (the staging gate's), come
     first in the report, its verdict and the Data Docs summary, so one verdict covers both."""
-    suites = mart_suites(now, run_id, freshness_hours, volume_sigma, trailing_runs)
+    suites = mart_suites(now, run_id, freshness_hours, volume_sigma, trailing_days)
     con = connect(home, memory=read_memory())
     try:
         report = validate_warehouse(

@@ -311,6 +311,20 @@ def write_docs_summary(docs_dir: Path, report: DQReport, run_id: str) -> None:
     index.write_text(page[:at] + table + page[at:], encoding="utf-8")
 
 
+def native(value: Any) -> Any:
+    """Python's own types for what GX hands back from pandas (np.False_, np.int64, Timestamp):
+    stored as JSON, a numpy scalar would read `np.False_`, which no JSON reader takes."""
+    if isinstance(value, dict):
+        return {str(k): native(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [native(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return value.item()
+    return value
+
+
 def _collect(
     report: DQReport, spec: SuiteSpec, r: Any, run_id: str, checked_at: datetime | None
 ) -> None:
@@ -324,10 +338,10 @@ def _collect(
     if spec.index_column and not r.success:
         for item in result.get("unexpected_index_list") or []:
             if isinstance(item, dict):
-                value = {k: v for k, v in item.items() if k != spec.index_column}
-                failing.append((item.get(spec.index_column), value))
+                value = {k: native(v) for k, v in item.items() if k != spec.index_column}
+                failing.append((native(item.get(spec.index_column)), value))
         if observed is None and failing:
-            observed = [f"{key}: {value}" for key, value in failing[:20]]
+            observed = [{spec.index_column: key, **value} for key, value in failing[:20]]
     name = f"{config.type}({column})" if column else config.type
     for key, value in failing:
         report.failing_rows.setdefault(key, []).append(
@@ -341,7 +355,9 @@ def _collect(
             "column_name": column or None,
             "severity": (config.meta or {}).get("severity", "critical"),
             "success": bool(r.success),
-            "observed_value": None if observed is None else json.dumps(observed, default=str),
+            "observed_value": None
+            if observed is None
+            else json.dumps(native(observed), default=str),
             "element_count": result.get("element_count"),
             "unexpected_count": result.get("unexpected_count"),
             "checked_at": checked_at,

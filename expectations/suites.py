@@ -375,27 +375,37 @@ def integrity_suite(now: datetime) -> SuiteSpec:
 
 
 SOURCE_HEALTH_SQL = """
-    with per_run as (
-        select s.source_name, r.run_id, r.started_at,
-               count(a.article_key) filter (where a.version = 1) as new_articles
-        from ops.etl_run r
+    -- volume is judged per publication day, not per run: a rerun that finds nothing new, or
+    -- three runs in a day, change no day's count. The last complete day (yesterday, by the
+    -- run's clock) against the days before it; an undated article counts on the day first seen
+    with sources as (
         -- configured web sources only: ingested files have no schedule to fall behind
-        cross join (select distinct source_name from dim_source
-                    where is_current and settings_hash <> '') s
-        left join fact_article a on a.run_id = r.run_id
-             and a.source_key in (select source_key from dim_source d
-                                  where d.source_name = s.source_name)
-        where r.status in ('succeeded', 'failed_quality') or r.run_id = ?
+        select distinct source_name from dim_source where is_current and settings_hash <> ''
+    ),
+    articles as (
+        select d.source_name,
+               coalesce(strptime(a.published_date_key::varchar, '%Y%m%d')::date,
+                        a.valid_from::date) as day
+        from fact_article a join dim_source d on d.source_key = a.source_key
+        where a.version = 1
+    ),
+    days as (
+        select (?::timestamptz::date - age::integer) as day, age
+        from range(1, ? + 2) t(age)
+    ),
+    per_day as (
+        select s.source_name, days.day, days.age, count(a.day) as articles
+        from sources s cross join days
+        left join articles a on a.source_name = s.source_name and a.day = days.day
         group by all
     ),
-    ranked as (
-        select *, row_number() over (partition by source_name order by started_at desc) as n
-        from per_run
-    ),
+    tracked as (select source_name, min(day) as since from articles group by source_name),
     trail as (
-        select source_name, avg(new_articles) as mean_new, stddev_samp(new_articles) as sd_new,
-               count(*) as runs
-        from ranked where n between 2 and ? + 1 group by source_name
+        -- only days from the source's first article on: zeros before it count for nothing
+        select p.source_name, avg(p.articles) as mean_new, stddev_samp(p.articles) as sd_new,
+               count(*) as trailing_days
+        from per_day p join tracked t using (source_name)
+        where p.age >= 2 and p.day >= t.since group by p.source_name
     ),
     newest as (
         select s.source_name, max(a.published_at) as newest_published_at
@@ -405,28 +415,29 @@ SOURCE_HEALTH_SQL = """
     select c.source_name,
            coalesce(date_diff('hour', n.newest_published_at, ?::timestamptz), 1e9)
              as hours_since_newest,
-           c.new_articles,
-           t.mean_new, t.sd_new, coalesce(t.runs, 0) as trailing_runs,
+           c.day as judged_day,
+           c.articles as new_articles,
+           t.mean_new, t.sd_new, coalesce(t.trailing_days, 0) as trailing_days,
            case
-             when coalesce(t.runs, 0) < 3 or coalesce(t.mean_new, 0) = 0 then true
-             when c.new_articles = 0 then false
-             else c.new_articles >= t.mean_new - ? * greatest(coalesce(t.sd_new, 0), 1)
+             when coalesce(t.trailing_days, 0) < 3 or coalesce(t.mean_new, 0) = 0 then true
+             when c.articles = 0 then false
+             else c.articles >= t.mean_new - ? * greatest(coalesce(t.sd_new, 0), 1)
            end as volume_ok
-    from ranked c
+    from per_day c
     left join trail t using (source_name)
     left join newest n using (source_name)
-    where c.n = 1
+    where c.age = 1
 """
 
 
 def source_health_suite(
     now: datetime,
-    run_id: str,
     freshness_hours: float = 48.0,
     volume_sigma: float = 3.0,
-    trailing_runs: int = 7,
+    trailing_days: int = 7,
 ) -> SuiteSpec:
-    """Checks across runs: a source that silently broke stops being fresh or drops in volume.
+    """Checks across days: a source that silently broke stops being fresh, or publishes far
+    fewer articles on its last complete day than on the `trailing_days` before it.
 
     Warnings, naming the sources (the frame is one row per source).
     """
@@ -444,7 +455,7 @@ def source_health_suite(
             _warning(gxe.ExpectColumnValuesToBeInSet(column="volume_ok", value_set=[True])),
         ),
         index_column="source_name",
-        params=(run_id, trailing_runs, now, volume_sigma),
+        params=(now, trailing_days, now, volume_sigma),
     )
 
 
@@ -453,7 +464,7 @@ def mart_suites(
     run_id: str = "",
     freshness_hours: float = 48.0,
     volume_sigma: float = 3.0,
-    trailing_runs: int = 7,
+    trailing_days: int = 7,
 ) -> list[SuiteSpec]:
     return [
         fact_article_suite(now),
@@ -465,5 +476,5 @@ def mart_suites(
         fact_entity_mention_suite(now),
         fact_quote_count_suite(now),
         integrity_suite(now),
-        source_health_suite(now, run_id, freshness_hours, volume_sigma, trailing_runs),
+        source_health_suite(now, freshness_hours, volume_sigma, trailing_days),
     ]

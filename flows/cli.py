@@ -529,7 +529,7 @@ def validate(
             now,
             quality.freshness_hours,
             quality.volume_sigma,
-            quality.trailing_runs,
+            quality.trailing_days,
         )
     )
     show_table(

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -125,8 +126,12 @@ class QualitySettings(BaseModel):
     model_config = STRICT
 
     freshness_hours: float = Field(48.0, gt=0)  # newest article older than this: a warning
-    volume_sigma: float = Field(3.0, gt=0)  # new articles below mean - k * sd of trailing runs
-    trailing_runs: int = Field(7, ge=3, le=365)
+    # yesterday's articles below mean - k * sd of the trailing days (by publication day)
+    volume_sigma: float = Field(3.0, gt=0)
+    # `trailing_runs`, its name when volume was judged per run, is still read
+    trailing_days: int = Field(
+        7, ge=3, le=365, validation_alias=AliasChoices("trailing_days", "trailing_runs")
+    )
 
 
 class EnrichSettings(BaseModel):

@@ -411,7 +411,7 @@ def validate_task(
         now,
         quality.freshness_hours,
         quality.volume_sigma,
-        quality.trailing_runs,
+        quality.trailing_days,
         earlier_results=staging,
     )
     failed = [
@@ -431,9 +431,9 @@ def export_task(home: Path, run_id: str) -> Path:
 
 
 @task(name="publish-bi-snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def snapshot_task(home: Path) -> Path:
+def snapshot_task(home: Path, run_id: str) -> Path:
     """exports/gazette.duckdb, the copy BI tools keep open while the next run writes."""
-    return publish_snapshot(home)
+    return publish_snapshot(home, run_id)
 
 
 # -- the shared back half ----------------------------------------------------------------
@@ -502,7 +502,7 @@ class _Run:
         with report.stage("export"):
             summary.exports = export_task(self.home, self.run_id)
             if summary.dq_verdict != "fail":  # BI keeps the last good snapshot
-                summary.snapshot = snapshot_task(self.home)
+                summary.snapshot = snapshot_task(self.home, self.run_id)
         return summary
 
     def close(self, status: str | None = None, message: str | None = None) -> None:

@@ -658,6 +658,7 @@ def test_each_run_publishes_a_summary_and_a_source_table_to_prefect(first_run):
 
 def test_bi_snapshot_stays_readable_during_a_run_and_shows_new_data_when_reopened(first_run):
     from flows.nightly import reprocess_archive
+    from warehouse.export import latest_snapshot
 
     home, _, summary, _ = first_run
     snapshot = home / "exports" / "gazette.duckdb"
@@ -669,7 +670,55 @@ def test_bi_snapshot_stays_readable_during_a_run_and_shows_new_data_when_reopene
     # the open reader is undisturbed: same file, same answers
     assert reader.execute("select count(*) from v_article").fetchone()[0] == articles == 45
     assert reader.execute("select count(*) from ops.etl_run").fetchone()[0] == runs_before
+    # DuckDB hands this process its cached instance of that path while `reader` is open: the
+    # old data. The new snapshot under its own name is new data, with `reader` still open
+    stale = duckdb.connect(str(snapshot), read_only=True)
+    assert stale.execute("select count(*) from ops.etl_run").fetchone()[0] == runs_before
+    stale.close()
+    fresh = duckdb.connect(str(latest_snapshot(home)), read_only=True)
+    assert fresh.execute("select count(*) from ops.etl_run").fetchone()[0] == runs_before + 1
+    fresh.close()
+    assert [p.name for p in (home / "exports" / "snapshots").iterdir()] == [
+        latest_snapshot(home).name  # the older one is unlinked (readers holding it go on)
+    ]
     reader.close()
     reopened = duckdb.connect(str(snapshot), read_only=True)
     assert reopened.execute("select count(*) from ops.etl_run").fetchone()[0] == runs_before + 1
     reopened.close()
+
+
+def test_partition_columns_are_listed_and_read_as_one_declared_type(first_run):
+    """year and month were left out of the manifest and came back as Int64, int32, category
+    and BIGINT; now they are listed, declared BIGINT, and read so by all four readers."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow.dataset as ds
+
+    from warehouse.export import partition_schema
+
+    home, *_ = first_run
+    exports = home / "exports" / "parquet"
+    manifest = json.loads((exports / "manifest.json").read_text())
+    entry = {t["name"]: t for t in manifest["tables"]}["fact_article"]
+    types = {c["name"]: (c["type"], c.get("arrow_type")) for c in entry["columns"]}
+    assert types["year"] == types["month"] == ("BIGINT", "int64")
+    assert entry["partition_types"] == {"year": "BIGINT", "month": "BIGINT"}
+    folder = exports / entry["path"]
+    hive = ds.partitioning(partition_schema(), flavor="hive")
+    read = {
+        "polars": pl.scan_parquet(folder, hive_schema={"year": pl.Int64, "month": pl.Int64})
+        .collect()
+        .schema["year"],
+        "pyarrow": ds.dataset(folder, partitioning=hive).schema.field("year").type,
+        "pandas": pd.read_parquet(folder, partitioning=hive)["year"].dtype,
+        "duckdb": duckdb.sql(
+            f"select typeof(year) from read_parquet('{folder}/*/*/*.parquet', "
+            "hive_partitioning = true, hive_types = {'year': BIGINT, 'month': BIGINT}) limit 1"
+        ).fetchall()[0][0],
+    }
+    assert {k: str(v).lower() for k, v in read.items()} == {
+        "polars": "int64",
+        "pyarrow": "int64",
+        "pandas": "int64",
+        "duckdb": "bigint",
+    }

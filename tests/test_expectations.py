@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -200,16 +201,23 @@ def test_stale_or_collapsed_source_is_a_warning_naming_it(dirs):
             "new_articles": [12, 0, 0],
             "mean_new": [10.0, 0.0, 11.0],
             "sd_new": [2.0, 0.0, 1.5],
-            "trailing_runs": [7, 7, 7],
+            "trailing_days": [7, 7, 7],
             "volume_ok": [True, True, False],
         }
     )
-    report = run(source_health_suite(NOW, "r"), frame, dirs)
+    report = run(source_health_suite(NOW), frame, dirs)
     assert report.verdict == "warn"
     observed = {r["column_name"]: r["observed_value"] for r in report.results if not r["success"]}
     assert "Stale Post" in observed["hours_since_newest"]
     assert "Quiet Herald" in observed["volume_ok"]
     assert "Fresh Times" not in observed["hours_since_newest"] + observed["volume_ok"]
+    # JSON a reader can load: booleans and numbers, not numpy's repr (np.False_)
+    assert json.loads(observed["volume_ok"]) == [
+        {"source_name": "Quiet Herald", "volume_ok": False}
+    ]
+    assert json.loads(observed["hours_since_newest"]) == [
+        {"source_name": "Stale Post", "hours_since_newest": 400}
+    ]
 
 
 def test_a_run_id_that_reads_like_a_date_with_an_offset_validates(dirs):

@@ -40,7 +40,21 @@ MART_TABLES = (
 )
 # facts with a publication day: one folder per year and month, so BI reads only what it needs
 PARTITIONED = ("fact_article", "fact_entity_mention", "fact_quote", "fact_count")
+# their folders' columns, one declared type for every reader: hive folder names carry no type,
+# and undeclared they came back as Int64 (polars), int32 (pyarrow), category (pandas) and
+# BIGINT (DuckDB). BIGINT is what DuckDB and polars infer; the manifest and the README give
+# pyarrow and pandas the same (`partition_schema`)
+PARTITION_COLUMNS = {"year": "BIGINT", "month": "BIGINT"}
+
+
+def partition_schema() -> pa.Schema:
+    """The partition columns as Arrow types, for `ds.partitioning(..., flavor="hive")`."""
+    return pa.schema([(name, pa.int64()) for name in PARTITION_COLUMNS])
+
+
 SNAPSHOT_NAME = "gazette.duckdb"
+SNAPSHOT_DIR = "snapshots"  # each snapshot under a name of its own (publish_snapshot)
+SNAPSHOT_POINTER = "snapshot.json"
 # string columns with few distinct values (a vocabulary, a code, one value per run or source):
 # Parquet exports store them dictionary-encoded, and Arrow readers (pandas, polars, pyarrow)
 # get categoricals, which BI tools group and filter faster than free text
@@ -126,6 +140,7 @@ def write_parquet(
     batches = (batch.cast(schema) for batch in reader)
     if partition_by:
         parts = pa.schema([schema.field(name) for name in partition_by])
+        assert parts.equals(partition_schema()), parts
         ds.write_dataset(
             pa.RecordBatchReader.from_batches(schema, batches),
             target,
@@ -228,24 +243,28 @@ def export_marts(
         if partitioned:
             target = staging / name
             select = (
-                f"select *, published_date_key // 10000 as year, "
-                f"(published_date_key // 100) % 100 as month from {name}"
+                f"select *, (published_date_key // 10000)::bigint as year, "
+                f"((published_date_key // 100) % 100)::bigint as month from {name}"
             )
         else:
             target = staging / f"{name}.{fmt}"
         if fmt == "parquet":
-            written = write_parquet(con, select, target, ("year", "month") if partitioned else ())
+            written = write_parquet(
+                con, select, target, tuple(PARTITION_COLUMNS) if partitioned else ()
+            )
             arrow_types = {f.name: str(f.type) for f in written}
         else:
             write_csv(con, select, target)
             arrow_types = {}
-        columns = query_frame(con, f"describe {name}")
+        columns = query_frame(con, f"describe ({select})")  # the partition columns too
         entries.append(
             {
                 "name": name,
                 "kind": "view" if name.startswith("v_") else "table",
                 "path": target.name,
-                "partitioned_by": ["year", "month"] if partitioned else [],
+                "partitioned_by": list(PARTITION_COLUMNS) if partitioned else [],
+                # hive folders: read them with these types (README, "Reading the exports")
+                **({"partition_types": PARTITION_COLUMNS} if partitioned else {}),
                 "rows": int(scalar(con, f"select count(*) from {name}")),
                 "columns": [
                     {
@@ -281,13 +300,22 @@ def export_marts(
     return out_dir
 
 
-def publish_snapshot(home: Path) -> Path:
+def publish_snapshot(home: Path, label: str | None = None) -> Path:
     """exports/gazette.duckdb: a copy of the whole warehouse (tables, views, ops) that BI tools
     can keep open while tonight's run writes the live file. Replaced atomically: a reader
-    holding the old one keeps reading it, and sees the new one when it reopens."""
+    holding the old one keeps reading it, and sees the new one when it reopens.
+
+    DuckDB keeps one database instance per path in a process: while any connection to
+    exports/gazette.duckdb is open, opening that path again gives the old instance, the old
+    data. So each snapshot is also reachable under a name of its own,
+    exports/snapshots/gazette-<label>.duckdb (the same file, hard-linked: no second copy),
+    named in exports/snapshot.json; a process that must see the new one without closing its
+    connections opens that path (`latest_snapshot`)."""
     home = Path(home)
-    target = home / "exports" / SNAPSHOT_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
+    exports = home / "exports"
+    target = exports / SNAPSHOT_NAME
+    versions = exports / SNAPSHOT_DIR
+    versions.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(SNAPSHOT_NAME + ".tmp")
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -302,5 +330,24 @@ def publish_snapshot(home: Path) -> Path:
         run(con, "detach snapshot")
     finally:
         con.close()
+    label = label or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    version = versions / f"gazette-{label}.duckdb"
+    os.link(temporary, version)
     os.replace(temporary, target)
+    pointer = exports / SNAPSHOT_POINTER
+    pointer.with_suffix(".tmp").write_text(
+        json.dumps({"path": str(version.relative_to(exports)), "label": label}), encoding="utf-8"
+    )
+    os.replace(pointer.with_suffix(".tmp"), pointer)
+    for old in versions.glob("gazette-*.duckdb"):  # readers holding one keep reading it
+        if old != version:
+            old.unlink(missing_ok=True)
     return target
+
+
+def latest_snapshot(home: Path) -> Path:
+    """The newest snapshot under its own name: open it to see tonight's data even while this
+    process still holds a connection to an older one."""
+    exports = Path(home) / "exports"
+    pointer = json.loads((exports / SNAPSHOT_POINTER).read_text(encoding="utf-8"))
+    return exports / pointer["path"]
