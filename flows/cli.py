@@ -711,7 +711,7 @@ def export(
     ] = None,
 ) -> None:
     """Write every mart table to Parquet or CSV for BI tools, or a delivery of what changed."""
-    from warehouse.db import connect
+    from warehouse.db import connect, export_memory
     from warehouse.export import export_marts
 
     if fmt not in ("parquet", "csv"):
@@ -726,7 +726,7 @@ def export(
         _export_changes(home, fmt, out, since)
         return
     try:
-        con = connect(home, read_only=True)
+        con = connect(home, read_only=True, memory=export_memory())
     except FileNotFoundError as exc:
         raise _fail(str(exc)) from None
     try:

@@ -54,7 +54,7 @@ from transforms.model import SourceInfo, build_dim_source
 from transforms.records import Candidate, FetchResult, Validators
 from warehouse import ops, packages
 from warehouse.changes import Changes, compare, fingerprints
-from warehouse.db import connect, read_memory
+from warehouse.db import connect, export_memory
 from warehouse.export import export_marts, publish_snapshot
 from warehouse.faults import checkpoint
 from warehouse.load import LoadCounts, add_counts, load_packages, loaded_packages
@@ -423,7 +423,7 @@ def validate_task(
 @task(name="export-marts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def export_task(home: Path, run_id: str) -> Path:
     """Parquet files of every mart table and view for BI, with their manifest."""
-    con = connect(home, read_only=True, memory=read_memory())
+    con = connect(home, read_only=True, memory=export_memory())
     try:
         return export_marts(con, home / "exports" / "parquet", "parquet", run_id)
     finally:

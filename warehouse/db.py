@@ -62,11 +62,18 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
 
 
 def read_memory() -> str:
-    """DuckDB's memory for the stages after the load, which only read: validation scans a
-    table a chunk at a time into the frame GX judges (the frames need the room), the export
-    and the BI snapshot stream. At 100k articles 256 MB took the gate's peak from 986 to
-    754 MB at the same speed; 128 MB ran out (bench/README.md)."""
+    """DuckDB's memory for validation, which scans a table a chunk at a time into the frame
+    GX judges (the frames need the room). At 100k articles 256 MB took the gate's peak from
+    986 to 754 MB at the same speed; 128 MB ran out (bench/README.md)."""
     return os.environ.get("GAZETTE_DUCKDB_READ_MEMORY", "256MB")
+
+
+def export_memory() -> str:
+    """DuckDB's memory for the export and the BI snapshot, which only stream: what DuckDB
+    holds past a few blocks is a cache of the table being read. On 50,000 articles with their
+    text the partitioned export added 665 MB to the process at 256 MB and 333 MB at 64 MB,
+    at the same speed; the snapshot's copy 321 MB and 142 MB at 96 MB (bench/README.md)."""
+    return os.environ.get("GAZETTE_DUCKDB_EXPORT_MEMORY", "96MB")
 
 
 def connect(

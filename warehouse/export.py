@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from warehouse.db import SQL_DIR, query_frame, read_memory, run, scalar
+from warehouse.db import SQL_DIR, export_memory, query_frame, run, scalar
 from warehouse.faults import checkpoint
 
 MART_TABLES = (
@@ -323,7 +323,7 @@ def publish_snapshot(home: Path, label: str | None = None) -> Path:
     con = duckdb.connect()
     try:
         # a bare connection may cache up to 80 % of the machine's memory while it copies
-        run(con, "set memory_limit = ?", [read_memory()])
+        run(con, "set memory_limit = ?", [export_memory()])
         run(con, f"attach '{source}' as gazette (read_only)")
         run(con, f"attach '{str(temporary).replace(chr(39), chr(39) * 2)}' as snapshot")
         run(con, "copy from database gazette to snapshot")
