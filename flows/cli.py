@@ -6,9 +6,9 @@ statement failed), 2 bad usage or config, 3 the warehouse busy, 4 a whole source
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,10 +119,17 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _prepare_prefect(verbose: bool) -> None:
-    """Quiet, offline-friendly Prefect defaults; the user's own settings win."""
+    """Quiet, offline-friendly Prefect defaults; the user's own settings win.
+
+    Quiet is the terminal's business only: a run's own log lines (its stages, each dropped
+    article) still reach the API at INFO, so Prefect's UI shows them in the run's Logs tab
+    (under `gazette serve` too, whose runs inherit this environment)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+    for runs in ("FLOW_RUNS", "TASK_RUNS"):
+        os.environ.setdefault(f"PREFECT_LOGGING_LOGGERS_PREFECT_{runs}_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "0" if verbose else "WARNING")
 
 
 def _run_flow(sources: Path, home: Path, verbose: bool, options: RunOptions):
@@ -330,26 +337,48 @@ def serve(
             raise _fail(f"{flag}: {exc}") from None
     cron, timezone = cron or schedule.cron, timezone or schedule.timezone
     _prepare_prefect(verbose)
-    from flows.serving import LocalPrefectServer, serve_nightly, sigterm_as_interrupt
+    from flows.serving import (
+        LocalPrefectServer,
+        Terminated,
+        serve_nightly,
+        sigterm_as_interrupt,
+        stopped_runs,
+    )
 
     home = resolve_home(home)
     home.mkdir(parents=True, exist_ok=True)
     when = f"{cron} ({timezone})"
-    with sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
-        if os.environ.get("PREFECT_API_URL"):
-            console.print(f"Serving on {os.environ['PREFECT_API_URL']}: {when}", highlight=False)
-            serve_nightly(sources, home, cron, timezone)
-            return
-        with LocalPrefectServer(home) as server:
-            console.print(
-                f"No PREFECT_API_URL set: started a local Prefect server at {server.url} "
-                f"(UI at {server.url.removesuffix('/api')}, database under {server.home}); "
-                "it stops when serve stops.",
-                highlight=False,
-            )
-            console.print(f"Schedule: {when}. Ctrl-C to stop.", highlight=False)
-            serve_nightly(sources, home, cron, timezone, api_url=server.url)
+    started = datetime.now(UTC)
+    signum = signal.SIGTERM  # Prefect's runner handles SIGTERM itself and returns
+    try:
+        with sigterm_as_interrupt():
+            if os.environ.get("PREFECT_API_URL"):
+                console.print(
+                    f"Serving on {os.environ['PREFECT_API_URL']}: {when}", highlight=False
+                )
+                serve_nightly(sources, home, cron, timezone)
+            else:
+                with LocalPrefectServer(home) as server:
+                    console.print(
+                        f"No PREFECT_API_URL set: started a local Prefect server at "
+                        f"{server.url} (UI at {server.url.removesuffix('/api')}, database "
+                        f"under {server.home}); it stops when serve stops.",
+                        highlight=False,
+                    )
+                    console.print(f"Schedule: {when}. Ctrl-C to stop.", highlight=False)
+                    serve_nightly(sources, home, cron, timezone, api_url=server.url)
+    except KeyboardInterrupt as stop:
+        signum = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
+    cut = stopped_runs(home, started)
+    for run_id in cut:
+        err.print(
+            f"[bold red]stopped during run {run_id}[/]: the run was abandoned (ops.etl_run says "
+            "so); nothing half-written is kept, and the next run loads what it staged",
+            highlight=False,
+        )
     console.print("Stopped.")
+    # a stop that cut a run short is not a clean exit: 128 + the signal, as shells report it
+    raise typer.Exit(128 + signum if cut else 0)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote  # Prefect walks parameters looking for futures
 
@@ -460,6 +461,7 @@ class _Run:
         self.summary = RunSummary(run_id=self.run_id, home=home, sources=sources)
         self.stage_failures: Counter[str] = Counter()
         self.discovery_cut: Counter[str] = Counter()  # URLs past a source's cap, by source
+        self._log_before = progress.log_to(get_run_logger())  # stage lines to the run's logs
         try:
             con = connect(home)
             try:
@@ -510,6 +512,7 @@ class _Run:
             self._record_end(status, message)
         finally:
             self.lock.__exit__(None, None, None)
+            progress.log_to(self._log_before)
 
     def _record_end(self, status: str | None, message: str | None) -> None:
         s = self.summary
@@ -550,12 +553,34 @@ class _Run:
 def _guarded(run: _Run, body: Callable[[], RunSummary]) -> RunSummary:
     try:
         summary = body()
+    except (KeyboardInterrupt, TerminationSignal) as exc:  # Ctrl-C, or SIGTERM from serve
+        why = "SIGTERM" if isinstance(exc, TerminationSignal) else "an interrupt"
+        run.close(
+            "abandoned",
+            f"stopped by {why} before it finished: a load commits whole or not at all, and "
+            "what it staged but did not load is loaded by the next run, which fetches only "
+            "what no package holds",
+        )
+        raise
     except BaseException as exc:
         run.close("failed", f"{type(exc).__name__}: {exc}")
         raise
+    progress.reporter().run_done(run_line(summary))
     run.close()
     publish_artifacts(summary)
     return summary
+
+
+def run_line(summary: RunSummary) -> str:
+    """`run 20261201T020000Z: PASS, 16 new, 2 changed, 1 failure`: one line a run."""
+    load = summary.load
+    failures = sum(summary.failures.values())
+    lost = f", {len(summary.failed_sources)} source(s) failed" if summary.failed_sources else ""
+    return (
+        f"run {summary.run_id}: {summary.dq_verdict.upper()}, "
+        f"{load.articles_new if load else 0} new, {load.articles_changed if load else 0} changed, "
+        f"{failures} failure{'' if failures == 1 else 's'}{lost}"
+    )
 
 
 def publish_artifacts(summary: RunSummary) -> None:

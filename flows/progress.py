@@ -7,10 +7,11 @@ The flow reports to whichever reporter the CLI installed; plain lines are the de
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -46,8 +47,19 @@ class Stage:
         self.finish()
 
 
+def stage_line(stage: Stage) -> str:
+    seconds = time.monotonic() - stage.started
+    rate = f" ({stage.done_count / seconds:.1f}/s)" if seconds > 0 and stage.done_count else ""
+    if stage.total is None:
+        return f"{stage.name}: done in {seconds:.1f} s"
+    return f"{stage.name}: {stage.done_count}/{stage.total} in {seconds:.1f} s{rate}"
+
+
 class Reporter:
-    """Plain lines: `[gazette] fetch: 46 in 3.2 s (14.4/s)`, and one line per dropped item."""
+    """Plain lines: `[gazette] fetch: 46 in 3.2 s (14.4/s)`, and one line per dropped item.
+
+    Every line also goes to the run's log (`log_to`): in Prefect's UI a run's Logs tab shows
+    its stages and each dropped article, whatever the terminal shows."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
@@ -64,16 +76,20 @@ class Reporter:
         pass
 
     def _finished(self, stage: Stage) -> None:
-        seconds = time.monotonic() - stage.started
-        rate = f" ({stage.done_count / seconds:.1f}/s)" if seconds > 0 and stage.done_count else ""
-        if stage.total is None:
-            self._write(f"{stage.name}: done in {seconds:.1f} s")
-        else:
-            self._write(f"{stage.name}: {stage.done_count}/{stage.total} in {seconds:.1f} s{rate}")
+        line = stage_line(stage)
+        _log(logging.INFO, line)
+        self._write(line)
 
     def dropped(self, what: str, url: str, reason: str) -> None:
         """An article that will not reach the marts, and why."""
-        self._write(f"dropped ({what}): {url}: {reason}")
+        line = f"dropped ({what}): {url}: {reason}"
+        _log(logging.INFO, line)
+        self._write(line)
+
+    def run_done(self, line: str) -> None:
+        """One line per run (run id, verdict, new articles, failures): what `serve` shows."""
+        _log(logging.INFO, line)
+        self._write(line)
 
     def close(self) -> None:
         pass
@@ -113,14 +129,19 @@ class RichReporter(Reporter):
         self.progress.update(self._ids[id(stage)], completed=stage.done_count, rate=rate)
 
     def _finished(self, stage: Stage) -> None:
+        _log(logging.INFO, stage_line(stage))
         task = self._ids[id(stage)]
         total = stage.total if stage.total is not None else stage.done_count
         self.progress.update(task, total=total, completed=max(stage.done_count, total or 0))
 
     def dropped(self, what: str, url: str, reason: str) -> None:
+        _log(logging.INFO, f"dropped ({what}): {url}: {reason}")
         self.progress.console.print(
             f"[yellow]dropped[/] ({what}): {url}: {reason}", highlight=False
         )
+
+    def run_done(self, line: str) -> None:
+        _log(logging.INFO, line)  # the summary table says it at a terminal
 
     def close(self) -> None:
         if self._started:
@@ -128,6 +149,20 @@ class RichReporter(Reporter):
 
 
 _current: Reporter = Reporter()
+_run_log: Any = None  # the running flow's logger (Prefect's run logger), or None
+
+
+def log_to(logger: Any) -> Any:
+    """Send every stage line and dropped article to `logger` too (None: stop); returns the
+    previous one. A flow sets its run logger, whose records reach the run's logs in the API."""
+    global _run_log
+    previous, _run_log = _run_log, logger
+    return previous
+
+
+def _log(level: int, line: str) -> None:
+    if _run_log is not None:
+        _run_log.log(level, line)
 
 
 def reporter() -> Reporter:

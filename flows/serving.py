@@ -17,6 +17,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -196,18 +197,48 @@ def _drain_prefect_workers() -> None:
     EventsWorker.drain_all(timeout=5)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound as Ctrl-C is."""
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """A service manager stops us with SIGTERM: unwind as for Ctrl-C, so the server stops."""
 
     def _raise(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, _raise)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def stopped_runs(home: Path, since: datetime) -> list[str]:
+    """Runs a stop of serve cut short: abandoned since `since`, or still marked running (a
+    run process killed before it could say so, marked abandoned here once its lock is free)."""
+    from warehouse import ops
+    from warehouse.db import connect, db_path
+    from warehouse.lock import RunLock, WarehouseBusy
+
+    if not db_path(home).exists():
+        return []
+    try:
+        with RunLock(home, "serve", 10.0):
+            con = connect(home)
+            try:
+                ops.abandon_stale_runs(con, datetime.now(UTC))
+                rows = con.execute(
+                    "select run_id from ops.etl_run where status = 'abandoned' "
+                    "and started_at >= ? order by started_at",
+                    [since],
+                ).fetchall()
+            finally:
+                con.close()
+    except WarehouseBusy:
+        return []
+    return [run_id for (run_id,) in rows]
 
 
 def serve_nightly(
