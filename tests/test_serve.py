@@ -105,10 +105,7 @@ def test_sigterm_during_a_run_says_the_run_was_abandoned_and_exits_non_zero(tmp_
     """SIGTERM under serve while a run fetches: Prefect prints "Crash detected!" and serve
     exited 0. It must name the abandoned run, exit 128 + SIGTERM, and leave nothing loaded."""
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(
-        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1", PREFECT_RUNNER_POLL_FREQUENCY="1"
-    )
+    env = serve_env()
     with serve_demo() as site:
         settings, first_outlet, *_ = site.sources_toml().split("\n[[sources]]")
         slow = settings.replace("per_host_delay_s = 0.02", "per_host_delay_s = 2")
