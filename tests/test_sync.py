@@ -50,7 +50,12 @@ def _deliver(home: Path, since: str, out: Path) -> dict:
     return manifest
 
 
-def test_deliveries_replayed_in_order_reproduce_the_warehouse(prefect_harness, site, tmp_path):
+@pytest.mark.parametrize("per_pass", [10_000, 2], ids=["one-pass", "by-buckets"])
+def test_deliveries_replayed_in_order_reproduce_the_warehouse(
+    prefect_harness, site, tmp_path, monkeypatch, per_pass
+):
+    # a big night's change tracking goes a bucket of articles at a time: same records
+    monkeypatch.setattr("warehouse.sync.ARTICLES_PER_PASS", per_pass)
     site.add("/robots.txt", "User-agent: *\n", Content_Type="text/plain")
     for n in range(1, 5):
         site.add(f"/a{n}.html", _page(f"Harbour story number {n} of the week", f"S{n}. ", n))

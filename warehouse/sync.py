@@ -66,7 +66,7 @@ def record_changes(
     loaded, not the size of the warehouse; dimensions are always compared whole. None
     compares everything. A string names a table of the touched `article_key`s instead (a
     load keeps them in DuckDB, not in a Python list)."""
-    counts = {}
+    counts = dict.fromkeys(MART_TABLES, 0)
     scoped = article_keys is not None
     dirty = article_keys if isinstance(article_keys, str) else "dirty_articles"
     if not isinstance(article_keys, str):
@@ -74,73 +74,103 @@ def record_changes(
             "dirty_articles", pa.table({"article_key": pa.array(article_keys or [], pa.string())})
         )
     try:
+        touched = int(scalar(con, f"select count(*) from {dirty}") or 0) if scoped else 0
+        buckets = max(1, -(-touched // ARTICLES_PER_PASS))
         for table in MART_TABLES:
-            keys = list(key_of(table))
-            by_article = "article_key" in keys
-            where, params = "", []
-            if scoped and by_article:
-                where = f"where t.article_key in (select article_key from {dirty})"
-            elif scoped and table in APPEND_ONLY:
-                where, params = f"where t.{APPEND_ONLY[table]} = ?", [run_id]
-            article = "t.article_key" if by_article else "null"
-            # a row keyed by article was recorded under its article: only the touched
-            # articles' records are compared, not every record of the table
-            mine = ""
-            if scoped and by_article:
-                mine = f"and s.article_key in (select article_key from {dirty})"
-            run(
-                con,
-                f"create or replace temp table sync_rows as select {_key_json(keys, 't')} "
-                f"as row_key, {article} as article_key, hash(t) as row_hash "
-                f"from {table} t {where}",
-                params,
-            )
-            # hash joins with this run's rows on the build side: no index to keep in memory
-            recorded = scalar(
-                con,
-                f"""
-                update ops.sync_state s set
-                    row_hash = n.row_hash, deleted = false, changed_at = ?, run_id = ?
-                from sync_rows n
-                where s.table_name = ? and s.row_key = n.row_key {mine}
-                  and (s.deleted or s.row_hash <> n.row_hash)
-                """,
-                [stamp, run_id, table],
-            )
-            recorded = int(recorded or 0) + int(
-                scalar(
-                    con,
-                    f"""
-                    insert into ops.sync_state
-                        (table_name, row_key, article_key, row_hash, deleted, changed_at, run_id)
-                    select ?, row_key, article_key, row_hash, false, ?, ? from sync_rows n
-                    where not exists (
-                        select 1 from ops.sync_state s
-                        where s.table_name = ? and s.row_key = n.row_key {mine})
-                    """,
-                    [table, stamp, run_id, table],
+            by_article = scoped and "article_key" in key_of(table)
+            for bucket in range(buckets if by_article else 1):
+                mine = (
+                    f"(select article_key from {dirty} "
+                    f"where hash(article_key) % {buckets} = {bucket})"
+                    if by_article
+                    else None
                 )
-                or 0
-            )
-            if not (scoped and table in APPEND_ONLY):
-                recorded = int(recorded or 0) + int(
-                    scalar(
-                        con,
-                        f"""
-                        update ops.sync_state s set deleted = true, changed_at = ?, run_id = ?
-                        where s.table_name = ? and not s.deleted {mine}
-                          and not exists (select 1 from sync_rows n where n.row_key = s.row_key)
-                        """,
-                        [stamp, run_id, table],
-                    )
-                    or 0
-                )
-            counts[table] = int(recorded or 0)
+                counts[table] += _record_table(con, table, run_id, stamp, scoped, mine)
     finally:
         if not isinstance(article_keys, str):
             con.unregister("dirty_articles")
         run(con, "drop table if exists sync_rows")
     return counts
+
+
+# a load's change tracking compares the touched articles' rows this many articles at a time:
+# what an UPDATE or INSERT adds to a transaction is held in memory, so one pass over a 50,000
+# article night ran out of DuckDB's memory below 512 MB (bench/README.md)
+ARTICLES_PER_PASS = 10_000
+
+
+def _record_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    run_id: str | None,
+    stamp: datetime,
+    scoped: bool,
+    mine: str | None,
+) -> int:
+    """Record one table's changes; `mine` (a subquery of article keys) limits it to those
+    articles' rows, else scoped append-only tables take this run's rows, dimensions all."""
+    keys = list(key_of(table))
+    by_article = "article_key" in keys
+    where, params = "", []
+    if mine is not None:
+        where = f"where t.article_key in {mine}"
+    elif scoped and table in APPEND_ONLY:
+        where, params = f"where t.{APPEND_ONLY[table]} = ?", [run_id]
+    article = "t.article_key" if by_article else "null"
+    # a row keyed by article was recorded under its article: only the touched articles'
+    # records are compared, not every record of the table
+    theirs = f"and s.article_key in {mine}" if mine is not None else ""
+    run(
+        con,
+        f"create or replace temp table sync_rows as select {_key_json(keys, 't')} "
+        f"as row_key, {article} as article_key, hash(t) as row_hash "
+        f"from {table} t {where}",
+        params,
+    )
+    # hash joins with this run's rows on the build side: no index to keep in memory
+    recorded = int(
+        scalar(
+            con,
+            f"""
+            update ops.sync_state s set
+                row_hash = n.row_hash, deleted = false, changed_at = ?, run_id = ?
+            from sync_rows n
+            where s.table_name = ? and s.row_key = n.row_key {theirs}
+              and (s.deleted or s.row_hash <> n.row_hash)
+            """,
+            [stamp, run_id, table],
+        )
+        or 0
+    )
+    recorded += int(
+        scalar(
+            con,
+            f"""
+            insert into ops.sync_state
+                (table_name, row_key, article_key, row_hash, deleted, changed_at, run_id)
+            select ?, row_key, article_key, row_hash, false, ?, ? from sync_rows n
+            where not exists (
+                select 1 from ops.sync_state s
+                where s.table_name = ? and s.row_key = n.row_key {theirs})
+            """,
+            [table, stamp, run_id, table],
+        )
+        or 0
+    )
+    if not (scoped and table in APPEND_ONLY):
+        recorded += int(
+            scalar(
+                con,
+                f"""
+                update ops.sync_state s set deleted = true, changed_at = ?, run_id = ?
+                where s.table_name = ? and not s.deleted {theirs}
+                  and not exists (select 1 from sync_rows n where n.row_key = s.row_key)
+                """,
+                [stamp, run_id, table],
+            )
+            or 0
+        )
+    return recorded
 
 
 def export_changes(
