@@ -54,8 +54,11 @@ def import_gx() -> None:
 
 
 def _context(gx_root: Path, docs_dir: Path) -> Any:
+    """GX's file context, whose Data Docs site is `docs_dir`. Both absolute: GX reads a
+    relative base_directory relative to its own project folder, not to ours."""
     import great_expectations as gx
 
+    gx_root, docs_dir = gx_root.resolve(), docs_dir.resolve()
     gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(gx_root))
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}

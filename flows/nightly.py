@@ -107,6 +107,13 @@ class RunSummary:
         return SOURCE_FAILED_EXIT if self.failed_sources else 0
 
 
+def absolute_home(home: Path | str) -> Path:
+    """The home as an absolute path, once, where a flow starts: a deployment's `home: data`
+    is relative to wherever its worker runs, and GX reads a relative docs folder relative to
+    its own project folder (Data Docs landed in data/gx/gx/data/docs/)."""
+    return Path(home).expanduser().resolve()
+
+
 def new_run_id(now: datetime) -> str:
     """Sortable by time, unique across machines."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
@@ -752,8 +759,8 @@ def _plan(
 @flow(name="nightly-news", log_prints=True)
 def nightly_news(sources_file: Path, home: Path, options: RunOptions | None = None) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
-    settings = load_settings(Path(sources_file))
-    return run_pipeline(settings, Path(home), options or RunOptions())
+    settings = load_settings(Path(sources_file).resolve())
+    return run_pipeline(settings, absolute_home(home), options or RunOptions())
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -806,7 +813,7 @@ def _documents_work(run: _Run, name: str, documents: list[FetchResult]) -> Batch
 @flow(name="ingest-local", log_prints=True)
 def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSummary:
     """Load local HTML, WARC and text articles with no network."""
-    home = Path(home)
+    home = absolute_home(home)
     run = _Run(home, "ingest", 0, wait_s, recogniser=recogniser_from_env())
 
     def body() -> RunSummary:
@@ -855,7 +862,7 @@ def reprocess_archive(
     home: Path, since: datetime | None = None, wait_s: float = 300.0
 ) -> RunSummary:
     """Re-extract and re-model every archived article, with no network."""
-    home = Path(home)
+    home = absolute_home(home)
     run = _Run(home, "reprocess", 0, wait_s, recogniser=recogniser_from_env())
 
     def body() -> RunSummary:
