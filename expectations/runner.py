@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from expectations.offline_docs import make_offline
 from expectations.suites import SuiteSpec
 
 
@@ -157,13 +158,21 @@ def validate_frames(
                 _collect(report, spec, r, run_id, checked_at)
     if not build_docs:
         return report
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    # the suites' own pages too: every validation page links to its suite's page
+    suites_shown = [ExpectationSuiteIdentifier(name=spec.name) for spec, _ in suites]
     context.build_data_docs(
-        site_names=["gazette"], resource_identifiers=[*(document_also or []), *report.result_ids]
+        site_names=["gazette"],
+        resource_identifiers=[*(document_also or []), *report.result_ids, *suites_shown],
     )
     index = docs_dir / "index.html"
     report.docs_index = index if index.exists() else None
     if report.docs_index is not None:
         write_docs_summary(docs_dir, report, run_id)
+        make_offline(docs_dir.resolve())
     return report
 
 
