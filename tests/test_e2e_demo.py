@@ -564,6 +564,9 @@ def test_run_report_draws_its_charts_and_its_numbers_match_the_warehouse(first_r
     page = latest.read_text()
     charts = re.findall(r'<div class="chart" data-chart="(\w+)">(<svg.*?</svg>)</div>', page, re.S)
     assert [name for name, _ in charts] == ["volume", "fetches", "quality", "entities", "countries"]
+    countries = re.search(r'<table class="countries">(.*?)</table>', page, re.S).group(1)
+    named = re.findall(r"<tr><td>([^<]*)</td><td>\d+</td></tr>", countries)
+    assert named and not [c for c in named if re.fullmatch(r"[A-Z]{2}", c)], named  # names only
 
     def ink(png) -> float:
         """Share of pixels that are not background white."""

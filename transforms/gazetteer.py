@@ -106,6 +106,17 @@ def _case(alias: str) -> str:
     return "title"
 
 
+def country_name(code: str) -> str:
+    """The country's name for an ISO 3166-1 alpha-2 code (the code itself if unknown): one
+    name per country wherever gazette shows it, never a mix of codes and names."""
+    return _country_names().get(code.upper(), code)
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    return _countries()
+
+
 def _countries() -> dict[str, str]:
     import pycountry
 

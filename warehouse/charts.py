@@ -14,6 +14,38 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+CHAR_W = 6.6  # an average character at 12 px, for fitting labels
+LINE_H = 14
+
+
+def _wrap(label: str, width: float) -> list[str]:
+    """A label in lines that fit `width` pixels, broken between words (a long word alone on
+    its line): never cut, so "Sorrel Valley District Council (organisation)" reads whole."""
+    per_line = max(8, int(width / CHAR_W))
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _label_width(labels: list[str]) -> float:
+    """Room for the labels: their natural width, at most 40 % of the chart (then they wrap)."""
+    return min(WIDTH * 0.4, max((len(label) for label in labels), default=0) * CHAR_W + 12)
+
+
+def _label(x: float, y: float, lines: list[str]) -> str:
+    """Right-aligned lines ending at x, centred on y."""
+    first = y - (len(lines) - 1) * LINE_H / 2
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{first + i * LINE_H:.1f}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text text-anchor="end" {FONT}>{spans}</text>'
+
+
 def _empty(title: str, height: int = 60) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -26,22 +58,25 @@ def hbar_chart(title: str, rows: list[tuple[str, float]], colour: str = PALETTE[
     """One horizontal bar per row, its value written at its end (top lists)."""
     if not rows or max(v for _, v in rows) <= 0:
         return _empty(title)
-    label_w, bar_h, gap, top = 230, 18, 6, 10
-    height = top + len(rows) * (bar_h + gap) + 10
+    label_w, bar_h, gap, top = _label_width([r[0] for r in rows]), 18, 6, 10
+    wrapped = [_wrap(label, label_w - 12) for label, _ in rows]
+    heights = [max(bar_h, len(lines) * LINE_H) for lines in wrapped]
+    height = top + sum(h + gap for h in heights) + 10
     scale = (WIDTH - label_w - 70) / max(v for _, v in rows)
     parts = []
-    for i, (label, value) in enumerate(rows):
-        y = top + i * (bar_h + gap)
+    y = float(top)
+    for (label, value), lines, row_h in zip(rows, wrapped, heights, strict=True):
         w = max(1.0, value * scale)
+        bar_y = y + (row_h - bar_h) / 2
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" {FONT}>'
-            f"{escape(label[:34])}</text>"
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
-            f"<title>{escape(label)}: {_fmt(value)}</title></rect>"
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 13}" {FONT}>{_fmt(value)}</text>'
+            _label(label_w - 8, bar_y + 13, lines)
+            + f'<rect x="{label_w:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{bar_h}" '
+            f'fill="{colour}"><title>{escape(label)}: {_fmt(value)}</title></rect>'
+            f'<text x="{label_w + w + 6:.1f}" y="{bar_y + 13:.1f}" {FONT}>{_fmt(value)}</text>'
         )
+        y += row_h + gap
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" role="img" '
         f'aria-label="{escape(title)}">{"".join(parts)}</svg>'
     )
 
@@ -104,30 +139,32 @@ def stacked_rows(title: str, rows: list[str], series: dict[str, list[float]]) ->
     totals = [sum(values[i] for values in series.values()) for i in range(len(rows))]
     if not rows or max(totals, default=0) <= 0:
         return _empty(title)
-    label_w, bar_h, gap, top = 170, 20, 8, 10
-    height = top + len(rows) * (bar_h + gap) + 40
+    label_w, bar_h, gap, top = _label_width(rows), 20, 8, 10
+    wrapped = [_wrap(row, label_w - 12) for row in rows]
+    heights = [max(bar_h, len(lines) * LINE_H) for lines in wrapped]
+    plot_h = sum(h + gap for h in heights)
+    height = top + plot_h + 40
     scale = (WIDTH - label_w - 60) / max(totals)
     parts = []
-    for i, row in enumerate(rows):
-        y = top + i * (bar_h + gap)
+    y = float(top)
+    for i, (row, lines, row_h) in enumerate(zip(rows, wrapped, heights, strict=True)):
+        bar_y = y + (row_h - bar_h) / 2
         x = float(label_w)
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" {FONT}>'
-            f"{escape(row[:26])}</text>"
-        )
+        parts.append(_label(label_w - 8, bar_y + 14, lines))
         for k, (name, values) in enumerate(series.items()):
             w = values[i] * scale
             if w <= 0:
                 continue
             parts.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                f'<rect x="{x:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{bar_h}" '
                 f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(row)} {escape(name)}: '
                 f"{_fmt(values[i])}</title></rect>"
             )
             x += w
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 14}" {FONT}>{_fmt(totals[i])}</text>')
-    parts.append(_legend(list(series), top + len(rows) * (bar_h + gap) + 8))
+        parts.append(f'<text x="{x + 6:.1f}" y="{bar_y + 14:.1f}" {FONT}>{_fmt(totals[i])}</text>')
+        y += row_h + gap
+    parts.append(_legend(list(series), int(top + plot_h + 8)))
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" role="img" '
         f'aria-label="{escape(title)}">{"".join(parts)}</svg>'
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from transforms.gazetteer import country_name
 from warehouse.charts import hbar_chart, stacked_columns, stacked_rows
 from warehouse.db import query_frame
 
@@ -33,6 +34,7 @@ class ReportData:
     quality: list[dict[str, Any]] = field(default_factory=list)  # per run, oldest first
     entities: list[tuple[str, str, int]] = field(default_factory=list)  # name, type, articles
     countries: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)  # why the verdict is not PASS
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -78,21 +80,33 @@ def report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     for r in sorted(fetches, key=lambda r: r["outcome"]):
         series = data.outcomes.setdefault(r["outcome"], [0] * len(data.outcome_sources))
         series[data.outcome_sources.index(r["source_name"])] = int(r["attempts"])
+    # the last runs, killed and failed ones too: a run that never validated is a column with
+    # no results and its status, not a gap
     data.quality = _rows(
         con,
         """
         with recent as (
-            select run_id, started_at from ops.etl_run
-            where run_id in (select distinct run_id from ops.dq_result)
+            select run_id, started_at, status from ops.etl_run
             order by started_at desc limit 10
         )
-        select r.run_id,
-               count(*) filter (where d.success) as passed,
-               count(*) filter (where not d.success and d.severity = 'critical') as critical,
-               count(*) filter (where not d.success and d.severity = 'warning') as warnings
-        from recent r join ops.dq_result d using (run_id)
-        group by r.run_id, r.started_at order by r.started_at
+        select r.run_id, r.status,
+               count(d.run_id) filter (where d.success) as passed,
+               count(d.run_id) filter (where not d.success and d.severity = 'critical')
+                 as critical,
+               count(d.run_id) filter (where not d.success and d.severity = 'warning')
+                 as warnings
+        from recent r left join ops.dq_result d using (run_id)
+        group by r.run_id, r.started_at, r.status order by r.started_at
         """,
+    )
+    data.problems = _rows(
+        con,
+        """
+        select severity, suite, expectation, column_name, unexpected_count, observed_value
+        from ops.dq_result where run_id = ? and not success
+        order by severity = 'critical' desc, suite, expectation, column_name
+        """,
+        [run_id],
     )
     data.entities = [
         (r["name"], r["entity_type"], int(r["articles"]))
@@ -109,14 +123,13 @@ def report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         )
     ]
     data.countries = [
-        (r["country"], int(r["articles"]))
+        (country_name(r["country_code"]), int(r["articles"]))
         for r in _rows(
             con,
             """
-            select coalesce(any_value(country), country_code) as country,
-                   sum(articles) as articles
+            select country_code, sum(articles) as articles
             from v_country_coverage group by country_code
-            order by articles desc, country limit ?
+            order by articles desc, country_code limit ?
             """,
             [TOP_N],
         )
@@ -130,6 +143,33 @@ def _table(headers: list[str], rows: list[list[Any]], cls: str) -> str:
         "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
     )
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _run_label(q: dict[str, Any]) -> str:
+    """A run's column label: its start (from the id), and its status when it never finished."""
+    label = q["run_id"][:15]
+    return label if q["status"] in ("succeeded", "failed_quality") else f"{label} {q['status']}"
+
+
+def _problems(verdict: str, problems: list[dict[str, Any]]) -> str:
+    """Why the verdict is WARN or FAIL: each expectation that failed, with what was seen."""
+    if not problems:
+        return ""
+    rows = [
+        [
+            p["severity"],
+            f"{p['suite']}: {p['expectation']}"
+            + (f" ({p['column_name']})" if p["column_name"] else ""),
+            p["unexpected_count"] if p["unexpected_count"] is not None else "",
+            (p["observed_value"] or "")[:300],
+        ]
+        for p in problems
+    ]
+    return (
+        f'<section id="problems"><h2>Why {escape(verdict)}: the expectations that failed</h2>'
+        + _table(["severity", "expectation", "unexpected", "observed"], rows, "problems")
+        + "</section>"
+    )
 
 
 def _section(key: str, title: str, chart: str, table: str) -> str:
@@ -187,7 +227,7 @@ def render_report(data: ReportData) -> str:
             "Data quality over the last runs (expectations passed and failed)",
             stacked_columns(
                 "Data quality over the last runs",
-                [q["run_id"][:15] for q in data.quality],
+                [_run_label(q) for q in data.quality],
                 {
                     "passed": [q["passed"] for q in data.quality],
                     "critical failed": [q["critical"] for q in data.quality],
@@ -195,8 +235,11 @@ def render_report(data: ReportData) -> str:
                 },
             ),
             _table(
-                ["run", "passed", "critical failed", "warnings"],
-                [[q["run_id"], q["passed"], q["critical"], q["warnings"]] for q in data.quality],
+                ["run", "status", "passed", "critical failed", "warnings"],
+                [
+                    [q["run_id"], q["status"], q["passed"], q["critical"], q["warnings"]]
+                    for q in data.quality
+                ],
                 "quality",
             ),
         ),
@@ -228,6 +271,7 @@ td, th {{ border: 1px solid #cbd5e0; padding: .2em .6em; text-align: left; }}
 <h1>gazette run <code>{escape(run["run_id"])}</code>:
 <span class="verdict-{escape(verdict)}">{escape(verdict)}</span></h1>
 {_table(["run", run["run_id"]], facts, "run")}
+{_problems(verdict, data.problems)}
 {"".join(sections)}
 </body></html>
 """
