@@ -129,7 +129,9 @@ def _prepare_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
     for runs in ("FLOW_RUNS", "TASK_RUNS"):
         os.environ.setdefault(f"PREFECT_LOGGING_LOGGERS_PREFECT_{runs}_LEVEL", "INFO")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "0" if verbose else "WARNING")
+    # what the terminal shows: the level the user set for Prefect, else quiet or, -v, all
+    console = "0" if verbose else os.environ["PREFECT_LOGGING_LEVEL"]
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", console)
 
 
 def _run_flow(sources: Path, home: Path, verbose: bool, options: RunOptions):
@@ -320,7 +322,8 @@ def serve(
     verbose: VerboseOption = False,
 ) -> None:
     """Run the nightly flow on a schedule, until stopped (Ctrl-C or SIGTERM)."""
-    from flows.config import check_cron, check_timezone
+    from flows.config import check_timezone
+    from flows.serving import check_cron
 
     try:
         schedule = load_settings(sources).schedule

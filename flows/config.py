@@ -58,11 +58,10 @@ def _check_pattern(value: str | None) -> str | None:
     return value
 
 
-def check_cron(value: str) -> str:
-    """Prefect's own rule (croniter's, less random and hashed fields): what serve will run."""
-    from prefect.schedules import validate_cron_string
+def _check_cron(value: str) -> str:
+    from flows.serving import check_cron  # Prefect's rule, where Prefect is allowed
 
-    return validate_cron_string(value)
+    return check_cron(value)
 
 
 def check_timezone(value: str) -> str:
@@ -168,7 +167,7 @@ class ScheduleSettings(BaseModel):
 
     model_config = STRICT
 
-    cron: Annotated[str, AfterValidator(check_cron)] = DEFAULT_CRON
+    cron: Annotated[str, AfterValidator(_check_cron)] = DEFAULT_CRON
     timezone: Annotated[str, AfterValidator(check_timezone)] = "UTC"
 
 

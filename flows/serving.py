@@ -215,6 +215,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_cron(value: str) -> str:
+    """Prefect's own rule (croniter's, less random and hashed fields): what serve will run."""
+    from prefect.schedules import validate_cron_string
+
+    return validate_cron_string(value)
+
+
 def stopped_runs(home: Path, since: datetime) -> list[str]:
     """Runs a stop of serve cut short: abandoned since `since`, or still marked running (a
     run process killed before it could say so, marked abandoned here once its lock is free)."""
