@@ -55,41 +55,39 @@ def test_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("section", "source", "message"),
     [
         (
+            "",
             "article_pattern = '/20(\\d\\d/'\n",
             r"sources\[0\]\.article_pattern: not a valid regular expression: missing \)",
         ),
-        ('feeds = ["http://exa mple.com/rss"]\n', r"sources\[0\]\.feeds\[0\]: not a valid URL"),
-        ('sitemaps = ["https://"]\n', r"sources\[0\]\.sitemaps\[0\]: not a valid URL"),
-        ("max_artcles = 5\n", r"max_artcles: unknown key; did you mean 'max_articles'\?"),
-    ],
-)
-def test_a_source_key_that_would_fail_at_run_time_fails_when_read(tmp_path, text, message):
-    path = write(tmp_path, f'[[sources]]\nname = "A"\nurls = ["https://a.test/x"]\n{text}')
-    with pytest.raises(ConfigError, match=message):
-        load_settings(path)
-
-
-@pytest.mark.parametrize(
-    ("section", "message"),
-    [
-        ('[schedule]\ncron = "0 25 * * *"\n', r"schedule\.cron: Invalid cron string"),
+        ("", 'feeds = ["http://exa mple.com/rss"]\n', r"sources\[0\]\.feeds\[0\]: not a valid URL"),
+        ("", 'sitemaps = ["https://"]\n', r"sources\[0\]\.sitemaps\[0\]: not a valid URL"),
+        ("", "max_artcles = 5\n", r"max_artcles: unknown key; did you mean 'max_articles'\?"),
+        ('[schedule]\ncron = "0 25 * * *"\n', "", r"schedule\.cron: Invalid cron string"),
         (
             '[schedule]\ntimezone = "Europe/Pariss"\n',
+            "",
             r"schedule\.timezone: unknown time zone 'Europe/Pariss' \(did you mean 'Europe/Paris'",
         ),
-        ("[fetch]\ntimeout_s = inf\n", r"fetch\.timeout_s: Input should be a finite number"),
-        ("[fetch]\nper_host_delay_s = nan\n", r"fetch\.per_host_delay_s: Input should be a finite"),
-        ("[fetch]\nper_host_delay = 2\n", r"did you mean 'per_host_delay_s'\?"),
-        ("[qualty]\nfreshness_hours = 2\n", r"qualty: unknown key; did you mean 'quality'\?"),
+        ("[fetch]\ntimeout_s = inf\n", "", r"fetch\.timeout_s: Input should be a finite number"),
+        (
+            "[fetch]\nper_host_delay_s = nan\n",
+            "",
+            r"fetch\.per_host_delay_s: Input should be a finite",
+        ),
+        ("[fetch]\nper_host_delay = 2\n", "", r"did you mean 'per_host_delay_s'\?"),
+        ("[qualty]\nfreshness_hours = 2\n", "", r"qualty: unknown key; did you mean 'quality'\?"),
     ],
 )
-def test_schedules_numbers_and_typos_are_checked_with_the_key(tmp_path, section, message):
-    path = write(tmp_path, f'{section}[[sources]]\nname = "A"\nurls = ["https://a.test/x"]\n')
+def test_what_would_fail_at_run_time_fails_when_read_naming_the_key(
+    tmp_path, section, source, message
+):
+    """Regexes, URLs, crons, time zones and numbers, and a typo's likely key."""
+    text = f'{section}[[sources]]\nname = "A"\nurls = ["https://a.test/x"]\n{source}'
     with pytest.raises(ConfigError, match=message):
-        load_settings(path)
+        load_settings(write(tmp_path, text))
 
 
 def test_the_schedule_is_read_from_the_file(tmp_path):
