@@ -23,6 +23,7 @@ from transforms.vocabulary import (
     ENTITY_TYPES,
     FETCH_OUTCOMES,
     QUOTE_KINDS,
+    ROBOTS_DECISIONS,
 )
 from warehouse.keys import key_of, unindexed_tables
 
@@ -104,7 +105,7 @@ ARTICLE_SQL = """
     select article_key, version, source_key, url, title, length(title) as title_length,
            length(text) as text_length, published_at, language, word_count,
            len(regexp_extract_all(text, '[^ \\t\\n\\r\\f\\v]+')) as words_in_text,
-           encoding_source
+           encoding_source, robots_decision
     from fact_article where is_current
 """
 
@@ -120,6 +121,11 @@ def fact_article_suite(now: datetime) -> SuiteSpec:
             _critical(
                 gxe.ExpectColumnValuesToBeInSet(
                     column="encoding_source", value_set=list(ENCODING_SOURCES)
+                )
+            ),
+            _critical(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="robots_decision", value_set=list(ROBOTS_DECISIONS)
                 )
             ),
             # the frame holds current versions: a repeated key means two current versions

@@ -18,7 +18,18 @@ from transforms.extract import ExtractionError, extract_article
 from transforms.records import Candidate, FetchResult
 from transforms.textdoc import text_article
 
-WorkItem = tuple[bytes, str, datetime, Candidate | None, str | None, str | None, str | None]
+# body, url, fetched_at, candidate, source, content type, recogniser, headers, robots decision
+WorkItem = tuple[
+    bytes,
+    str,
+    datetime,
+    Candidate | None,
+    str | None,
+    str | None,
+    str | None,
+    dict[str, str],
+    str | None,
+]
 
 
 @dataclass(slots=True)
@@ -37,18 +48,22 @@ def work_item(page: FetchResult, recogniser: str | None) -> WorkItem:
         page.source_name,
         page.content_type,
         recogniser,
+        page.headers,
+        page.robots_decision,
     )
 
 
 def extract_one(item: WorkItem) -> tuple[bool, Any]:
     """(True, record) or (False, reason): a page that breaks the extractor is a failure with
     its reason, never an exception that ends the batch."""
-    body, url, fetched_at, candidate, source_name, content_type, recogniser = item
+    body, url, fetched_at, candidate, source_name, content_type, recogniser, headers, robots = item
     try:
         if (content_type or "").startswith("text/plain"):
             record = text_article(body, url, fetched_at, source_name, content_type)
         else:
-            record = extract_article(body, url, fetched_at, candidate, source_name, content_type)
+            record = extract_article(
+                body, url, fetched_at, candidate, source_name, content_type, headers, robots
+            )
     except ExtractionError as exc:
         return False, str(exc)
     except Exception as exc:  # a page that crashes the extractor must not end the run

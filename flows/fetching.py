@@ -27,9 +27,11 @@ import httpcore
 import httpx
 from protego import Protego
 
+from transforms.page_kind import challenge_marker
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
 from transforms.urls import host_of, without_credentials
 from transforms.vocabulary import (
+    OUTCOME_BOT_CHALLENGE,
     OUTCOME_CONNECTION_ERROR,
     OUTCOME_EMPTY,
     OUTCOME_HTTP_ERROR,
@@ -42,6 +44,9 @@ from transforms.vocabulary import (
     OUTCOME_ROBOTS_DISALLOWED,
     OUTCOME_TIMEOUT,
     OUTCOME_TOO_LARGE,
+    ROBOTS_ALLOWED,
+    ROBOTS_NO_RULES,
+    ROBOTS_NOT_CHECKED,
     FetchOutcome,
 )
 from warehouse.faults import checkpoint
@@ -255,9 +260,10 @@ class Fetcher:
         started = datetime.now(UTC)
         response: _Response | None = None
         outcome, error, status = OUTCOME_OK, None, None
+        decision = ROBOTS_NOT_CHECKED
         try:
             if self.policy.respect_robots and purpose != "robots":
-                self._check_robots(url, source_name)
+                decision = self._check_robots(url, source_name)
             response = self._follow(url, sent, validators, purpose, source_name)
             status = response.status
             if response.refusal is not None:
@@ -265,6 +271,11 @@ class Fetcher:
             if status == 304:
                 outcome, error = OUTCOME_NOT_MODIFIED, None
             elif status >= 400:
+                marker = challenge_marker(status, response.body)
+                if marker:
+                    raise Refused(
+                        OUTCOME_BOT_CHALLENGE, f"HTTP {status}: a bot challenge ({marker})", status
+                    )
                 raise Refused(OUTCOME_HTTP_ERROR, f"HTTP {status}", status)
             elif not response.body.strip():
                 raise Refused(OUTCOME_EMPTY, "empty body", status)
@@ -303,6 +314,7 @@ class Fetcher:
             candidate=candidate,
             attempt=attempt,
             truncated=bool(response and response.truncated),
+            robots_decision=decision if purpose != "robots" else None,
         )
         if self._archive is not None and response is not None and response.status:
             result.archive = self._archive(result)  # bytes kept before anyone parses them
@@ -515,7 +527,8 @@ class Fetcher:
         # a Crawl-delay of hours would stall the run: honour it up to a ceiling
         return max(self.policy.per_host_delay_s, min(crawl_delay, MAX_CRAWL_DELAY_S))
 
-    def _check_robots(self, url: str, source_name: str | None) -> None:
+    def _check_robots(self, url: str, source_name: str | None) -> str:
+        """Refused unless robots.txt lets us fetch `url`; else what allowed it."""
         host = host_of(url)
         with self._guard:
             known = host in self._robots or host in self._robots_failure
@@ -527,6 +540,7 @@ class Fetcher:
         robots = self._robots[host]
         if robots is not None and not robots.can_fetch(url, self.policy.user_agent):
             raise Refused(OUTCOME_ROBOTS_DISALLOWED, f"robots.txt of {host} disallows {url}")
+        return ROBOTS_NO_RULES if robots is None else ROBOTS_ALLOWED
 
     def _load_robots(self, url: str, host: str, source_name: str | None) -> None:
         """robots.txt per RFC 9309: 4xx means no rules, 5xx means stay out.

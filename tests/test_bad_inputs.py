@@ -69,6 +69,10 @@ def build_site() -> tuple[Site, dict[str, str]]:
     site.add("/private/secret.html", article("Secret"))
     site.add("/to-private.html", status=302, Location="http://10.0.0.1/internal.html")
     site.add("/bomb.html", gzip.compress(b"<html>" + b"a" * 3_000_000), Content_Encoding="gzip")
+    # a challenge page is not retried like a 503 and says what it is
+    site.add(
+        "/challenge.html", "<title>Just a moment...</title><div id='cf-chl-widget'>", status=503
+    )
     dead = f"http://127.0.0.1:{closed_port()}/dead.html"
     expected = {
         "/good1.html": "ok",
@@ -89,6 +93,7 @@ def build_site() -> tuple[Site, dict[str, str]]:
         "/private/secret.html": "robots_disallowed",
         "/to-private.html": "private_address",
         "/bomb.html": "too_large",
+        "/challenge.html": "bot_challenge",
         dead: "connection_error",
     }
     return site, expected
@@ -181,6 +186,10 @@ def test_every_bad_input_is_recorded_and_good_articles_load(prefect_harness, mat
     assert site.url("/private/secret.html") not in kept
     con.close()
     assert summary.articles_extracted == 6
+    con = connect(tmp_path, read_only=True)
+    decisions = con.execute("select distinct robots_decision from fact_article").fetchall()
+    con.close()
+    assert decisions == [("allowed",)]  # each article records what robots.txt said
 
     before = counts(tmp_path)
     nightly_news(sources_file=sources, home=tmp_path)

@@ -68,6 +68,7 @@ def test_data_docs_index_shows_suites_and_verdicts(tmp_path):
             "word_count": [150],
             "words_in_text": [150],
             "encoding_source": ["valid_utf8"],
+            "robots_decision": ["allowed"],
         }
     )
     dates = pd.DataFrame(

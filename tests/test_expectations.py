@@ -58,6 +58,7 @@ def articles(**changes) -> pd.DataFrame:
             "word_count": [150, 210],
             "words_in_text": [150, 210],
             "encoding_source": ["valid_utf8", None],  # null: a row loaded before it was kept
+            "robots_decision": ["allowed", None],  # null: an ingested file
         }
     )
     for column, values in changes.items():
@@ -68,6 +69,11 @@ def articles(**changes) -> pd.DataFrame:
 def test_an_encoding_source_outside_the_vocabulary_fails(dirs):
     report = run(fact_article_suite(NOW), articles(encoding_source=["guessed", None]), dirs)
     assert ("expect_column_values_to_be_in_set", "encoding_source", "critical") in failed(report)
+
+
+def test_a_robots_decision_outside_the_vocabulary_fails(dirs):
+    report = run(fact_article_suite(NOW), articles(robots_decision=["maybe", None]), dirs)
+    assert ("expect_column_values_to_be_in_set", "robots_decision", "critical") in failed(report)
 
 
 def test_clean_articles_pass_and_docs_are_built(dirs):

@@ -35,6 +35,14 @@ from transforms.metadata import (
     parse_html,
     read_page_meta,
 )
+from transforms.page_kind import (
+    consent_wall,
+    is_paywalled,
+    licence_url,
+    robots_directives,
+    shell_or_wall,
+    soft_404,
+)
 from transforms.records import Candidate
 from transforms.tone import article_tone
 from transforms.urls import normalise_url
@@ -473,9 +481,13 @@ def extract_article(
     candidate: Candidate | None = None,
     source_name: str | None = None,
     content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+    robots_decision: str | None = None,
 ) -> dict[str, Any]:
-    """The article record for one page; raises ExtractionError with the reason when unusable.
-    `content_type` is the HTTP header, whose charset comes first in decoding the bytes."""
+    """The article record for one page; raises ExtractionError with the reason when unusable
+    (a wall, a shell or a not-found page by its kind: transforms/page_kind.py).
+    `content_type` is the HTTP header, whose charset comes first in decoding the bytes;
+    `headers` (X-Robots-Tag) and `robots_decision` are what the rights columns record."""
     decoded = decode_page(body, content_type)
     page = parseable(decoded.text)
     tree = parse_html(page)
@@ -487,11 +499,18 @@ def extract_article(
     markdown, _ = split_caption_lines(markdown)
     text = text.strip()
     if len(text) < MIN_TEXT_CHARS:
-        raise ExtractionError(f"too little text ({len(text)} chars < {MIN_TEXT_CHARS})")
+        wall = shell_or_wall(page, text)
+        raise ExtractionError(wall or f"too little text ({len(text)} chars < {MIN_TEXT_CHARS})")
+    wall = consent_wall(page, text)
+    if wall:
+        raise ExtractionError(wall)
     credits = merge_credits(text_credits, figure_captions(tree))
     title, title_source = choose_title(meta, candidate, found.get("title"), url)
     if not title:
         raise ExtractionError("no title")
+    not_found = soft_404(meta, title, text)
+    if not_found:
+        raise ExtractionError(not_found)
     text, markdown = _drop_leading_title(text, title), _drop_leading_title(markdown, title)
     published = choose_published(meta, url, candidate, fetched_at, found.get("date"))
     authors, organisations, authors_source = choose_authors(
@@ -542,4 +561,8 @@ def extract_article(
         "extraction_method": method,
         "encoding": decoded.encoding,
         "encoding_source": decoded.source,
+        "is_paywalled": is_paywalled(meta, page, text),
+        "robots_decision": robots_decision,
+        "robots_directives": robots_directives(headers, meta),
+        "license_url": licence_url(meta, page),
     }

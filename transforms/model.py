@@ -61,6 +61,10 @@ FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "extraction_method": pl.String,
     "encoding": pl.String,
     "encoding_source": pl.String,
+    "is_paywalled": pl.Boolean,
+    "robots_decision": pl.String,
+    "robots_directives": pl.String,
+    "license_url": pl.String,
     "run_id": pl.String,
 }
 

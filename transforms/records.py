@@ -69,6 +69,7 @@ class FetchResult:
     attempt: int = 1
     truncated: bool = False  # body stops at max_bytes or the deadline: kept, not parsed
     robots_text: str | None = None  # robots.txt as read, even when cut at the size cap
+    robots_decision: str | None = None  # what robots.txt said of this URL (RobotsDecision)
     archive: ArchiveRef | None = None
 
     @property

@@ -22,6 +22,7 @@ FetchOutcome = Literal[
     "empty",
     "invalid_url",
     "parse_error",  # fetched whole, but the parser had to give part of it up (feeds, sitemaps)
+    "bot_challenge",  # a 403/429/503 whose body is a bot challenge, not an error page
 ]
 FETCH_OUTCOMES: Final[tuple[FetchOutcome, ...]] = get_args(FetchOutcome)
 """fact_fetch.outcome: every HTTP attempt, refusals included, ends in exactly one of these."""
@@ -38,6 +39,7 @@ OUTCOME_REDIRECT_LOOP: Final = "redirect_loop"
 OUTCOME_CONNECTION_ERROR: Final = "connection_error"
 OUTCOME_EMPTY: Final = "empty"
 OUTCOME_INVALID_URL: Final = "invalid_url"
+OUTCOME_BOT_CHALLENGE: Final = "bot_challenge"
 OUTCOME_PARSE_ERROR: Final = "parse_error"
 
 # Why a page may be given up until it changes: the same bytes would fail the same way, so a
@@ -86,3 +88,11 @@ ENCODING_SOURCES: Final[tuple[EncodingSource, ...]] = get_args(EncodingSource)
 the order it asks): a byte-order mark, the HTTP charset, <meta charset>, an XML declaration,
 bytes that are valid UTF-8, UTF-8 with stray windows-1252 bytes, windows-1252 because the
 bytes decode under it, charset_normalizer's guess, UTF-8 with replacement characters."""
+
+RobotsDecision = Literal["allowed", "no_rules", "not_checked"]
+ROBOTS_DECISIONS: Final[tuple[RobotsDecision, ...]] = get_args(RobotsDecision)
+"""fact_article.robots_decision: robots.txt's rules allowed the URL; the host had no rules (no
+robots.txt, or a 4xx for it: RFC 9309); or the config turned robots.txt off."""
+ROBOTS_ALLOWED: Final = "allowed"
+ROBOTS_NO_RULES: Final = "no_rules"
+ROBOTS_NOT_CHECKED: Final = "not_checked"

@@ -86,6 +86,8 @@ LOW_CARDINALITY = frozenset(
         "purpose",
         "quote_kind",
         "resolution",
+        "robots_decision",
+        "robots_directives",
         "run_id",
         "source_id",
         "source_key",

@@ -39,6 +39,10 @@ create table if not exists fact_article (
     extraction_method       varchar,
     encoding                varchar,
     encoding_source         varchar,
+    is_paywalled            boolean,
+    robots_decision         varchar,
+    robots_directives       varchar,
+    license_url             varchar,
     run_id                  varchar not null
     -- key: article_key, version
 );
@@ -48,6 +52,10 @@ alter table fact_article add column if not exists positive_share double;
 alter table fact_article add column if not exists negative_share double;
 alter table fact_article add column if not exists encoding varchar;
 alter table fact_article add column if not exists encoding_source varchar;
+alter table fact_article add column if not exists is_paywalled boolean;
+alter table fact_article add column if not exists robots_decision varchar;
+alter table fact_article add column if not exists robots_directives varchar;
+alter table fact_article add column if not exists license_url varchar;
 
 comment on table fact_article is 'News articles, one row per version (filter is_current for the latest), with text and measures.';
 comment on column fact_article.article_key is 'The article across its versions: md5 of its URL identity (canonical URL on the same site, else the URL; www./m. variants and scheme folded).';
@@ -73,6 +81,10 @@ comment on column fact_article.authors_source is 'Where the byline came from: js
 comment on column fact_article.extraction_method is 'What produced the text: trafilatura (its fast first pass), trafilatura_full (the pass with its readability and jusText comparison, run when the first pass kept under 30 % of the page''s paragraph text), trafilatura_recall, baseline, text_document.';
 comment on column fact_article.encoding is 'The character encoding the page was decoded with (a WHATWG name: utf-8, windows-1252, shift_jis, ...).';
 comment on column fact_article.encoding_source is 'What decided it: bom, http_header, meta, xml_declaration, valid_utf8, mixed (UTF-8 with stray windows-1252 bytes), windows_1252 (undeclared, and the bytes decode as it), detected, replaced (nothing decoded cleanly).';
+comment on column fact_article.is_paywalled is 'True when the page is a paywalled teaser: JSON-LD isAccessibleForFree false, or a short text beside a subscribe prompt. Walls, script-only shells, bot challenges and not-found pages never load (ops.quarantine names them).';
+comment on column fact_article.robots_decision is 'What robots.txt said of the URL when fetched: allowed (its rules allow it), no_rules (no robots.txt, or a 4xx for it), not_checked (respect_robots off); null for ingested files.';
+comment on column fact_article.robots_directives is 'The page''s robots directives for every crawler or for gazette (X-Robots-Tag header, meta robots), sorted, comma-separated: noarchive, noindex, nosnippet, nofollow, noimageindex.';
+comment on column fact_article.license_url is 'The licence the page declares (JSON-LD license, rel="license"), as given.';
 comment on column fact_article.text is 'Main text, paragraphs separated by newlines; no comments, no photo captions (see fact_image_credit).';
 comment on column fact_article.word_count is 'Whitespace-separated words in text.';
 comment on column fact_article.paragraph_count is 'Non-empty lines in text.';

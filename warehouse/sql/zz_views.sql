@@ -13,12 +13,24 @@ select
        from bridge_article_author b join dim_author au using (author_key)
       where b.article_key = a.article_key and au.author_type = 'organisation') as organisations,
     a.word_count, a.paragraph_count, a.image_count, a.tone, a.story_key, a.is_first_in_story,
-    a.modified_at, a.fetched_at
+    a.modified_at, a.fetched_at,
+    a.is_paywalled, a.robots_decision, a.robots_directives, a.license_url,
+    -- the filter for redistribution: fetched with robots.txt's leave (or from a file), no
+    -- directive against keeping or showing its text, not a paywalled teaser
+    coalesce(a.robots_decision, 'allowed') in ('allowed', 'no_rules')
+      and not coalesce(a.is_paywalled, false)
+      and not regexp_matches(coalesce(a.robots_directives, ''), 'noarchive|nosnippet|noindex')
+      as redistributable
 from fact_article a
 join dim_source s on s.source_key = a.source_key
 left join dim_date d on d.date_key = a.published_date_key
 where a.is_current;
 comment on view v_article is 'Current articles with their source, authors and date attributes: one row per article.';
+comment on column v_article.is_paywalled is 'A paywalled teaser (fact_article.is_paywalled).';
+comment on column v_article.robots_decision is 'What robots.txt said when it was fetched (fact_article.robots_decision).';
+comment on column v_article.robots_directives is 'The page''s robots directives (fact_article.robots_directives).';
+comment on column v_article.license_url is 'The licence the page declares.';
+comment on column v_article.redistributable is 'True when nothing the publisher said stands against passing its text on: robots.txt allowed the fetch (or had no rules, or it is an ingested file), no noarchive, nosnippet or noindex directive, not a paywalled teaser. WHERE redistributable before sharing text.';
 comment on column v_article.article_key is 'The article (fact_article.article_key).';
 comment on column v_article.version is 'Its current version number.';
 comment on column v_article.url is 'URL it was fetched from.';

@@ -1,0 +1,175 @@
+"""What a page is before it is called an article, and what its publisher allows.
+
+Structural signals only, no site list: a wall, a shell or a challenge page looks the same on
+every site because the same few vendors and frameworks make them.
+- bot challenge: a 403/429/503 whose body is a challenge (Cloudflare, Akamai, DataDome, ...);
+- JavaScript shell: next to no text, an app root and a "enable JavaScript" notice;
+- consent wall: the little text there is, is about cookies and consent;
+- soft 404: a 200 whose title or headline says "not found", with little text;
+- paywall: JSON-LD `isAccessibleForFree: false`, or a short text beside a subscribe prompt.
+A paywalled teaser still loads, flagged; the others are held back with their kind as reason.
+
+Rights: the robots.txt decision that let the fetch through, `X-Robots-Tag` and
+`<meta name="robots">` directives (those for every crawler or for gazette), and a declared
+licence (JSON-LD `license`, `rel="license"`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import html as lxml_html
+
+from transforms.metadata import PageMeta
+
+CHALLENGE_STATUSES = (403, 429, 503)
+_CHALLENGE = re.compile(
+    r"cf-chl|challenge-platform|cf_chl_opt|just a moment\.\.\.|attention required! \| cloudflare"
+    r"|checking your browser|captcha-delivery|datadome|_incapsula_resource|px-captcha"
+    r"|perimeterx|ddos-guard|are you a robot|verify you are human|bot detection",
+    re.I,
+)
+_JS_NOTICE = re.compile(
+    r"(enable|turn on|activate)\s+javascript|javascript (is )?(required|disabled)"
+    r"|requires javascript|javascript aktivieren|activez javascript|habilita javascript",
+    re.I,
+)
+_APP_ROOT = re.compile(
+    r"<(div|main)[^>]+id=[\"'](root|app|__next|__nuxt|svelte)[\"'][^>]*>\s*</", re.I
+)
+_CONSENT_WORDS = re.compile(
+    r"\b(cookies?|consent|privacy|accept all|reject all|manage (options|preferences)"
+    r"|partners|personali[sz]ed ads|tracking|einwilligung|zustimmen|datenschutz|akzeptieren"
+    r"|consentement|accepter|cookies de|aceptar|consentimento)\b",
+    re.I,
+)
+_CONSENT_MARKUP = re.compile(
+    r"onetrust|didomi|sp_message_container|qc-cmp2|cookiebot|usercentrics|truste|"
+    r"consent-?(banner|wall|manager)|cmp-container|gdpr-?(banner|wall)",
+    re.I,
+)
+_NOT_FOUND = re.compile(
+    r"\b(404|page not found|not found|no longer available|does(n't| not) exist"
+    r"|seite nicht gefunden|page introuvable|p[aá]gina no encontrada|pagina non trovata"
+    r"|pagina niet gevonden|strona nie znaleziona)\b",
+    re.I,
+)
+_SUBSCRIBE = re.compile(
+    r"(subscribe|sign in|log in)( now| today)? to (continue|keep)? ?read|subscribers? only"
+    r"|already a subscriber|this (article|content) is (only )?for subscribers"
+    r"|jetzt abonnieren|réservé aux abonnés|exclusivo para suscriptores|abbonati per",
+    re.I,
+)
+SHELL_TEXT_CHARS = 200  # a shell's visible text, at most
+WALL_TEXT_CHARS = 1_500  # a wall's or a not-found page's extracted text, at most
+CONSENT_SHARE = 0.02  # consent words per word of text past which short text is a wall
+TEASER_TEXT_CHARS = 2_500  # a text this short beside a subscribe prompt is a teaser
+DIRECTIVES = ("noindex", "nofollow", "noarchive", "nosnippet", "noimageindex", "none")
+
+
+def challenge_marker(status: int | None, body: bytes) -> str | None:
+    """The bot-challenge signal in an error page's body, if it is one."""
+    if status not in CHALLENGE_STATUSES:
+        return None
+    found = _CHALLENGE.search(body[:200_000].decode("utf-8", "replace"))
+    return found.group(0).lower() if found else None
+
+
+def _visible_text(page: str) -> str:
+    try:
+        tree = lxml_html.fromstring(page)
+    except (ValueError, lxml_html.etree.ParserError):
+        return ""
+    for bad in tree.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    return " ".join(tree.text_content().split())
+
+
+def shell_or_wall(page: str, text: str) -> str | None:
+    """Why a page with too little article text is not an article: a JavaScript shell or a
+    consent wall (the reason to record), or None (simply too little text)."""
+    visible = _visible_text(page)
+    noscript = " ".join(re.findall(r"<noscript[^>]*>(.*?)</noscript>", page, re.S | re.I))
+    if len(visible) <= SHELL_TEXT_CHARS and (
+        _JS_NOTICE.search(noscript or visible) or _APP_ROOT.search(page)
+    ):
+        return f"javascript_shell: {len(visible)} characters of visible text, content by script"
+    return consent_wall(page, text or visible)
+
+
+def consent_wall(page: str, text: str) -> str | None:
+    """A consent or cookie wall that stands where the article should be."""
+    if len(text) > WALL_TEXT_CHARS:
+        return None
+    words = max(1, len(text.split()))
+    consent = len(_CONSENT_WORDS.findall(text))
+    if consent >= 3 and (consent / words >= CONSENT_SHARE or _CONSENT_MARKUP.search(page)):
+        return f"consent_wall: {consent} consent words in {words} words of text"
+    return None
+
+
+def soft_404(meta: PageMeta, title: str | None, text: str) -> str | None:
+    """A 200 answer that is a not-found page."""
+    if len(text) > WALL_TEXT_CHARS:
+        return None
+    for label in (meta.title_tag, meta.h1, title):
+        if label and _NOT_FOUND.search(label):
+            return f"soft_404: the page says {label[:80]!r}"
+    return None
+
+
+def _free(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def is_paywalled(meta: PageMeta, page: str, text: str) -> bool:
+    """JSON-LD says the content is not free (itself or a part of it), or a short text sits
+    beside a subscribe prompt."""
+    nodes = [meta.jsonld]
+    part = meta.jsonld.get("hasPart")
+    nodes += [p for p in (part if isinstance(part, list) else [part]) if isinstance(p, dict)]
+    if any(_free(n.get("isAccessibleForFree")) is False for n in nodes):
+        return True
+    return len(text) <= TEASER_TEXT_CHARS and bool(_SUBSCRIBE.search(_visible_text(page)))
+
+
+def robots_directives(headers: dict[str, str] | None, meta: PageMeta) -> str | None:
+    """The page's robots directives for every crawler or for gazette, from `X-Robots-Tag`
+    and `<meta name="robots">` / `<meta name="gazette">`, sorted, comma-separated."""
+    found: set[str] = set()
+    values = [v for k, v in (headers or {}).items() if k.lower() == "x-robots-tag"]
+    values += [v for k in ("robots", "gazette") for v in meta.meta_all.get(k, [])]
+    for value in values:
+        for clause in value.split(","):
+            clause = clause.strip().lower()
+            agent, _, rest = clause.partition(":")
+            if rest and agent.strip() not in DIRECTIVES:
+                if agent.strip() not in ("gazette", "*"):
+                    continue  # a directive for another crawler
+                clause = rest.strip()
+            if clause == "none":
+                found.update(("noindex", "nofollow"))
+            elif clause in DIRECTIVES:
+                found.add(clause)
+    return ",".join(sorted(found)) or None
+
+
+def licence_url(meta: PageMeta, page: str) -> str | None:
+    """The declared licence: JSON-LD `license` (a URL, or a node with one), else the first
+    `rel="license"` link."""
+    value = meta.jsonld.get("license")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("@id") or value.get("name")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    found = re.search(
+        r"<(?:link|a)\b(?=[^>]*\brel=[\"'][^\"']*\blicense\b)[^>]*\bhref=[\"']([^\"']+)", page, re.I
+    )
+    return found.group(1).strip() if found else None
