@@ -216,3 +216,20 @@ def test_a_load_leaves_none_of_its_working_tables_on_the_connection(tmp_path):
         left = con.execute("select table_name from duckdb_tables() where temporary").fetchall()
         assert left == [("mine",)]
     assert scalar(con, "select count(*) from fact_article") == 2
+
+
+def test_reprocessing_keeps_what_robots_txt_said_at_fetch_time(tmp_path):
+    """Re-extraction from the archive cannot ask robots.txt again: the fetch's answer stays,
+    the rights read from the page itself are read anew."""
+    con = connect(tmp_path)
+    fetched = record("http://herald.test/a")
+    fetched.update(robots_decision="allowed", robots_directives=None)
+    load_records(con, [fetched], [], SOURCES, "r1", NOW)
+    again = record("http://herald.test/a")
+    again.update(robots_decision=None, robots_directives="noarchive")
+    load_records(con, [again], [], SOURCES, "r2", NOW, versioning=False)
+    rows = con.execute(
+        "select robots_decision, robots_directives from fact_article where is_current"
+    ).fetchall()
+    con.close()
+    assert rows == [("allowed", "noarchive")]

@@ -454,7 +454,10 @@ def _write_articles(con: duckdb.DuckDBPyConnection, versioning: bool, run_id: st
                    coalesce(f.valid_from, i.fetched_at) as valid_from,
                    null::timestamptz as valid_to, true as is_current,
                    coalesce(s.story_key, f.story_key) as story_key,
-                   coalesce(s.is_first_in_story, f.is_first_in_story) as is_first_in_story)
+                   coalesce(s.is_first_in_story, f.is_first_in_story) as is_first_in_story,
+                   -- what robots.txt said is known at fetch time only: re-extraction from the
+                   -- archive keeps the fetch's answer
+                   coalesce(i.robots_decision, f.robots_decision) as robots_decision)
         from inc_article i
         left join fact_article f on f.article_key = i.article_key and f.is_current
         left join story_of s on s.article_key = i.article_key
