@@ -409,7 +409,7 @@ SOURCE_HEALTH_SQL = """
     trail as (
         -- only days from the source's first article on: zeros before it count for nothing
         select p.source_name, avg(p.articles) as mean_new, stddev_samp(p.articles) as sd_new,
-               count(*) as trailing_days
+               min(p.articles) as fewest, count(*) as trailing_days
         from per_day p join tracked t using (source_name)
         where p.age >= 2 and p.day >= t.since group by p.source_name
     ),
@@ -426,7 +426,9 @@ SOURCE_HEALTH_SQL = """
            t.mean_new, t.sd_new, coalesce(t.trailing_days, 0) as trailing_days,
            case
              when coalesce(t.trailing_days, 0) < 3 or coalesce(t.mean_new, 0) = 0 then true
-             when c.articles = 0 then false
+             -- a day with nothing is a drop only for a source that never has such days
+             -- (one that skips Sundays is not broken on Monday)
+             when c.articles = 0 then t.fewest = 0
              else c.articles >= t.mean_new - ? * greatest(coalesce(t.sd_new, 0), 1)
            end as volume_ok
     from per_day c

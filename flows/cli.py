@@ -10,7 +10,7 @@ import json
 import os
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -90,6 +90,7 @@ WaitOption = Annotated[
     typer.Option("--wait", help="Seconds to wait for another run on the same home.", min=0),
 ]
 BUSY_EXIT = 3
+STOP_MARGIN_S = 120  # a run's own record of its end lands within this of serve's stop
 
 EXAMPLE_QUERIES = [
     (
@@ -130,7 +131,7 @@ def _prepare_prefect(verbose: bool) -> None:
     for runs in ("FLOW_RUNS", "TASK_RUNS"):
         os.environ.setdefault(f"PREFECT_LOGGING_LOGGERS_PREFECT_{runs}_LEVEL", "INFO")
     # what the terminal shows: the level the user set for Prefect, else quiet or, -v, all
-    console = "0" if verbose else os.environ["PREFECT_LOGGING_LEVEL"]
+    console = "NOTSET" if verbose else os.environ["PREFECT_LOGGING_LEVEL"]
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", console)
 
 
@@ -372,7 +373,9 @@ def serve(
                     serve_nightly(sources, home, cron, timezone, api_url=server.url)
     except KeyboardInterrupt as stop:
         signum = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
-    cut = stopped_runs(home, started)
+    # the runs this stop cut short: abandoned from a moment before it (the runner stops its
+    # run when the signal comes), not earlier deaths on this home
+    cut = stopped_runs(home, max(started, datetime.now(UTC) - timedelta(seconds=STOP_MARGIN_S)))
     for run_id in cut:
         err.print(
             f"[bold red]stopped during run {run_id}[/]: the run was abandoned (ops.etl_run says "

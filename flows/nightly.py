@@ -7,6 +7,7 @@ open their own connections; each works on a source or a batch, never on one arti
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -572,7 +573,8 @@ def _guarded(run: _Run, body: Callable[[], RunSummary]) -> RunSummary:
     except BaseException as exc:
         run.close("failed", f"{type(exc).__name__}: {exc}")
         raise
-    progress.reporter().run_done(run_line(summary))
+    with contextlib.suppress(OSError):  # a closed pipe under cron must not leave it open
+        progress.reporter().run_done(run_line(summary))  # while the run's log is attached
     run.close()
     publish_artifacts(summary)
     return summary

@@ -223,8 +223,9 @@ def check_cron(value: str) -> str:
 
 
 def stopped_runs(home: Path, since: datetime) -> list[str]:
-    """Runs a stop of serve cut short: abandoned since `since`, or still marked running (a
-    run process killed before it could say so, marked abandoned here once its lock is free)."""
+    """Runs a stop of serve cut short: abandoned at or after `since` (the stop, less a
+    margin), or still marked running (a run process killed before it could say so, marked
+    abandoned here once its lock is free). A run abandoned earlier is not this stop's."""
     from warehouse import ops
     from warehouse.db import connect, db_path
     from warehouse.lock import RunLock, WarehouseBusy
@@ -238,7 +239,7 @@ def stopped_runs(home: Path, since: datetime) -> list[str]:
                 ops.abandon_stale_runs(con, datetime.now(UTC))
                 rows = con.execute(
                     "select run_id from ops.etl_run where status = 'abandoned' "
-                    "and started_at >= ? order by started_at",
+                    "and finished_at >= ? order by started_at",
                     [since],
                 ).fetchall()
             finally:

@@ -71,7 +71,7 @@ def test_a_consent_wall_is_held_back_by_name():
         "Manage preferences to choose. You can change your consent at any time in our privacy "
         "and cookie policy.</p><button>Accept all</button><button>Reject all</button></div>"
     )
-    with pytest.raises(ExtractionError, match=r"^consent_wall: "):
+    with pytest.raises(ExtractionError, match=r"^consent_wall \("):
         extract_article(page(wall, title="Consent"), "https://portal.test/c", NOW)
 
 
@@ -80,7 +80,7 @@ def test_a_javascript_shell_is_held_back_by_name():
         '<noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div>'
         '<script src="/static/js/main.3f2a.js"></script>'
     )
-    with pytest.raises(ExtractionError, match=r"^javascript_shell: "):
+    with pytest.raises(ExtractionError, match=r"^javascript_shell \("):
         extract_article(page(shell, title="News"), "https://app.test/story/1", NOW)
 
 
@@ -91,7 +91,7 @@ def test_a_not_found_page_answered_with_200_is_a_soft_404():
         "go back to the home page, or browse our latest stories and most read articles from "
         "across the newsroom, updated every few minutes throughout the day.</p></main>"
     )
-    with pytest.raises(ExtractionError, match=r"^soft_404: "):
+    with pytest.raises(ExtractionError, match=r"^soft_404 \("):
         extract_article(
             page(missing, title="Page not found | Valley Times"), "https://v.test/x", NOW
         )
@@ -144,3 +144,31 @@ def test_the_fetch_records_the_robots_decision_and_a_challenge(site):
     )
     with Fetcher(unchecked) as fetcher:
         assert fetcher.get(site.url("/a.html"), "article").robots_decision == "not_checked"
+
+
+def test_short_articles_about_privacy_or_named_404_are_still_articles():
+    """A brief about a privacy fine has the consent words but not the wall's buttons; a
+    publication called 404 Media, or a headline with "not found" in it, is no not-found page."""
+    brief = (
+        "<article><h1>Regulator fines app over tracking</h1><p>The data regulator fined the "
+        "app maker for tracking users without valid consent. Its cookies and its partners' "
+        "trackers ran before anyone agreed, the privacy watchdog said, and the consent banner "
+        "misled users about what they accepted. The firm said it would appeal.</p></article>"
+    )
+    record = extract_article(page(brief, title="Regulator fines app"), "https://t.test/a", NOW)
+    assert record["title"]
+    for title, headline in (
+        ("Inside the AI slop factory | 404 Media", "Inside the AI slop factory"),
+        ("Hiker: body not found after three days", "Search for missing hiker: body not found"),
+    ):
+        body = article().replace("<h1>Ferry fares rise</h1>", f"<h1>{headline}</h1>")
+        assert extract_article(page(body, title=title), "https://m.test/b", NOW)["title"]
+
+
+def test_an_agents_directives_run_to_the_next_agent():
+    headers = {"X-Robots-Tag": "otherbot: noindex, nofollow, gazette: noarchive"}
+    head = (
+        '<meta name="robots" content="index, max-snippet:-1, max-image-preview:large, nosnippet">'
+    )
+    record = extract_article(page(article(), head), "https://x.test/a", NOW, headers=headers)
+    assert record["robots_directives"] == "noarchive,nosnippet"

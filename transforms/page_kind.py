@@ -44,20 +44,26 @@ _CONSENT_WORDS = re.compile(
     r"|consentement|accepter|cookies de|aceptar|consentimento)\b",
     re.I,
 )
-_CONSENT_MARKUP = re.compile(
-    r"onetrust|didomi|sp_message_container|qc-cmp2|cookiebot|usercentrics|truste|"
-    r"consent-?(banner|wall|manager)|cmp-container|gdpr-?(banner|wall)",
+# the wall's own buttons, extracted as if they were the text: an article about privacy has
+# the words, not the buttons
+_CONSENT_UI = re.compile(
+    r"\b(accept all|reject all|accept (all )?cookies|allow all|manage (cookie )?(preferences"
+    r"|options|settings)|alle akzeptieren|alle ablehnen|tout accepter|tout refuser"
+    r"|aceptar todo|rechazar todo|accetta tutto|rifiuta tutto)\b",
     re.I,
 )
+# the title or headline *is* the not-found message: it starts with it ("Page not found |
+# Valley Times", "404 - Not Found"), not a headline that mentions it ("body not found") or a
+# publication named "404 Media"
 _NOT_FOUND = re.compile(
-    r"\b(404|page not found|not found|no longer available|does(n't| not) exist"
-    r"|seite nicht gefunden|page introuvable|p[aá]gina no encontrada|pagina non trovata"
-    r"|pagina niet gevonden|strona nie znaleziona)\b",
+    r"^\W*(error\W*)?(404\b\W*(error|not found|page|-|:|\||$)|page not found|not found\b"
+    r"|(this|the) page (you|could|can)|seite nicht gefunden|page introuvable"
+    r"|p[aá]gina no encontrada|pagina non trovata|pagina niet gevonden|strona nie znaleziona)",
     re.I,
 )
 _SUBSCRIBE = re.compile(
-    r"(subscribe|sign in|log in)( now| today)? to (continue|keep)? ?read|subscribers? only"
-    r"|already a subscriber|this (article|content) is (only )?for subscribers"
+    r"(subscribe|sign in|log in)( now| today)? to (continue|keep)? ?read"
+    r"|this (article|content|story) is (only )?(for|available to) subscribers"
     r"|jetzt abonnieren|réservé aux abonnés|exclusivo para suscriptores|abbonati per",
     re.I,
 )
@@ -66,6 +72,7 @@ WALL_TEXT_CHARS = 1_500  # a wall's or a not-found page's extracted text, at mos
 CONSENT_SHARE = 0.02  # consent words per word of text past which short text is a wall
 TEASER_TEXT_CHARS = 2_500  # a text this short beside a subscribe prompt is a teaser
 DIRECTIVES = ("noindex", "nofollow", "noarchive", "nosnippet", "noimageindex", "none")
+VALUED = ("max-snippet", "max-image-preview", "max-video-preview", "unavailable_after")
 
 
 def challenge_marker(status: int | None, body: bytes) -> str | None:
@@ -94,7 +101,7 @@ def shell_or_wall(page: str, text: str) -> str | None:
     if len(visible) <= SHELL_TEXT_CHARS and (
         _JS_NOTICE.search(noscript or visible) or _APP_ROOT.search(page)
     ):
-        return f"javascript_shell: {len(visible)} characters of visible text, content by script"
+        return f"javascript_shell ({len(visible)} characters of visible text, content by script)"
     return consent_wall(page, text or visible)
 
 
@@ -104,8 +111,12 @@ def consent_wall(page: str, text: str) -> str | None:
         return None
     words = max(1, len(text.split()))
     consent = len(_CONSENT_WORDS.findall(text))
-    if consent >= 3 and (consent / words >= CONSENT_SHARE or _CONSENT_MARKUP.search(page)):
-        return f"consent_wall: {consent} consent words in {words} words of text"
+    buttons = _CONSENT_UI.search(text)
+    if buttons and consent >= 3 and consent / words >= CONSENT_SHARE:
+        return (
+            f"consent_wall ({consent} consent words in {words} words of text, "
+            f"and {buttons.group(0)!r})"
+        )
     return None
 
 
@@ -115,7 +126,7 @@ def soft_404(meta: PageMeta, title: str | None, text: str) -> str | None:
         return None
     for label in (meta.title_tag, meta.h1, title):
         if label and _NOT_FOUND.search(label):
-            return f"soft_404: the page says {label[:80]!r}"
+            return f"soft_404 (the page says {label[:80]!r})"
     return None
 
 
@@ -145,13 +156,17 @@ def robots_directives(headers: dict[str, str] | None, meta: PageMeta) -> str | N
     values = [v for k, v in (headers or {}).items() if k.lower() == "x-robots-tag"]
     values += [v for k in ("robots", "gazette") for v in meta.meta_all.get(k, [])]
     for value in values:
+        agent = "*"  # "otherbot: noindex, nofollow": both are otherbot's, up to the next agent
         for clause in value.split(","):
             clause = clause.strip().lower()
-            agent, _, rest = clause.partition(":")
-            if rest and agent.strip() not in DIRECTIVES:
-                if agent.strip() not in ("gazette", "*"):
-                    continue  # a directive for another crawler
-                clause = rest.strip()
+            name, _, rest = clause.partition(":")
+            name = name.strip()
+            if rest and name in VALUED:
+                continue  # max-snippet:-1 and the like: a directive with a value, not an agent
+            if rest and name not in DIRECTIVES and " " not in name:
+                agent, clause = name, rest.strip()
+            if agent not in ("gazette", "*"):
+                continue  # a directive for another crawler
             if clause == "none":
                 found.update(("noindex", "nofollow"))
             elif clause in DIRECTIVES:

@@ -45,7 +45,14 @@ OUTCOME_PARSE_ERROR: Final = "parse_error"
 # Why a page may be given up until it changes: the same bytes would fail the same way, so a
 # refetch without a sign of change (validators, a newer sitemap lastmod, --refresh) is waste.
 # The reasons extraction quarantines a page with (their beginnings), and fetch outcomes.
-PERMANENT_EXTRACT_REASONS: Final = ("too little text", "not parseable as HTML", "no title")
+PERMANENT_EXTRACT_REASONS: Final = (
+    "too little text",
+    "not parseable as HTML",
+    "no title",
+    "consent_wall",  # what used to be too little text, by its kind (transforms/page_kind.py)
+    "javascript_shell",
+    "soft_404",
+)
 PERMANENT_OUTCOMES: Final = ("not_html",)
 
 EntityType = Literal["PERSON", "ORG", "LOCATION", "NORP"]

@@ -334,7 +334,11 @@ def publish_snapshot(home: Path, label: str | None = None) -> Path:
         con.close()
     label = label or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     version = versions / f"gazette-{label}.duckdb"
-    os.link(temporary, version)
+    version.unlink(missing_ok=True)  # a retried publish of the same run
+    try:
+        os.link(temporary, version)
+    except OSError:  # a filesystem without hard links: a second copy, then
+        shutil.copyfile(temporary, version)
     os.replace(temporary, target)
     pointer = exports / SNAPSHOT_POINTER
     pointer.with_suffix(".tmp").write_text(

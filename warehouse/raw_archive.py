@@ -188,5 +188,6 @@ def archived_page(home: Path, row: dict) -> FetchResult:
         elapsed_ms=0,
         fetched_at=row["fetched_at"],
         body=document.body,
+        headers=document.headers,  # X-Robots-Tag: what the rights columns read again
         candidate=evidence_candidate(row["evidence"]),
     )

@@ -15,9 +15,10 @@ select
     a.word_count, a.paragraph_count, a.image_count, a.tone, a.story_key, a.is_first_in_story,
     a.modified_at, a.fetched_at,
     a.is_paywalled, a.robots_decision, a.robots_directives, a.license_url,
-    -- the filter for redistribution: fetched with robots.txt's leave (or from a file), no
-    -- directive against keeping or showing its text, not a paywalled teaser
-    coalesce(a.robots_decision, 'allowed') in ('allowed', 'no_rules')
+    -- the filter for redistribution: fetched with robots.txt's leave (or from a file; a row
+    -- loaded before the decision was kept is unknown, so not), no directive against keeping
+    -- or showing its text, not a paywalled teaser
+    (a.robots_decision in ('allowed', 'no_rules') or a.url like 'file:%')
       and not coalesce(a.is_paywalled, false)
       and not regexp_matches(coalesce(a.robots_directives, ''), 'noarchive|nosnippet|noindex')
       as redistributable
