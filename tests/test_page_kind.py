@@ -61,40 +61,39 @@ def test_a_short_text_beside_a_subscribe_prompt_is_a_teaser():
     assert record["is_paywalled"] is True
 
 
-def test_a_consent_wall_is_held_back_by_name():
-    wall = (
-        "<div id='onetrust-consent-sdk'><h2>We value your privacy</h2><p>We and our partners "
-        "use cookies and similar tracking technologies to store and access information on "
-        "your device, for personalised ads and content, ad and content measurement, audience "
-        "insights and product development. With your consent, we and our partners may use "
-        "precise geolocation data. Click Accept all to consent, Reject all to decline, or "
-        "Manage preferences to choose. You can change your consent at any time in our privacy "
-        "and cookie policy.</p><button>Accept all</button><button>Reject all</button></div>"
-    )
-    with pytest.raises(ExtractionError, match=r"^consent_wall \("):
-        extract_article(page(wall, title="Consent"), "https://portal.test/c", NOW)
+WALL = (
+    "<div id='onetrust-consent-sdk'><h2>We value your privacy</h2><p>We and our partners "
+    "use cookies and similar tracking technologies to store and access information on "
+    "your device, for personalised ads and content, ad and content measurement, audience "
+    "insights and product development. With your consent, we and our partners may use "
+    "precise geolocation data. Click Accept all to consent, Reject all to decline, or "
+    "Manage preferences to choose. You can change your consent at any time in our privacy "
+    "and cookie policy.</p><button>Accept all</button><button>Reject all</button></div>"
+)
+SHELL = (
+    '<noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div>'
+    '<script src="/static/js/main.3f2a.js"></script>'
+)
+MISSING = (
+    "<main><h1>Page not found</h1><p>Sorry, the page you were looking for may have been "
+    "moved, renamed or deleted, or it may never have existed. Try the search box above, "
+    "go back to the home page, or browse our latest stories and most read articles from "
+    "across the newsroom, updated every few minutes throughout the day.</p></main>"
+)
 
 
-def test_a_javascript_shell_is_held_back_by_name():
-    shell = (
-        '<noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div>'
-        '<script src="/static/js/main.3f2a.js"></script>'
-    )
-    with pytest.raises(ExtractionError, match=r"^javascript_shell \("):
-        extract_article(page(shell, title="News"), "https://app.test/story/1", NOW)
-
-
-def test_a_not_found_page_answered_with_200_is_a_soft_404():
-    missing = (
-        "<main><h1>Page not found</h1><p>Sorry, the page you were looking for may have been "
-        "moved, renamed or deleted, or it may never have existed. Try the search box above, "
-        "go back to the home page, or browse our latest stories and most read articles from "
-        "across the newsroom, updated every few minutes throughout the day.</p></main>"
-    )
-    with pytest.raises(ExtractionError, match=r"^soft_404 \("):
-        extract_article(
-            page(missing, title="Page not found | Valley Times"), "https://v.test/x", NOW
-        )
+@pytest.mark.parametrize(
+    ("body", "title", "kind"),
+    [
+        (WALL, "Consent", "consent_wall"),
+        (SHELL, "News", "javascript_shell"),
+        (MISSING, "Page not found | Valley Times", "soft_404"),
+    ],
+    ids=["consent wall", "javascript shell", "soft 404"],
+)
+def test_a_page_that_is_not_an_article_is_held_back_by_its_kind(body, title, kind):
+    with pytest.raises(ExtractionError, match=rf"^{kind} \("):
+        extract_article(page(body, title=title), "https://portal.test/c", NOW)
 
 
 def test_rights_directives_for_all_crawlers_or_gazette_and_a_declared_licence():
