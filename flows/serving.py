@@ -187,14 +187,20 @@ def temporary_prefect_api(server: TemporaryPrefectServer | None) -> Iterator[Non
             _drain_prefect_workers()
 
 
+DRAIN_S = 30.0
+
+
 def _drain_prefect_workers() -> None:
     """Logs and events still queued go out before the server stops, as Prefect's own test
     harness does; otherwise the exiting process retries a dead API for a minute."""
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
-    APILogWorker.drain_all(timeout=5)
-    EventsWorker.drain_all(timeout=5)
+    # each returns as soon as its queue is empty; on a loaded machine 5 s left a run's last
+    # logs and its artifacts' events queued, and the process then retried a dead API for two
+    # minutes before it exited (bounded here, never by the night's size)
+    APILogWorker.drain_all(timeout=DRAIN_S)
+    EventsWorker.drain_all(timeout=DRAIN_S)
 
 
 class Terminated(KeyboardInterrupt):
