@@ -17,6 +17,7 @@ import pickle
 import re
 import tempfile
 import unicodedata
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -88,13 +89,73 @@ class Entry:
     admin1: str | None = None  # for a US state: its code, which its cities carry
 
 
-@dataclass(frozen=True, slots=True)
+DECODED_CACHE = 4096  # entries a process keeps decoded
+
+
 class Gazetteer:
-    entries: dict[str, tuple[Entry, ...]]
-    country_names: dict[str, str]
+    """Every known name, held as one bytes blob of pickled entries and a dict of positions.
+
+    The staging pool's workers share the fork server's copy, and in CPython merely reading an
+    object writes its reference count, so a gazetteer of Python objects was copied page by page
+    into every worker as lookups touched it (25 to 40 MB a worker over a night). Here a lookup
+    reads the key strings and the blob without writing them, writes only the reference count of
+    one small int (the positions are made in one run, so they sit together on few pages) and
+    decodes the hit's entries into the worker's own memory, bounded by DECODED_CACHE."""
+
+    __slots__ = ("_blob", "_decoded", "_index", "_offsets", "country_names")
+
+    def __init__(self, entries: dict[str, tuple[Entry, ...]], country_names: dict[str, str]):
+        keys = sorted(entries)
+        parts = [pickle.dumps(entries[key], protocol=pickle.HIGHEST_PROTOCOL) for key in keys]
+        offsets = array("Q", [0])
+        for part in parts:
+            offsets.append(offsets[-1] + len(part))
+        self._restore(keys, b"".join(parts), offsets, country_names)
+
+    def _restore(
+        self, keys: list[str], blob: bytes, offsets: array, country_names: dict[str, str]
+    ) -> None:
+        self._index = dict(zip(keys, range(len(keys)), strict=True))
+        self._blob, self._offsets, self.country_names = blob, offsets, country_names
+        self._decoded: dict[int, tuple[Entry, ...]] = {}
+
+    def __reduce__(self) -> tuple:
+        state = (list(self._index), self._blob, self._offsets.tobytes(), self.country_names)
+        return _gazetteer_from, state
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Gazetteer):
+            return NotImplemented
+        return (self._blob, list(self._index), self.country_names) == (
+            other._blob,
+            list(other._index),
+            other.country_names,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  (mutable cache inside: never a dict key)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
     def lookup(self, key: str) -> tuple[Entry, ...]:
-        return self.entries.get(key, ())
+        position = self._index.get(key)
+        if position is None:
+            return ()
+        found = self._decoded.get(position)
+        if found is None:
+            if len(self._decoded) >= DECODED_CACHE:
+                self._decoded.clear()
+            start, end = self._offsets[position], self._offsets[position + 1]
+            found = self._decoded[position] = pickle.loads(memoryview(self._blob)[start:end])
+        return found
+
+
+def _gazetteer_from(
+    keys: list[str], blob: bytes, offsets: bytes, country_names: dict[str, str]
+) -> Gazetteer:
+    gazetteer = Gazetteer.__new__(Gazetteer)
+    gazetteer._restore(keys, blob, array("Q", offsets), country_names)
+    return gazetteer
 
 
 def _case(alias: str) -> str:
