@@ -253,7 +253,7 @@ def test_every_entity_type_the_recognisers_write_is_in_the_vocabulary():
 def test_every_gazetteer_entry_has_an_entity_type_of_the_vocabulary():
     from transforms.gazetteer import gazetteer
 
-    types = {e.entity_type for entries in gazetteer().entries.values() for e in entries}
+    types = {e.entity_type for _, entries in gazetteer().items() for e in entries}
     assert types <= set(ENTITY_TYPES)
 
 

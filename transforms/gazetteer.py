@@ -19,6 +19,7 @@ import tempfile
 import unicodedata
 from array import array
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.metadata import version
@@ -136,6 +137,14 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self._index)
+
+    def items(self) -> Iterator[tuple[str, tuple[Entry, ...]]]:
+        """Every name and its entries, decoded one at a time and not cached: for audits and
+        tests, never on the staging path."""
+        view = memoryview(self._blob)
+        for key, position in self._index.items():
+            start, end = self._offsets[position], self._offsets[position + 1]
+            yield key, pickle.loads(view[start:end])
 
     def lookup(self, key: str) -> tuple[Entry, ...]:
         position = self._index.get(key)
