@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from warehouse.db import SQL_DIR, export_memory, query_frame, run, scalar
@@ -141,6 +140,8 @@ def write_parquet(
     schema = export_schema(reader.schema)
     batches = (batch.cast(schema) for batch in reader)
     if partition_by:
+        import pyarrow.dataset as ds  # here: it imports pandas, a second a run's start-up
+
         parts = pa.schema([schema.field(name) for name in partition_by])
         assert parts.equals(partition_schema()), parts
         ds.write_dataset(
