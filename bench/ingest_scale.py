@@ -42,13 +42,16 @@ def write_warc(path: Path, records: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument(
+        "--timeline", type=Path, help="write the ingest's memory each second to this file"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gazette-ingest-") as tmp:
         warc = Path(tmp) / "big.warc.gz"
         write_warc(warc, args.records)
         print(f"{args.records} records, {warc.stat().st_size / 2**20:.0f} MB gzipped", flush=True)
         home = Path(tmp) / "home"
-        result = run_command(["ingest", str(warc)], home)
+        result = run_command(["ingest", str(warc)], home, timeline=args.timeline)
         loaded = articles(home)
     print(f"gazette ingest: {result['wall']:.1f} s, {args.records / result['wall']:.1f} records/s")
     for stage, seconds in result["stages"].items():
