@@ -55,6 +55,14 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_CRAWL_DELAY_S = 60.0
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+# set when the run is stopped (SIGTERM, Ctrl-C): fetch threads end at their next request or
+# politeness pause instead of working through their batch (50 pages 5 s apart: 4 minutes,
+# past a service manager's patience); cleared as a run starts
+STOPPING = threading.Event()
+
+
+class RunStopping(RuntimeError):
+    """Raised in a fetch thread once the run is stopping: nothing more is requested."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +217,8 @@ class Fetcher:
         url = without_credentials(url)  # never sent, never stored: see carries_credentials
         attempt = 1
         while True:
+            if STOPPING.is_set():
+                raise RunStopping(f"the run is stopping: {url} not requested")
             result = self._attempt(url, purpose, source_name, candidate, validators, attempt)
             wait = self._retry_wait(result, attempt)
             if wait is None:
@@ -374,8 +384,8 @@ class Fetcher:
         last = self._last_request.get(host)
         if last is not None:
             pause = last + delay - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
+            if pause > 0 and STOPPING.wait(pause):
+                raise RunStopping(f"the run is stopping: no more requests to {host}")
         self._last_request[host] = time.monotonic()
 
     def _follow(

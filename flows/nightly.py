@@ -35,7 +35,7 @@ from flows.config import (
     recogniser_from_env,
 )
 from flows.discovery import Discovery
-from flows.fetching import Fetcher, FetchPolicy
+from flows.fetching import STOPPING, Fetcher, FetchPolicy
 from flows.ingest import LOCAL_SOURCE, read_inputs
 from flows.staging import (
     BatchWork,
@@ -463,6 +463,7 @@ class _Run:
         self.home = home
         self.quality = quality or QualitySettings()
         self.recogniser = recogniser
+        STOPPING.clear()  # a process may run flows one after another (tests, a notebook)
         # one writer per home: a second run waits here (bounded), then gives up clearly
         self.lock = RunLock(home, command, wait_s, on_wait=get_run_logger().warning)
         self.lock.__enter__()
@@ -564,6 +565,7 @@ def _guarded(run: _Run, body: Callable[[], RunSummary]) -> RunSummary:
     try:
         summary = body()
     except (KeyboardInterrupt, TerminationSignal) as exc:  # Ctrl-C, or SIGTERM from serve
+        STOPPING.set()  # the fetch threads stop too, so the process can exit
         why = "SIGTERM" if isinstance(exc, TerminationSignal) else "an interrupt"
         run.close(
             "abandoned",

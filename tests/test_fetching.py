@@ -313,3 +313,40 @@ def test_a_robots_txt_that_cannot_be_read_to_the_end_keeps_us_out(site):
     assert result.outcome == "robots_disallowed"
     assert "could not be read" in result.error
     assert "/news/a.html" not in site.hits
+
+
+def test_a_stopping_run_requests_nothing_more_and_its_fetch_threads_end(site):
+    """SIGTERM under serve: the fetch threads went on through their batch, a politeness pause
+    at a time (50 pages 5 s apart: minutes), so the run's process outlived the stop. Once the
+    run says it is stopping, a thread in its pause stops there and asks for nothing else."""
+    import threading
+
+    from flows.fetching import STOPPING, RunStopping
+
+    for name in "abc":
+        site.add(f"/{name}.html", ARTICLE)
+    outcome: list[BaseException] = []
+
+    def fetch_all() -> None:
+        try:
+            with Fetcher(policy(per_host_delay_s=30.0)) as fetcher:
+                for name in "abc":
+                    fetcher.get(site.url(f"/{name}.html"), "article")
+        except RunStopping as exc:
+            outcome.append(exc)
+
+    STOPPING.clear()
+    thread = threading.Thread(target=fetch_all, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while "/robots.txt" not in site.hits and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        STOPPING.set()  # as `_guarded` does when the run is interrupted
+        thread.join(timeout=10)  # in its 30 s pause after robots.txt, before /a.html
+    finally:
+        STOPPING.clear()
+    assert not thread.is_alive()
+    assert [type(e) for e in outcome] == [RunStopping]
+    assert site.hits == ["/robots.txt"]

@@ -127,7 +127,11 @@ def test_sigterm_during_a_run_says_the_run_was_abandoned_and_exits_non_zero(tmp_
             time.sleep(3)
         finally:
             process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=90)
+            try:
+                code = process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
     output = log.read_text()
     assert code == 128 + signal.SIGTERM, output
     [run_id] = re.findall(r"stopped during run (\S+): the run was abandoned", output)
