@@ -303,6 +303,35 @@ def export_marts(
     return out_dir
 
 
+def copy_checkpointed(source: Path, target: Path) -> bool:
+    """A byte copy of the warehouse file, when its last writer checkpointed it (no write-ahead
+    log beside it): the file then holds every committed row, and under the run's lock nobody
+    writes it. COPY FROM DATABASE took 170 MB of memory and 15 s for a 103 MB warehouse, and
+    was the run's peak at 20,000 ingested articles; a file copy takes the page cache only.
+    False (nothing copied) when a log is there."""
+    if Path(f"{source}.wal").exists():
+        return False
+    shutil.copyfile(source, target)
+    if Path(f"{source}.wal").exists():  # a writer came in meanwhile: this copy may be torn
+        target.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """The warehouse copied table by table through DuckDB (whose log is replayed on attach)."""
+    con = duckdb.connect()
+    try:
+        # a bare connection may cache up to 80 % of the machine's memory while it copies
+        run(con, "set memory_limit = ?", [export_memory()])
+        run(con, f"attach '{str(source).replace(chr(39), chr(39) * 2)}' as gazette (read_only)")
+        run(con, f"attach '{str(target).replace(chr(39), chr(39) * 2)}' as snapshot")
+        run(con, "copy from database gazette to snapshot")
+        run(con, "detach snapshot")
+    finally:
+        con.close()
+
+
 def publish_snapshot(home: Path, label: str | None = None) -> Path:
     """exports/gazette.duckdb: a copy of the whole warehouse (tables, views, ops) that BI tools
     can keep open while tonight's run writes the live file. Replaced atomically: a reader
@@ -322,17 +351,8 @@ def publish_snapshot(home: Path, label: str | None = None) -> Path:
     temporary = target.with_name(SNAPSHOT_NAME + ".tmp")
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    source = str(home / "gazette.duckdb").replace("'", "''")
-    con = duckdb.connect()
-    try:
-        # a bare connection may cache up to 80 % of the machine's memory while it copies
-        run(con, "set memory_limit = ?", [export_memory()])
-        run(con, f"attach '{source}' as gazette (read_only)")
-        run(con, f"attach '{str(temporary).replace(chr(39), chr(39) * 2)}' as snapshot")
-        run(con, "copy from database gazette to snapshot")
-        run(con, "detach snapshot")
-    finally:
-        con.close()
+    if not copy_checkpointed(home / "gazette.duckdb", temporary):
+        _copy_database(home / "gazette.duckdb", temporary)
     label = label or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     version = versions / f"gazette-{label}.duckdb"
     version.unlink(missing_ok=True)  # a retried publish of the same run
