@@ -81,10 +81,10 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """A connection with the schema applied (writers) or an existing file opened (readers).
 
-    `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (256MB) unless given, as
-    the stages that only read give a smaller one (`read_memory`). 256 MB, not 512: at
-    N = 10,080 the load was the run's peak (1,222 MB of the tree) at 512 and 991 MB at 256,
-    and 200,000 articles in nights of 50,000 still load (bench/README.md)."""
+    `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (512MB) unless given, as
+    the stages that only read give a smaller one (`read_memory`). Not 256 MB: it takes the
+    tree's peak at N = 10,080 from 1,222 to 991 MB, but a night of 50,400 pages ran out of it
+    in `_merge_entities` (bench/README.md, 2026-12-04)."""
     path = db_path(home)
     if read_only:
         if not path.exists():
@@ -101,7 +101,7 @@ def connect(
         run(con, "commit")
         _retype(con)
     # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
-    run(con, "set memory_limit = ?", [memory or os.environ.get("GAZETTE_DUCKDB_MEMORY", "256MB")])
+    run(con, "set memory_limit = ?", [memory or os.environ.get("GAZETTE_DUCKDB_MEMORY", "512MB")])
     # offline machines: never try to download extensions
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")
