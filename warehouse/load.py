@@ -335,17 +335,26 @@ def _insert_dim_date(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 
 def _merge_entities(con: duckdb.DuckDBPyConnection) -> None:
-    """New entities go in; known ones gain the surface forms this run saw for them."""
+    """New entities go in; known ones gain the surface forms this run saw for them.
+
+    The (entity, alias) pairs are made distinct first, a grouping DuckDB can spill, and only
+    then gathered into a list per entity. A list of every package's alias list, flattened
+    afterwards, grew with the packages that name an entity and cannot spill: a night of
+    50,400 pages ran out of 256 MB there (bench/README.md, 2026-12-04)."""
     run(
         con,
         """
         create or replace temp table inc_entity as
-        select s.* replace (a.aliases as aliases)
-        from stg_dim_entity s
-        join (
-            select entity_key, list_sort(list_distinct(flatten(list(aliases)))) as aliases
-            from stg_dim_entity group by entity_key
-        ) a on a.entity_key = s.entity_key
+        with pairs as (
+            select entity_key, alias
+            from (select entity_key, unnest(aliases) as alias from stg_dim_entity)
+            where alias is not null
+            group by entity_key, alias
+        ), merged as (
+            select entity_key, list_sort(list(alias)) as aliases from pairs group by entity_key
+        )
+        select s.* replace (coalesce(m.aliases, []::varchar[]) as aliases)
+        from stg_dim_entity s left join merged m on m.entity_key = s.entity_key
         """,
     )
     _insert_new(con, "dim_entity", "inc_entity")
