@@ -82,9 +82,9 @@ def connect(
     """A connection with the schema applied (writers) or an existing file opened (readers).
 
     `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (512MB) unless given, as
-    the stages that only read give a smaller one (`read_memory`). Not 256 MB: it takes the
-    tree's peak at N = 10,080 from 1,222 to 991 MB, but a night of 50,400 pages ran out of it
-    in `_merge_entities` (bench/README.md, 2026-12-04)."""
+    the stages that only read give a smaller one (`read_memory`). Not yet 256 MB: it takes the
+    load's own peak at N = 10,080 from 1,222 to 991 MB, but a night of 50,400 pages ran out of
+    it in `_merge_entities`, since fixed and not yet measured again (bench/README.md)."""
     path = db_path(home)
     if read_only:
         if not path.exists():
@@ -151,6 +151,12 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     """The single value of a query; drains the result (DuckDB 2.0 blocks on unfinished ones)."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def path_literal(path: Path | str) -> str:
+    """A file path inside a SQL string literal: COPY, ATTACH and read_parquet take no
+    parameters for paths."""
+    return str(path).replace("'", "''")
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:

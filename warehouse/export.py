@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.db import SQL_DIR, export_memory, query_frame, run, scalar
+from warehouse.db import SQL_DIR, export_memory, path_literal, query_frame, run, scalar
 from warehouse.faults import checkpoint
 
 MART_TABLES = (
@@ -207,7 +207,7 @@ def beside(out_dir: Path, fmt: str) -> tuple[Path, Path]:
 
 def write_csv(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
     """UTF-8 with a header; timestamps in ISO 8601 UTC with a Z."""
-    path = str(target).replace("'", "''")  # COPY takes no parameters
+    path = path_literal(target)
     run(
         con,
         f"copy ({select}) to '{path}' "
@@ -303,7 +303,7 @@ def export_marts(
     return out_dir
 
 
-def copy_checkpointed(source: Path, target: Path) -> bool:
+def _copy_checkpointed(source: Path, target: Path) -> bool:
     """A byte copy of the warehouse file, when its last writer checkpointed it (no write-ahead
     log beside it): the file then holds every committed row, and under the run's lock nobody
     writes it. COPY FROM DATABASE took 170 MB of memory and 15 s for a 103 MB warehouse, and
@@ -324,8 +324,8 @@ def _copy_database(source: Path, target: Path) -> None:
     try:
         # a bare connection may cache up to 80 % of the machine's memory while it copies
         run(con, "set memory_limit = ?", [export_memory()])
-        run(con, f"attach '{str(source).replace(chr(39), chr(39) * 2)}' as gazette (read_only)")
-        run(con, f"attach '{str(target).replace(chr(39), chr(39) * 2)}' as snapshot")
+        run(con, f"attach '{path_literal(source)}' as gazette (read_only)")
+        run(con, f"attach '{path_literal(target)}' as snapshot")
         run(con, "copy from database gazette to snapshot")
         run(con, "detach snapshot")
     finally:
@@ -351,7 +351,7 @@ def publish_snapshot(home: Path, label: str | None = None) -> Path:
     temporary = target.with_name(SNAPSHOT_NAME + ".tmp")
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    if not copy_checkpointed(home / "gazette.duckdb", temporary):
+    if not _copy_checkpointed(home / "gazette.duckdb", temporary):
         _copy_database(home / "gazette.duckdb", temporary)
     label = label or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     version = versions / f"gazette-{label}.duckdb"

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import query_frame, run, scalar
+from warehouse.db import path_literal, query_frame, run, scalar
 from warehouse.export import (
     MART_TABLES,
     beside,
@@ -258,8 +258,8 @@ def apply_delivery(con: duckdb.DuckDBPyConnection, delivery: Path) -> dict[str, 
     try:
         for entry in manifest["tables"]:
             table, keys = entry["name"], entry["key"]
-            rows = _quote(delivery / entry["rows_path"])
-            gone = _quote(delivery / entry["deleted_path"])
+            rows = path_literal(delivery / entry["rows_path"])
+            gone = path_literal(delivery / entry["deleted_path"])
             run(
                 con,
                 f"create table if not exists {table} as "
@@ -285,7 +285,3 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) ->
         write_parquet(con, select, path)
     else:
         write_csv(con, select, path)
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")  # COPY and read_parquet take no parameters for paths
