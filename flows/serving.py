@@ -2,13 +2,16 @@
 
 A schedule needs a real Prefect API: the temporary in-process server that `gazette run` uses
 cannot schedule. With no PREFECT_API_URL configured, serve starts a Prefect server of its own
-on loopback, keeps its database under the home folder, and stops it on the way out.
+on loopback, keeps its database under the home folder, and stops it on the way out. While it
+is up, its address is in `<home>/prefect/server.json`, so a `gazette run` on the same home
+reports to it (and shows in its UI) instead of paying for a temporary server of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -23,6 +26,8 @@ from pathlib import Path
 import httpx
 
 SERVER_START_TIMEOUT_S = 120.0
+SERVER_RECORD = "server.json"
+REUSE_HEALTH_TIMEOUT_S = 1.0
 
 
 def deployment_name(home: Path) -> str:
@@ -43,7 +48,10 @@ class PrefectServerError(RuntimeError):
 
 class LocalPrefectServer:
     """`prefect server start` on 127.0.0.1, with PREFECT_HOME (and so its SQLite database)
-    under the gazette home. Health-checked before use; terminated, then killed, on exit."""
+    under the gazette home. Health-checked before use; terminated, then killed, on exit.
+    While it answers, its address is recorded for runs on the same home to reuse."""
+
+    advertised = True
 
     def __init__(self, home: Path, port: int | None = None) -> None:
         self.home = home / "prefect"
@@ -92,8 +100,15 @@ class LocalPrefectServer:
     def start(self) -> None:
         self.spawn()
         self.wait_ready()
+        if self.advertised and self._process is not None:
+            record = self.home / SERVER_RECORD
+            temp = record.with_suffix(".tmp")
+            temp.write_text(json.dumps({"url": self.url, "pid": self._process.pid}))
+            temp.replace(record)
 
     def stop(self) -> None:
+        if self.advertised:
+            (self.home / SERVER_RECORD).unlink(missing_ok=True)
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
@@ -124,6 +139,8 @@ class TemporaryPrefectServer(LocalPrefectServer):
     (bench/prefect_overhead.py). Same server as Prefect's: the default PREFECT_HOME's
     database, no UI, only the services a temporary server runs.
     """
+
+    advertised = False  # it stops with its run
 
     def __init__(self, home: Path) -> None:
         super().__init__(home)
@@ -169,6 +186,36 @@ def prefect_api_configured() -> bool:
     active = os.environ.get("PREFECT_PROFILE") or document.get("active", "ephemeral")
     settings = document.get("profiles", {}).get(active, {})
     return bool(settings.get("PREFECT_API_URL"))
+
+
+def running_serve_api(home: Path) -> str | None:
+    """The API of the server a `gazette serve` keeps for this home, if it is up and answers.
+
+    A record left by a serve that was killed names a dead process, or a port nothing (or
+    something else) answers on: then None, and the run starts a temporary server as before.
+    Only a loopback address is taken from the file."""
+    try:
+        record = json.loads((home / "prefect" / SERVER_RECORD).read_text())
+        url, pid = str(record["url"]), int(record["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not url.startswith("http://127.0.0.1:") or not _alive(pid):
+        return None
+    try:
+        answer = httpx.get(f"{url}/health", timeout=REUSE_HEALTH_TIMEOUT_S)
+    except httpx.HTTPError:
+        return None
+    return url if answer.status_code == 200 else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True
 
 
 @contextlib.contextmanager

@@ -76,6 +76,8 @@ def test_serve_starts_its_own_server_runs_on_schedule_and_stops_cleanly(tmp_path
                 assert process.poll() is None, log.read_text()
                 time.sleep(2)
             assert "succeeded" in _runs(home / "gazette.duckdb"), log.read_text()
+            # a `gazette run` on this home would report to serve's server
+            assert (home / "prefect" / "server.json").is_file()
         finally:
             process.send_signal(signal.SIGTERM)
             code = process.wait(timeout=90)
@@ -87,6 +89,7 @@ def test_serve_starts_its_own_server_runs_on_schedule_and_stops_cleanly(tmp_path
     url = re.search(r"http://127\.0\.0\.1:(\d+)/api", output.replace("\n", ""))
     assert url is not None
     assert (home / "prefect").is_dir()  # the server's database lives under the home
+    assert not (home / "prefect" / "server.json").exists()  # nor is it offered to runs
     with socket.socket() as s:  # and the server is gone with serve
         assert s.connect_ex(("127.0.0.1", int(url.group(1)))) != 0
     con = duckdb.connect(str(home / "gazette.duckdb"), read_only=True)

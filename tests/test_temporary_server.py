@@ -3,6 +3,7 @@ before its own imports, and stops it cleanly once the run's logs are sent."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.serving import prefect_api_configured
+from flows.serving import LocalPrefectServer, prefect_api_configured, running_serve_api
 from tests.test_bad_inputs import article, feed, sources_toml
 
 GAZETTE = Path(sys.executable).with_name("gazette")
@@ -98,3 +99,55 @@ def test_a_server_that_cannot_start_is_one_clear_error(tmp_path, monkeypatch):
     assert "the Prefect server exited at start" in done.stderr
     assert "Traceback" not in done.stderr
     assert "Application startup failed" in log.read_text()
+
+
+def test_a_stale_or_foreign_server_record_is_not_reused(tmp_path):
+    """A serve killed with SIGKILL leaves its record; a run must not report to a dead API,
+    nor to an address someone else wrote."""
+    record = tmp_path / "prefect" / "server.json"
+    record.parent.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with socket.socket() as s:  # a port nothing answers on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for url, pid in (
+        (f"http://127.0.0.1:{port}/api", dead.pid),  # its process is gone
+        (f"http://127.0.0.1:{port}/api", os.getpid()),  # alive, but nothing answers
+        ("http://10.0.0.5:4200/api", os.getpid()),  # not loopback
+    ):
+        record.write_text(json.dumps({"url": url, "pid": pid}))
+        assert running_serve_api(tmp_path) is None, url
+    record.write_text("{not json")
+    assert running_serve_api(tmp_path) is None
+
+
+@pytest.mark.e2e
+def test_run_reports_to_the_server_serve_keeps_for_its_home(site, tmp_path, monkeypatch):
+    """With serve's server up, a run starts no temporary server: it shows in serve's UI."""
+    _without_api(monkeypatch, tmp_path / "prefect-home")
+    home = tmp_path / "home"
+    site.add("/story.html", article("Harbour story", "Story. "))
+    site.add("/feed.xml", feed(site, ["/story.html"]), Content_Type="application/rss+xml")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sources_toml(site))
+    with LocalPrefectServer(home) as server:
+        record = json.loads((home / "prefect" / "server.json").read_text())
+        assert record["url"] == server.url
+        done = subprocess.run(
+            [str(GAZETTE), "run", "--sources", str(sources), "--home", str(home)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        output = done.stdout + done.stderr
+        assert done.returncode == 0, output[-3000:]
+        assert f"Reporting to the Prefect server of `gazette serve`: {server.url}" in output
+        with sqlite3.connect(home / "prefect" / "prefect.db") as db:
+            runs = db.execute(
+                "select f.name, r.state_type from flow_run r join flow f on f.id = r.flow_id"
+            ).fetchall()
+        assert runs == [("nightly-news", "COMPLETED")]
+    assert not (home / "prefect" / "temporary-server.log").exists()
+    assert not (tmp_path / "prefect-home" / "prefect.db").exists()
+    assert not (home / "prefect" / "server.json").exists()  # gone with its server
