@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
-from trafilatura.deduplication import content_fingerprint
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from transforms.authors import parse_byline
 from transforms.captions import figure_captions, merge_credits, split_caption_lines
 from transforms.encoding import decode_page, parseable
+from transforms.fingerprint import content_fingerprint
 from transforms.metadata import (
     MODIFIED_META_KEYS,
     PUBLISHED_META_KEYS,
@@ -388,11 +388,26 @@ def language_model() -> Any:
     return _DETECTOR
 
 
+DETECT_SAMPLE_CHARS = 2_000  # half from the start, half from the middle
+
+
+def language_sample(text: str) -> str:
+    """What the identifier reads: py3langid's cost grows with the text, its answer hardly.
+    On the 421 pages of ../shared, 2,000 characters give the same language as 5,000 on every
+    page at half the cost (bench/README.md); the middle half guards against an opening in
+    another language (a translated summary, a boilerplate notice)."""
+    if len(text) <= DETECT_SAMPLE_CHARS:
+        return text
+    half = DETECT_SAMPLE_CHARS // 2
+    middle = len(text) // 2
+    return f"{text[:half]}\n{text[middle : middle + half]}"
+
+
 def detect_language(text: str) -> tuple[str | None, float]:
     """py3langid's guess and its probability."""
     if len(text) < DETECT_MIN_CHARS:
         return None, 0.0
-    code, probability = language_model().classify(text[:5000])
+    code, probability = language_model().classify(language_sample(text))
     return code, float(probability)
 
 

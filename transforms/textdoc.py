@@ -7,8 +7,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from trafilatura.deduplication import content_fingerprint
-
 from transforms.captions import split_caption_lines
 from transforms.encoding import decode_page
 from transforms.extract import (
@@ -18,6 +16,7 @@ from transforms.extract import (
     detect_language,
     resolve_language,
 )
+from transforms.fingerprint import content_fingerprint
 from transforms.tone import article_tone
 
 _HEADER = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*", re.IGNORECASE)
