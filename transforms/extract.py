@@ -432,19 +432,21 @@ def paragraph_chars(tree: Any) -> int:
     return sum(len(p.text_content()) for p in tree.iter("p"))
 
 
-def _main_text(page: str, url: str, held: int = 0) -> tuple[str, str, dict[str, Any], str]:
+def _main_text(
+    tree: Any, page: str, url: str, held: int = 0
+) -> tuple[str, str, dict[str, Any], str]:
     """(plain text, markdown, trafilatura's metadata, method that won).
 
     trafilatura first (precision, no comments), then trafilatura favouring recall, then its
-    baseline extractor, which takes every paragraph-like block. The page is parsed once for
-    both passes (trafilatura works on a copy). `fast` skips trafilatura's second opinion from
-    readability and jusText: 9 ms a page, and on most pages the same text. On some it keeps a
+    baseline extractor, which takes every paragraph-like block. `tree` is the caller's parse,
+    shared by both passes and our own reading (trafilatura works on copies). `fast` skips
+    trafilatura's second opinion from readability and jusText: 9 ms a page, and on most
+    pages the same text. On some it keeps a
     fragment (a box of the page, 5-10 % of the article, still over 200 characters): a first
     pass with less than COLLAPSE_SHARE of the page's paragraph text (`held`) is run again
     with the comparison (`trafilatura_full`), 2 % of pages (bench/README.md, issue 18).
     """
     found: dict[str, Any] = {}
-    tree = load_html(page)
     methods = ["trafilatura", "trafilatura_recall"]
     while tree is not None and methods:
         method = methods.pop(0)
@@ -505,11 +507,15 @@ def extract_article(
     `headers` (X-Robots-Tag) and `robots_decision` are what the rights columns record."""
     decoded = decode_page(body, content_type)
     page = parseable(decoded.text)
-    tree = parse_html(page)
-    if tree is None:
+    # one parse for our reading and trafilatura's (which works on copies of the tree); a
+    # page trafilatura's parser refuses is still read by lxml's, for the baseline extractor
+    tree = load_html(page)
+    ours = tree if tree is not None else parse_html(page)
+    if ours is None:
         raise ExtractionError("not parseable as HTML")
-    meta = read_page_meta(tree)
-    text, markdown, found, method = _main_text(page, url, paragraph_chars(tree))
+    meta = read_page_meta(ours)
+    captions = figure_captions(ours)
+    text, markdown, found, method = _main_text(tree, page, url, paragraph_chars(ours))
     text, text_credits = split_caption_lines(text)
     markdown, _ = split_caption_lines(markdown)
     text = text.strip()
@@ -519,7 +525,7 @@ def extract_article(
     wall = consent_wall(page, text)
     if wall:
         raise ExtractionError(wall)
-    credits = merge_credits(text_credits, figure_captions(tree))
+    credits = merge_credits(text_credits, captions)
     title, title_source = choose_title(meta, candidate, found.get("title"), url)
     if not title:
         raise ExtractionError("no title")
