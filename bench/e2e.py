@@ -209,6 +209,7 @@ def run_command(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stages: dict[str, float] = {}
+    run_cpu: dict[str, float] = {}  # the run's own process, as each stage ends (issue 20, item 3)
     first_stage_at = None
     output: list[str] = []
     assert process.stdout is not None
@@ -221,6 +222,9 @@ def run_command(
                 first_stage_at = time.perf_counter() - started - float(match.group(4))
             stages[match.group(1)] = float(match.group(4))
             phase[0] = match.group(1)
+            with contextlib.suppress(psutil.Error):
+                times = root.cpu_times()
+                run_cpu[match.group(1)] = times.user + times.system
     process.wait()
     wall = time.perf_counter() - started
     # CPU of the whole tree: the run waits for its pool workers and its Prefect server
@@ -245,6 +249,9 @@ def run_command(
         "peak_unique": peak_unique,
         "at_peak_unique": at_peak_unique,
         "cpu": cpu,
+        # fetching, robots, archiving and sealing each batch: the run's process from the end of
+        # discovery to the end of staging (its pool workers are processes of their own)
+        "fetch_cpu": run_cpu.get("stage", 0.0) - run_cpu.get("discover", 0.0),
     }
 
 
@@ -337,6 +344,10 @@ def main() -> None:
         f"{first['cpu'] / first['wall']:.2f} of {os.cpu_count()} cores on average"
     )
     print(
+        f"CPU of the run's own process while fetching and staging: {first['fetch_cpu']:.1f} s, "
+        f"{first['fetch_cpu'] * 1000 / n:.1f} ms a page"
+    )
+    print(
         f"peak RSS, gazette process tree: {first['peak'] / 2**20:.0f} MB (summed; PSS summed "
         f"{first['peak_pss'] / 2**20:.0f} MB); RSS at its peak: {first['at_peak']}; PSS at its "
         f"peak: {first['at_peak_pss']}"
@@ -354,6 +365,7 @@ def main() -> None:
         f"bare_pps={n / bare:.2f} "
         f"gazette_pps={pps:.2f} ratio={pps / (n / bare):.3f} warm_ratio={warm / (n / bare):.3f} "
         f"rerun_share={rerun['wall'] / first['wall']:.3f} cpu_s={first['cpu']:.1f} "
+        f"fetch_cpu_ms={first['fetch_cpu'] * 1000 / n:.1f} "
         f"peak_rss_mb={first['peak'] / 2**20:.0f} peak_pss_mb={first['peak_pss'] / 2**20:.0f} "
         f"peak_unique_mb={first['peak_unique'] / 2**20:.0f} articles={loaded}"
     )
