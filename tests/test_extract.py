@@ -110,6 +110,20 @@ def test_bylines_found_by_their_structure(top, authors):
     assert record["authors_source"] == "byline"
 
 
+def test_what_only_trafilatura_and_htmldate_find_still_counts():
+    """We ask trafilatura for its text alone and for its few metadata voices by name: its
+    byline search (a data-testid, which our own reading does not look at) and htmldate's
+    reading of a bare date must still reach the record."""
+    top = (
+        "<h1>Ferry strike ends</h1><div class='card'><span data-testid='AuthorURL'>Ana Ruiz"
+        "</span></div><div class='x'><span>12/11/2026</span></div>"
+    )
+    record = extract_article(page("", top), "http://n.test/f", FETCHED)
+    assert (record["authors"], record["authors_source"]) == (["Ana Ruiz"], "text")
+    assert str(record["published_local_date"]) == "2026-11-12"
+    assert record["published_at_source"] == "text"
+
+
 def test_a_dateline_with_an_update_dates_both():
     top = (
         "<h1>Clinic extends its hours</h1>"

@@ -437,10 +437,10 @@ def paragraph_chars(tree: Any) -> int:
 
 def _extractor_voices(tree: Any, url: str) -> dict[str, Any]:
     """What trafilatura's metadata adds to our own reading of the page: htmldate's date, and
-    the author and description as trafilatura's metadata step finds them (meta tags,
+    the title, author and description as trafilatura's metadata step finds them (meta tags,
     overridden by JSON-LD, else, for the author, its search of byline elements). The rest of
-    its metadata (title, site name, categories, tags, licence) we read ourselves, and not
-    asking for it saves 4 ms a page, a ninth of our per-page work (bench/page_cpu.py)."""
+    its metadata (its title search, site name, categories, tags, licence) we read ourselves;
+    not asking for it saves 4 ms a page, a ninth of our per-page work (bench/page_cpu.py)."""
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None
@@ -448,6 +448,7 @@ def _extractor_voices(tree: Any, url: str) -> dict[str, Any]:
         metadata = extract_meta_json(tree, metadata)
     return {
         "date": find_date(tree, url=url, **DATE_SEARCH),
+        "title": metadata.title,
         "author": metadata.author or extract_author(tree),
         "description": metadata.description,
     }
@@ -456,16 +457,16 @@ def _extractor_voices(tree: Any, url: str) -> dict[str, Any]:
 def _main_text(
     tree: Any, page: str, url: str, held: int = 0
 ) -> tuple[str, str, dict[str, Any], str]:
-    """(plain text, markdown, trafilatura's metadata, method that won).
+    """(plain text, markdown, trafilatura's voices on the metadata, method that won).
 
     trafilatura first (precision, no comments), then trafilatura favouring recall, then its
     baseline extractor, which takes every paragraph-like block. `tree` is the caller's parse,
     shared by both passes and our own reading (trafilatura works on copies). `fast` skips
     trafilatura's second opinion from readability and jusText: 9 ms a page, and on most
-    pages the same text. On some it keeps a
-    fragment (a box of the page, 5-10 % of the article, still over 200 characters): a first
-    pass with less than COLLAPSE_SHARE of the page's paragraph text (`held`) is run again
-    with the comparison (`trafilatura_full`), 2 % of pages (bench/README.md, issue 18).
+    pages the same text. On some it keeps a fragment (a box of the page, 5-10 % of the
+    article, still over 200 characters): a first pass with less than COLLAPSE_SHARE of the
+    page's paragraph text (`held`) is run again with the comparison (`trafilatura_full`),
+    2 % of pages (bench/README.md, issue 18).
     """
     found = _extractor_voices(tree, url) if tree is not None else {}
     methods = ["trafilatura", "trafilatura_recall"]
