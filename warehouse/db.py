@@ -12,6 +12,7 @@ import polars as pl
 from warehouse.keys import SQL_DIR, unindexed_tables
 
 DB_NAME = "gazette.duckdb"
+LOAD_MEMORY = "256MB"  # the load's DuckDB memory_limit unless GAZETTE_DUCKDB_MEMORY says (connect)
 
 
 def db_path(home: Path) -> Path:
@@ -81,10 +82,10 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """A connection with the schema applied (writers) or an existing file opened (readers).
 
-    `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (512MB) unless given, as
-    the stages that only read give a smaller one (`read_memory`). Not yet 256 MB: it takes the
-    load's own peak at N = 10,080 from 1,222 to 991 MB, but a night of 50,400 pages ran out of
-    it in `_merge_entities`, since fixed and not yet measured again (bench/README.md)."""
+    `memory` is DuckDB's memory_limit: GAZETTE_DUCKDB_MEMORY (256MB) unless given, as
+    the stages that only read give a smaller one (`read_memory`). 512 MB took the load's own
+    peak at N = 10,080 to 1,222 MB, over the process tree's 1.2 GB; 256 MB loads a night of
+    50,400 pages, spilling what does not fit (bench/README.md)."""
     path = db_path(home)
     if read_only:
         if not path.exists():
@@ -101,7 +102,11 @@ def connect(
         run(con, "commit")
         _retype(con)
     # bounded memory: DuckDB would otherwise cache up to 80 % of RAM; it spills to disk instead
-    run(con, "set memory_limit = ?", [memory or os.environ.get("GAZETTE_DUCKDB_MEMORY", "512MB")])
+    run(
+        con,
+        "set memory_limit = ?",
+        [memory or os.environ.get("GAZETTE_DUCKDB_MEMORY", LOAD_MEMORY)],
+    )
     # offline machines: never try to download extensions
     run(con, "set autoinstall_known_extensions = false")
     run(con, "set autoload_known_extensions = false")
