@@ -421,8 +421,8 @@ def resolve_language(declared: str | None, detected: str | None, probability: fl
     return declared or detected
 
 
-# htmldate's reading of the visible page (trafilatura runs it with its metadata), with the
-# time of day when the page gives one
+# htmldate's reading of the visible page (`_extractor_voices` asks for it), with the time of
+# day when the page gives one
 DATE_SEARCH = {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 
 
