@@ -18,17 +18,17 @@ import polars as pl
 from expectations.runner import DQReport, validate_rows
 from expectations.suites import staging_suite
 from transforms.model import DQ_RESULT_SCHEMA, QUARANTINE_SCHEMA
-from warehouse.packages import drop_articles
+from warehouse.packages import drop_articles, write_frame
 
 
 def gate_package(folder: Path, now: datetime) -> int:
     """Validate the partial package in `folder`; hold back failing rows; returns how many."""
     gate = pl.read_parquet(folder / "gate.parquet")
     if gate.is_empty():
-        pl.DataFrame(schema=DQ_RESULT_SCHEMA).write_parquet(folder / "dq_result.parquet")
+        write_frame(pl.DataFrame(schema=DQ_RESULT_SCHEMA), folder / "dq_result.parquet")
         return 0
     report = validate_rows(staging_suite(now), gate.to_pandas())
-    _results_frame(report).write_parquet(folder / "dq_result.parquet")
+    write_frame(_results_frame(report), folder / "dq_result.parquet")
     held = []
     for row_id, failures in report.failing_rows.items():
         critical = [f for f in failures if f[1] == "critical"]
@@ -57,8 +57,9 @@ def gate_package(folder: Path, now: datetime) -> int:
             }
         )
     quarantine = pl.read_parquet(folder / "quarantine.parquet")
-    pl.concat([quarantine, pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)]).write_parquet(
-        folder / "quarantine.parquet"
+    write_frame(
+        pl.concat([quarantine, pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)]),
+        folder / "quarantine.parquet",
     )
     drop_articles(folder, {r["article_key"] for r in rows})
     return len(rows)

@@ -756,11 +756,16 @@ def export(
 ) -> None:
     """Write every mart table to Parquet or CSV for BI tools, or a delivery of what changed."""
     from warehouse.db import connect, export_memory
-    from warehouse.export import export_marts
+    from warehouse.export import ExportTargetError, check_target, export_marts
 
     if fmt not in ("parquet", "csv"):
         raise _fail(f"--format: unknown format {fmt!r}; use parquet or csv")
     home = resolve_home(home)
+    if out is not None:
+        try:  # before anything opens: a wrong --out is bad usage, whatever the warehouse
+            check_target(out, (home,))
+        except ExportTargetError as exc:
+            raise _fail(str(exc)) from None
     if changes_since is not None:
         since = _parse_time(
             changes_since,
@@ -774,7 +779,9 @@ def export(
     except FileNotFoundError as exc:
         raise _fail(str(exc)) from None
     try:
-        path = export_marts(con, out or home / "exports" / fmt, fmt)
+        path = export_marts(con, out or home / "exports" / fmt, fmt, protected=(home,))
+    except ExportTargetError as exc:
+        raise _fail(str(exc)) from None
     finally:
         con.close()
     console.print(f"Exported to {path}")
@@ -784,6 +791,7 @@ def _export_changes(home: Path, fmt: str, out: Path | None, since: datetime) -> 
     """A writer's connection: changes not yet on record (a warehouse older than change
     tracking) are recorded first, so the delivery is complete."""
     from warehouse.db import connect, db_path, run
+    from warehouse.export import ExportTargetError
     from warehouse.sync import change_stamp, export_changes, record_changes
 
     if not db_path(home).exists():
@@ -795,7 +803,9 @@ def _export_changes(home: Path, fmt: str, out: Path | None, since: datetime) -> 
         run(con, "commit")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = out or home / "exports" / "changes" / stamp
-        path = export_changes(con, target, since, fmt)
+        path = export_changes(con, target, since, fmt, protected=(home,))
+    except ExportTargetError as exc:
+        raise _fail(str(exc)) from None
     finally:
         con.close()
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))

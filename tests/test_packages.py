@@ -63,6 +63,25 @@ def test_incomplete_and_broken_packages_are_discarded_with_a_reason(tmp_path):
     assert whole.folder.exists()
 
 
+def test_a_package_file_damaged_inside_is_discarded_though_its_footer_reads(tmp_path):
+    """Row counts come from the footer: a page changed mid-file passes them, and the load
+    then died on it (a ZSTD error) on every rerun. The check decodes what the load reads."""
+    damaged, _ = finish_package(staged(tmp_path, "b000000", range(3)), NOW)
+    path = damaged.file("fact_article")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 3
+    data[middle : middle + 16] = bytes(b ^ 0x5A for b in data[middle : middle + 16])
+    path.write_bytes(bytes(data))
+    assert pl.scan_parquet(path).select(pl.len()).collect().item() == 3  # the footer is sound
+    whole, _ = finish_package(staged(tmp_path, "b000001", range(4, 6)), NOW)
+    found = packages.inventory(tmp_path)
+    assert [p.manifest.batch for p in found.packages] == ["b000001"]
+    ((folder, why),) = found.discarded
+    assert folder == damaged.folder and why.startswith("fact_article.parquet is damaged"), why
+    assert not damaged.folder.exists()
+    assert found.urls == {f"http://pool.example/{n}" for n in range(4, 6)}  # fetched again
+
+
 def test_the_row_gate_holds_back_a_failing_row_and_what_only_it_pointed_at(tmp_path):
     built = staged(tmp_path, "b000000", range(2))
     gate = pl.read_parquet(built.folder / "gate.parquet")

@@ -153,11 +153,27 @@ def write_parquet(
             max_rows_per_group=rows,
             existing_data_behavior="overwrite_or_ignore",
         )
+        if not any(Path(target).rglob("*.parquet")):
+            write_empty_partition(Path(target), schema, partition_by)
         return schema
     with pq.ParquetWriter(target, schema) as writer:
         for batch in batches:
             writer.write_batch(batch)
     return schema
+
+
+# the folder name hive readers take for a null partition value (pyarrow, polars, DuckDB)
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def write_empty_partition(target: Path, schema: pa.Schema, partition_by: tuple[str, ...]) -> None:
+    """An empty table still gets one file, with its schema, where readers look
+    (`<table>/*/*/*.parquet`): the manifest names the folder, and a folder that is not there
+    fails a BI reader's glob where an empty table should read as no rows."""
+    folder = target.joinpath(*(f"{name}={NULL_PARTITION}" for name in partition_by))
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = pa.schema([f for f in schema if f.name not in partition_by], metadata=schema.metadata)
+    pq.write_table(columns.empty_table(), folder / "part-0.parquet")
 
 
 def schema_version() -> str:
@@ -193,16 +209,100 @@ def watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return last.astimezone(UTC) if isinstance(last, datetime) else None
 
 
-def beside(out_dir: Path, fmt: str) -> tuple[Path, Path]:
-    """The output folder and an empty staging folder beside it, to swap in when complete."""
+class ExportTargetError(ValueError):
+    """An export target holding what gazette did not write: the message names the path."""
+
+
+# in every folder an export writes, from its first moment: the folder is ours to replace, even
+# when a killed export left it without its manifest
+EXPORT_MARK = ".gazette-export"
+
+
+def _names_in(value: object) -> set[str]:
+    """Every string anywhere in a manifest: the files it names among them."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_names_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_names_in(v) for v in value))
+    return set()
+
+
+def foreign_entry(folder: Path) -> Path | None:
+    """What in `folder` an export of ours did not write (None: the folder is ours to replace).
+
+    Ours is a folder with no entries, or one whose every entry is named by its manifest (a
+    finished export of either kind) or that carries the mark (one killed half way). A file
+    a user put beside a finished export makes the folder not ours: replacing it would lose it."""
+    if not folder.is_dir():
+        return folder
+    entries = list(folder.iterdir())
+    if not entries:
+        return None
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), list):
+        if (folder / EXPORT_MARK).is_file():  # killed before its manifest: all of it ours
+            return None
+        return next((e for e in entries if e.name != "manifest.json"), entries[0])
+    named = _names_in(manifest) | {"manifest.json", EXPORT_MARK}
+    return next((e for e in entries if e.name not in named), None)
+
+
+def check_target(out_dir: Path, protected: tuple[Path, ...] = ()) -> Path:
+    """The export folder, resolved, when writing it (and its .tmp and .old siblings) deletes
+    nothing gazette did not write; else ExportTargetError naming the path.
+
+    An export replaces its folder whole, so a wrong --out (the home, `.`, a user's folder)
+    would delete what is there: only a new or empty folder, or a previous export of ours, is
+    a target, and never a protected folder (the home, the warehouse's) or one above it."""
+    out = Path(os.path.abspath(Path(out_dir).expanduser())).resolve()
+    for keep in protected:
+        keep = Path(os.path.abspath(keep)).resolve()
+        if out == keep or out in keep.parents:
+            raise ExportTargetError(
+                f"--out {out_dir}: {out} holds {keep}; an export replaces its folder whole, so it "
+                "never goes to the home, the warehouse's folder or a folder above them: choose "
+                "a new or empty folder"
+            )
+    if out.parent == out:
+        raise ExportTargetError(f"--out {out_dir}: the root folder is not an export folder")
+    for folder in (out, out.with_name(out.name + ".tmp"), out.with_name(out.name + ".old")):
+        if folder.exists() or folder.is_symlink():
+            foreign = foreign_entry(folder)
+            if foreign is not None:
+                what = "is not a folder" if foreign == folder else f"holds {foreign.name}"
+                raise ExportTargetError(
+                    f"--out {out_dir}: {folder} {what}, which gazette did not write; an export "
+                    "replaces its folder whole, so it only writes a new or empty folder or one "
+                    "holding a previous export (with its manifest.json): choose another --out"
+                )
+    return out
+
+
+def beside(out_dir: Path, fmt: str, protected: tuple[Path, ...] = ()) -> tuple[Path, Path]:
+    """The output folder and an empty staging folder beside it (marked as ours), to swap in
+    when complete; ExportTargetError when that would delete what we did not write."""
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"unknown export format {fmt!r}: use parquet or csv")
-    out_dir = Path(out_dir)
+    out_dir = check_target(out_dir, protected)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    (staging / EXPORT_MARK).write_text("written by gazette export\n", encoding="utf-8")
     return out_dir, staging
+
+
+def warehouse_folder(con: duckdb.DuckDBPyConnection) -> tuple[Path, ...]:
+    """The folder of the connection's database file (the home): never an export target."""
+    path = scalar(
+        con, "select path from duckdb_databases() where database_name = current_database()"
+    )
+    return (Path(str(path)).parent,) if path else ()
 
 
 def write_csv(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
@@ -230,12 +330,14 @@ def export_marts(
     out_dir: Path,
     fmt: str = "parquet",
     run_id: str | None = None,
+    protected: tuple[Path, ...] = (),
 ) -> Path:
     """Write every mart table and BI view into `out_dir` with a manifest.json; readers never
     see a half-written set. The manifest names the run the export belongs to (by default the
     last finished one) and its watermark: every change recorded up to it is in, so a consumer
-    can go on with `gazette export --changes-since WATERMARK`."""
-    out_dir, staging = beside(out_dir, fmt)
+    can go on with `gazette export --changes-since WATERMARK`. Nothing is written where it
+    would replace what we did not write, nor over `protected` and the warehouse's folder."""
+    out_dir, staging = beside(out_dir, fmt, (*protected, *warehouse_folder(con)))
     entries = []
     names = [*MART_TABLES, *_views(con)]
     for name in names:

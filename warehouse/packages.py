@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from transforms.model import PACKAGE_TABLES
 
@@ -75,11 +77,27 @@ def partial_dir(home: Path, run_id: str, batch: str) -> Path:
     return run_dir(home, run_id) / f"{PARTIAL_PREFIX}{batch}"
 
 
+def write_frame(frame: pl.DataFrame, path: Path) -> None:
+    """A package file, with a CRC per page: a byte a crash or a bad disk changed is found by
+    `read_whole` before the load reads it (an unchecked page may decode into wrong values)."""
+    pq.write_table(frame.to_arrow(), path, compression="zstd", write_page_checksum=True)
+
+
+def read_whole(path: Path) -> int:
+    """Decode every page of a package file, checking its CRCs, as the load will read it; the
+    rows it holds. Raises OSError or an Arrow error on a truncated or damaged file."""
+    rows = 0
+    with pq.ParquetFile(path, page_checksum_verification=True) as parquet:
+        for group in range(parquet.num_row_groups):
+            rows += parquet.read_row_group(group).num_rows
+    return rows
+
+
 def write_tables(folder: Path, frames: Mapping[str, pl.DataFrame]) -> dict[str, int]:
     """One Parquet file per frame (an empty frame still writes its schema); rows per table."""
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in frames.items():
-        frame.write_parquet(folder / f"{table}.parquet")
+        write_frame(frame, folder / f"{table}.parquet")
     return {table: frame.height for table, frame in frames.items()}
 
 
@@ -123,13 +141,13 @@ def drop_articles(folder: Path, keys: set[str]) -> None:
     held = pl.Series(sorted(keys), dtype=pl.String)
     for table in _BY_ARTICLE:
         path = folder / f"{table}.parquet"
-        pl.read_parquet(path).filter(~pl.col("article_key").is_in(held.implode())).write_parquet(
-            path
+        write_frame(
+            pl.read_parquet(path).filter(~pl.col("article_key").is_in(held.implode())), path
         )
     for dimension, (facts, key) in _DIMENSION_OF.items():
         used = pl.read_parquet(folder / f"{facts}.parquet", columns=[key]).get_column(key)
         path = folder / f"{dimension}.parquet"
-        pl.read_parquet(path).filter(pl.col(key).is_in(used.implode())).write_parquet(path)
+        write_frame(pl.read_parquet(path).filter(pl.col(key).is_in(used.implode())), path)
 
 
 @dataclass(slots=True)
@@ -182,12 +200,12 @@ def _problem(folder: Path, home: Path) -> str | None:
         return f"no readable manifest ({type(exc).__name__})"
     if manifest.schema_version != SCHEMA_VERSION:
         return f"schema version {manifest.schema_version}, this release reads {SCHEMA_VERSION}"
-    for table in PACKAGE_TABLES:
+    for table in PACKAGE_TABLES:  # read whole: a footer can be sound over damaged pages
         path = folder / f"{table}.parquet"
         try:
-            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            return f"{table}.parquet unreadable ({type(exc).__name__})"
+            rows = read_whole(path)
+        except (OSError, pa.ArrowException) as exc:
+            return f"{table}.parquet is damaged ({type(exc).__name__}: {exc})"
         if rows != manifest.counts.get(table):
             return (
                 f"{table}.parquet has {rows} rows, its manifest says {manifest.counts.get(table)}"

@@ -25,6 +25,7 @@ from warehouse.export import (
     schema_version,
     swap_in,
     view_definitions,
+    warehouse_folder,
     watermark,
     write_csv,
     write_parquet,
@@ -174,13 +175,17 @@ def _record_table(
 
 
 def export_changes(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, since: datetime | None, fmt: str = "parquet"
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    since: datetime | None,
+    fmt: str = "parquet",
+    protected: tuple[Path, ...] = (),
 ) -> Path:
     """A delivery: per table, `<table>.<fmt>` (rows inserted or changed after `since`, whole)
     and `<table>.deleted.<fmt>` (keys of rows deleted after it, with the reason), plus
     `tombstones.<fmt>` (the articles merged or withdrawn) and a manifest whose `watermark` is
     the `since` of the next delivery. since=None delivers everything."""
-    out_dir, staging = beside(out_dir, fmt)
+    out_dir, staging = beside(out_dir, fmt, (*protected, *warehouse_folder(con)))
     since = (since or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC)
     after = f"timestamptz '{since.isoformat()}'"  # ours, not user text: safe to inline
     tables = []
