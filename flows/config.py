@@ -9,7 +9,7 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,12 +20,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from flows.fetching import FetchPolicy
+from transforms.urls import origin_of, split_credentials
 
 DEFAULT_USER_AGENT = "gazette/0.1 (+https://github.com/gazette-news/gazette; news data warehouse)"
 
@@ -188,11 +190,32 @@ class SourceSettings(BaseModel):
     def _homepage_url(cls, value: str | None) -> str | None:
         return _check_url(value) if value else value
 
+    # user:password@ taken out of the URLs above: (origin, user, password) for FetchPolicy
+    _credentials: list[tuple[str, str, str]] = PrivateAttr(default_factory=list)
+
     @model_validator(mode="after")
     def _has_somewhere_to_look(self) -> SourceSettings:
         if not (self.homepage or self.feeds or self.sitemaps or self.sections or self.urls):
             raise ValueError("give at least one of homepage, feeds, sitemaps, sections, urls")
         return self
+
+    @model_validator(mode="after")
+    def _credentials_apart(self) -> SourceSettings:
+        """Credentials in a source's own URL are the operator's to send, never to store: every
+        URL kept (dim_source, fetches, exports, the snapshot) is the one without them."""
+        for name in ("feeds", "sitemaps", "sections", "urls"):
+            setattr(self, name, [self._keep_apart(url) for url in getattr(self, name)])
+        if self.homepage:
+            self.homepage = self._keep_apart(self.homepage)
+        return self
+
+    def _keep_apart(self, url: str) -> str:
+        bare, pair = split_credentials(url)
+        if pair is not None:
+            entry = (origin_of(bare), *pair)
+            if entry not in self._credentials:
+                self._credentials.append(entry)
+        return bare
 
 
 class Settings(BaseModel):
@@ -203,6 +226,11 @@ class Settings(BaseModel):
     enrich: EnrichSettings = EnrichSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     sources: list[SourceSettings] = Field(min_length=1)
+
+    def fetch_policy(self) -> FetchPolicy:
+        """[fetch] as the fetcher's policy, with the credentials the sources' URLs named."""
+        found = tuple(dict.fromkeys(c for s in self.sources for c in s._credentials))
+        return replace(self.fetch.policy(), credentials=found)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

@@ -7,6 +7,7 @@ archive hook (the WARC writer) before anyone parses them.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import ipaddress
 import math
@@ -17,7 +18,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -29,7 +30,7 @@ from protego import Protego
 
 from transforms.page_kind import challenge_marker
 from transforms.records import ArchiveRef, Candidate, FetchResult, Validators
-from transforms.urls import host_of, without_credentials
+from transforms.urls import host_of, origin_of, without_credentials
 from transforms.vocabulary import (
     OUTCOME_BOT_CHALLENGE,
     OUTCOME_CONNECTION_ERROR,
@@ -83,6 +84,21 @@ class FetchPolicy:
     max_retry_wait_s: float = 60.0
     max_urls_per_sitemap: int = 50_000  # the sitemaps protocol's own limit per file
     max_urls_per_source: int = 50_000  # per run, when the source sets no max_articles
+    # (origin, user, password): what the operator wrote into a source's own URL, sent to that
+    # origin as HTTP Basic auth and nowhere else; never in a stored URL (config strips it)
+    credentials: tuple[tuple[str, str, str], ...] = field(default=(), repr=False)
+
+    def basic_auth(self, url: str) -> str | None:
+        """The Authorization header for a request to `url`, when the operator configured
+        credentials for its exact origin (scheme, host and port)."""
+        if not self.credentials:
+            return None
+        origin = origin_of(url)
+        for configured, user, password in self.credentials:
+            if configured == origin:
+                token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+                return f"Basic {token}"
+        return None
 
 
 class Refused(Exception):
@@ -439,6 +455,8 @@ class Fetcher:
         `limit` is read up to it, not refused on its Content-Length.
         """
         headers = {"Accept-Encoding": "gzip, deflate"}
+        if (auth := self.policy.basic_auth(url)) is not None:
+            headers["Authorization"] = auth
         if validators is not None:
             if validators.etag and validators.etag.isascii():
                 headers["If-None-Match"] = validators.etag

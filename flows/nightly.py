@@ -664,7 +664,7 @@ def run_pipeline(settings: Settings, home: Path, options: RunOptions) -> RunSumm
     ]
 
     def body() -> RunSummary:
-        policy = settings.fetch.policy()
+        policy = settings.fetch_policy()
         held = _resumable(home, logger)
         candidates, robots = _discover(run, settings, policy, options.refresh)
         batches, validators = _plan(run, candidates, held, options)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import courlan
 
@@ -27,6 +27,30 @@ def without_credentials(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port, lower-cased, the default port spelled out: what a credential the
+    operator configured is sent to, and nothing else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return ""
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """A configured URL without its user:password@, and the pair (None when it names none):
+    the operator's to send to that origin, never to store."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, None
+    if parts.username is None and parts.password is None:
+        return url, None
+    pair = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return without_credentials(url), pair
 
 
 def normalise_url(url: str, base: str | None = None) -> str | None:
