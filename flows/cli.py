@@ -1,7 +1,9 @@
 """The `gazette` command line: demo, run, sql, validate, export.
 
 Exit codes: 0 ok, 1 the run finished with critical data-quality failures (`gazette sql`: a
-statement failed), 2 bad usage or config, 3 the warehouse busy, 4 a whole source failed.
+statement failed), 2 bad usage or config, 3 the warehouse busy, 4 a whole source failed,
+5 the machine or a file in the way (Prefect's server did not start, a damaged warehouse, a
+full disk).
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ WaitOption = Annotated[
     typer.Option("--wait", help="Seconds to wait for another run on the same home.", min=0),
 ]
 BUSY_EXIT = 3
+# the machine or a file is in the way, not the data nor the usage: Prefect's server did not
+# start, the warehouse file is damaged, the disk is full (the message says which, and what to do)
+ENVIRONMENT_EXIT = 5
 STOP_MARGIN_S = 120  # a run's own record of its end lands within this of serve's stop
 
 EXAMPLE_QUERIES = [
@@ -148,20 +153,34 @@ def _run_flow(sources: Path, home: Path, verbose: bool, options: RunOptions):
     if options.dask_address:
         _check_scheduler(options.dask_address)
     _prepare_prefect(verbose)
+
+    def call():
+        from flows.nightly import nightly_news
+
+        return nightly_news(sources_file=sources, home=home, options=options)
+
+    return _with_prefect(home, call)
+
+
+def _with_prefect(home: Path, call):
+    """Run a flow the one robust way, for every command that runs one: the Prefect server
+    (serve's for this home, else a temporary one of gazette's) is spawned before the flow's
+    imports, waited for as long as a loaded machine needs, and stopped after; one clear line
+    and ENVIRONMENT_EXIT when it really cannot start. Prefect's own temporary server, started
+    at the first flow call, gives up after 20 s: on a busy machine that lost ingest and
+    reprocess runs with a traceback and exit 1."""
     server = _early_prefect_server(home)
     try:
-        from flows.nightly import nightly_news  # imports while the server starts
+        import flows.nightly  # noqa: F401  imports while the server starts
 
         if server is not None:
             from expectations.runner import import_gx
 
             import_gx()  # every run's gates need it; the server is not up yet anyway
         with temporary_prefect_api(server):
-            return _busy_guard(
-                lambda: nightly_news(sources_file=sources, home=home, options=options)
-            )
+            return _busy_guard(call)
     except PrefectServerError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), ENVIRONMENT_EXIT) from None
     finally:
         if server is not None:
             server.stop()
@@ -412,9 +431,14 @@ def ingest(
     except IngestError as exc:
         raise _fail(str(exc)) from None
     _prepare_prefect(verbose)
-    from flows.nightly import ingest_local
+    home = resolve_home(home)
 
-    summary = _busy_guard(lambda: ingest_local(paths=paths, home=resolve_home(home), wait_s=wait))
+    def call():
+        from flows.nightly import ingest_local
+
+        return ingest_local(paths=paths, home=home, wait_s=wait)
+
+    summary = _with_prefect(home, call)
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
 
@@ -432,9 +456,13 @@ def reprocess(
         raise _fail(f"no warehouse at {home}: nothing to reprocess")
     cutoff = _parse_since(since)
     _prepare_prefect(verbose)
-    from flows.nightly import reprocess_archive
 
-    summary = _busy_guard(lambda: reprocess_archive(home=home, since=cutoff, wait_s=wait))
+    def call():
+        from flows.nightly import reprocess_archive
+
+        return reprocess_archive(home=home, since=cutoff, wait_s=wait)
+
+    summary = _with_prefect(home, call)
     _print_summary(summary, show_queries=False)
     raise typer.Exit(summary.exit_code)
 

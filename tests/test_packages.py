@@ -73,7 +73,7 @@ def test_a_package_file_damaged_inside_is_discarded_though_its_footer_reads(tmp_
     data[middle : middle + 16] = bytes(b ^ 0x5A for b in data[middle : middle + 16])
     path.write_bytes(bytes(data))
     assert pl.scan_parquet(path).select(pl.len()).collect().item() == 3  # the footer is sound
-    whole, _ = finish_package(staged(tmp_path, "b000001", range(4, 6)), NOW)
+    finish_package(staged(tmp_path, "b000001", range(4, 6)), NOW)
     found = packages.inventory(tmp_path)
     assert [p.manifest.batch for p in found.packages] == ["b000001"]
     ((folder, why),) = found.discarded
