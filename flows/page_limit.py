@@ -1,13 +1,18 @@
 """A time limit per page, so that no page can hold a worker, its batch or the run.
 
-Two guards, because one cannot stop everything:
-- in the worker, an interval timer (SIGALRM) interrupts a page still being extracted when
-  its limit is up. It stops Python code (a tokeniser, a scorer, a loop of ours) between two
-  bytecodes, but not a C call that never returns to the interpreter (a parser, a regex);
-- so each worker also says, in a small file, which page it is on and since when. The run's
-  process reads those files and kills a worker that is still on one page well past the
-  limit; the pool is replaced, the page is quarantined and its batch, with the other
-  batches the dead pool held, is built again without it.
+The limit is the page's own CPU time, not the clock's: on a machine at load 8 a page that
+takes 2 s of CPU takes 16 s or more of wall time, and which pages loaded then depended on the
+load. Two guards, because one cannot stop everything:
+- in the worker, a CPU-time timer (ITIMER_PROF, SIGPROF) interrupts a page still being
+  extracted when its limit is spent. It stops Python code (a tokeniser, a scorer, a loop of
+  ours) between two bytecodes, but not a C call that never returns to the interpreter (a
+  parser, a regex);
+- so each worker also says, in a small file, which page it is on, since when, and its CPU
+  time then. The run's process reads those files and kills a worker whose page has used
+  more CPU than the limit plus a grace (it reads the worker's CPU in /proc), or has been on
+  the clock WALL_FACTOR times the limit (a C call that waits rather than computes); the pool
+  is replaced, the page quarantined and its batch, with the other batches the dead pool
+  held, built again without it.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ from warehouse.packages import staging_root
 
 ENV = "GAZETTE_PAGE_TIME_LIMIT_S"
 DEFAULT_S = 20.0
-# the run's process kills a worker this long after the worker's own timer should have fired
+# the run's process kills a worker whose page used this much CPU past the limit (its own
+# timer should have fired), or that has been on one page WALL_FACTOR times the limit by the
+# clock: a backstop for a page blocked in a C call, wide enough for a machine at load 8 or so
 GRACE_S = 5.0
+WALL_FACTOR = 6.0
 TIMEOUT_REASON = "extraction_timeout"
 
 
@@ -57,9 +65,10 @@ def timeout_reason(limit_s: float) -> str:
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise PageTimeout in the block once `seconds` have passed. Only the main thread of a
-    process receives signals: elsewhere (a small run built in the run's own thread) this
-    does nothing, and the bounded inputs of every step are what keep a page short."""
+    """Raise PageTimeout in the block once it has used `seconds` of this process's CPU time.
+    Only the main thread of a process receives signals: elsewhere (a small run built in the
+    run's own thread) this does nothing, and the bounded inputs of every step are what keep
+    a page short."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -67,13 +76,13 @@ def time_limit(seconds: float) -> Iterator[None]:
     def expired(_signum: int, _frame: object) -> None:
         raise PageTimeout
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _watch_dir(home: Path) -> Path:
@@ -86,7 +95,7 @@ def on_page(home: Path, batch: str, url: str) -> Iterator[None]:
     folder = _watch_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / str(os.getpid())
-    path.write_text(f"{time.time()}\t{batch}\t{url}")
+    path.write_text(f"{time.time()}\t{time.process_time()}\t{batch}\t{url}")
     try:
         yield
     finally:
@@ -104,25 +113,43 @@ class Overdue:
     pid: int
     batch: str
     url: str
-    seconds: float
+    seconds: float  # CPU seconds on the page, or wall seconds when the clock decided
+    by: str = "cpu"
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User plus system CPU seconds of a process, from /proc (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def overdue(home: Path, limit_s: float, pids: set[int]) -> list[Overdue]:
-    """Pages of the given worker processes that have run past `limit_s` plus the grace."""
+    """Pages of the given worker processes past the limit: more CPU than `limit_s` plus the
+    grace, or WALL_FACTOR times `limit_s` by the clock."""
     found = []
     now = time.time()
     for pid in pids:
         page = on_which_page(home, pid)
-        if page and now - page[0] > limit_s + GRACE_S:
-            found.append(Overdue(pid, page[1], page[2], now - page[0]))
+        if page is None:
+            continue
+        since, cpu_then, batch, url = page
+        cpu_now = process_cpu_s(pid)
+        if cpu_now is not None and cpu_now - cpu_then > limit_s + GRACE_S:
+            found.append(Overdue(pid, batch, url, cpu_now - cpu_then))
+        elif now - since > max(limit_s * WALL_FACTOR, limit_s + GRACE_S):
+            found.append(Overdue(pid, batch, url, now - since, by="wall"))
     return found
 
 
-def on_which_page(home: Path, pid: int) -> tuple[float, str, str] | None:
-    """(since, batch, url) of the page the process is on; None between pages."""
+def on_which_page(home: Path, pid: int) -> tuple[float, float, str, str] | None:
+    """(since, CPU seconds then, batch, url) of the page the process is on; None between
+    pages."""
     try:
-        started, batch, url = (_watch_dir(home) / str(pid)).read_text().split("\t", 2)
-        return float(started), batch, url
+        started, cpu, batch, url = (_watch_dir(home) / str(pid)).read_text().split("\t", 3)
+        return float(started), float(cpu), batch, url
     except (OSError, ValueError):  # between pages, or a file half written
         return None
 

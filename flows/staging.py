@@ -394,9 +394,9 @@ class StagingPool:
             if process.exitcode in (None, -signal.SIGTERM):
                 continue  # alive, or ended by the executor because another one died
             page = on_which_page(self._home, pid)
-            work = self._building.get(page[1]) if page else None
+            work = self._building.get(page[2]) if page else None
             if page and work is not None:
-                work.given_up.setdefault(page[2], "worker died on this page")
+                work.given_up.setdefault(page[3], "worker died on this page")
                 blamed.add(work.batch)
         for pid in self._pids(broken):
             forget(self._home, pid)

@@ -14,9 +14,16 @@ class Hostile:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 sum(range(1000))
-        if "STUCK-IN-C" in text:  # deaf to the worker's timer, as a parser stuck in C would be
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        if "STUCK-IN-C" in text:  # deaf to the worker's timer, as a C call that waits would be
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
             time.sleep(120)
+        if "SPINNING-IN-C" in text:  # deaf to it and burning CPU, as a regex gone wild would be
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                sum(range(1000))
+        if "WAITS-ON-THE-CLOCK" in text:  # a page the machine's load slows: CPU light, wall long
+            time.sleep(4)
         if "KILLS-ITS-WORKER" in text:  # as a segfault in a C extension would
             os.kill(os.getpid(), signal.SIGKILL)
         return []

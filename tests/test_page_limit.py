@@ -33,15 +33,21 @@ def quarantined(package) -> dict[str, str]:
 
 
 def test_slow_stuck_and_deadly_pages_are_quarantined_and_every_other_page_is_staged(tmp_path):
-    slow, stuck, deadly = (
+    slow, stuck, deadly, spinning, waiting = (
         marked(5, "SLOW-IN-PYTHON"),
         marked(15, "STUCK-IN-C"),
         marked(25, "KILLS-ITS-WORKER"),
+        marked(35, "SPINNING-IN-C"),
+        marked(45, "WAITS-ON-THE-CLOCK"),
     )
     batches = {
         "b000000": [page(n) for n in range(0, 5)] + [slow] + [page(n) for n in range(6, 10)],
         "b000001": [page(n) for n in range(10, 15)] + [stuck] + [page(n) for n in range(16, 20)],
         "b000002": [page(n) for n in range(20, 25)] + [deadly] + [page(n) for n in range(26, 30)],
+        "b000003": [page(n) for n in range(30, 35)] + [spinning] + [page(n) for n in range(36, 40)],
+        # 4 s by the clock and next to no CPU: what a page costs on a loaded machine. The limit
+        # is the page's CPU: it loads (by the clock, it was quarantined)
+        "b000004": [page(n) for n in range(40, 45)] + [waiting] + [page(n) for n in range(46, 50)],
     }
     with StagingPool(NOW, workers=2) as pool:
         for name, pages in batches.items():
@@ -49,11 +55,30 @@ def test_slow_stuck_and_deadly_pages_are_quarantined_and_every_other_page_is_sta
         staged = pool.finish()
     assert [p.manifest.batch for p in staged.packages] == list(batches)
     assert not staged.failed
-    first, second, third = staged.packages
+    first, second, third, fourth, fifth = staged.packages
     assert quarantined(first) == {slow.url: "extraction_timeout (over 1 s)"}
     assert quarantined(second) == {stuck.url: "extraction_timeout (over 1 s)"}
     assert quarantined(third) == {deadly.url: "worker died on this page"}
+    assert quarantined(fourth) == {spinning.url: "extraction_timeout (over 1 s)"}
+    assert quarantined(fifth) == {}
     for package, pages in zip(staged.packages, batches.values(), strict=True):
         given_up = set(quarantined(package))
         assert sorted(articles(package)) == sorted(p.url for p in pages if p.url not in given_up)
     assert first.manifest.failures == {"extract: extraction_timeout": 1}
+
+
+def test_the_pools_preload_builds_dateparsers_locale_tables_before_any_page():
+    """The first page htmldate hands to dateparser paid 1.7 to 2.6 s of CPU for its locale
+    tables: under load, past the page's limit. The fork server pays it once, before forking."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import flows.pool_preload\n"
+        "from dateparser.languages.loader import default_loader\n"
+        "print(len(default_loader._loaded_locales))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert int(done.stdout.split()[-1]) > 100
