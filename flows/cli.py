@@ -169,6 +169,9 @@ def _with_prefect(home: Path, call):
     and ENVIRONMENT_EXIT when it really cannot start. Prefect's own temporary server, started
     at the first flow call, gives up after 20 s: on a busy machine that lost ingest and
     reprocess runs with a traceback and exit 1."""
+    from warehouse.db import check_readable
+
+    check_readable(home)  # a damaged file: one line (main), before any server starts
     server = _early_prefect_server(home)
     try:
         import flows.nightly  # noqa: F401  imports while the server starts
@@ -499,7 +502,7 @@ def _query_and_print(home: Path, query: str, fmt: str) -> int:
     """One read-only query; the file is opened for it alone, so a nightly run is not blocked."""
     import duckdb
 
-    from warehouse.db import WarehouseLocked, connect, query_frame
+    from warehouse.db import WarehouseLocked, connect, damage_of, query_frame
 
     try:
         con = connect(home, read_only=True)
@@ -519,6 +522,8 @@ def _query_and_print(home: Path, query: str, fmt: str) -> int:
     try:
         frame = query_frame(con, query)
     except duckdb.Error as exc:
+        if damage_of(exc):
+            raise  # not the statement's fault: main says what to do with the file
         err.print(f"[bold red]error:[/] query failed: {exc}", highlight=False)
         return QUERY_FAILED_EXIT
     finally:
@@ -931,9 +936,31 @@ def _tune_malloc() -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
+def _home_from_argv(argv: list[str]) -> Path:
+    """The home a command was given (--home DIR, --home=DIR), as resolve_home reads it."""
+    home = None
+    for i, arg in enumerate(argv):
+        if arg == "--home" and i + 1 < len(argv):
+            home = Path(argv[i + 1])
+        elif arg.startswith("--home="):
+            home = Path(arg.split("=", 1)[1])
+    return resolve_home(home)
+
+
 def main() -> None:
     _tune_malloc()
-    app()
+    try:
+        app()
+    except Exception as exc:
+        # what the machine did (a damaged warehouse file, a full disk), wherever it surfaced:
+        # one line with what to do, never a traceback; anything else is a bug and shows one
+        from warehouse.environment import environment_problem
+
+        problem = environment_problem(exc, _home_from_argv(sys.argv[1:]))
+        if problem is None:
+            raise
+        err.print(f"[bold red]error:[/] {problem}", highlight=False)
+        raise SystemExit(ENVIRONMENT_EXIT) from None
 
 
 if __name__ == "__main__":

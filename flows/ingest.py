@@ -106,6 +106,8 @@ def _warc_documents(path: Path) -> Iterator[FetchResult]:
             continue
         if doc.record_type not in ("response", "resource"):
             continue
+        if doc.purpose not in (None, "article"):  # gazette's own archive: feeds, robots.txt
+            continue
         if doc.record_type == "response" and doc.status != 200:
             continue
         kind = (doc.content_type or "").lower()
@@ -116,7 +118,8 @@ def _warc_documents(path: Path) -> Iterator[FetchResult]:
             continue
         counts["documents"] += 1
         when = parse_date(doc.fetched_at) or datetime.now(UTC)
-        yield _document(url, doc.body, "text/html", host_of(url), when)
+        # gazette's own archive names the source: ingesting it rebuilds a lost warehouse
+        yield _document(url, doc.body, "text/html", doc.source_name or host_of(url), when)
     logger.info(
         "%s: %d records, %d HTML documents, %d unreadable",
         path.name,

@@ -54,6 +54,7 @@ from transforms.discover import source_failure
 from transforms.incremental import select_candidates
 from transforms.model import SourceInfo, build_dim_source
 from transforms.records import Candidate, FetchResult, Validators
+from transforms.urls import normalise_url
 from warehouse import ops, packages
 from warehouse.changes import Changes, compare, fingerprints
 from warehouse.db import connect, export_memory
@@ -816,6 +817,14 @@ def _documents_work(run: _Run, name: str, documents: list[FetchResult]) -> Batch
     )
 
 
+def _host_homepage(name: str) -> str | None:
+    """An ingested source named by its host gets that host's homepage; one named by gazette's
+    own archive (a configured source's name) or a local file gets none."""
+    if name == LOCAL_SOURCE or any(c.isspace() for c in name) or "." not in name:
+        return None
+    return normalise_url(f"https://{name}/")
+
+
 @flow(name="ingest-local", log_prints=True)
 def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSummary:
     """Load local HTML, WARC and text articles with no network."""
@@ -828,8 +837,7 @@ def ingest_local(paths: list[Path], home: Path, wait_s: float = 300.0) -> RunSum
         staged = stage_documents_task(quote(batches), run.now)
         run.stage_failures.update(staged.failed)
         sources = [  # no settings to version: an existing source keeps its current version
-            SourceInfo(n, None if n == LOCAL_SOURCE else f"https://{n}/", versioned=False)
-            for n in sorted(names)
+            SourceInfo(n, _host_homepage(n), versioned=False) for n in sorted(names)
         ]
         run.summary.sources = len(sources)
         return run.finish(sources)

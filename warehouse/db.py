@@ -40,6 +40,48 @@ class WarehouseLocked(RuntimeError):
     """Another process has the DuckDB file open; the message says what to do."""
 
 
+# what DuckDB says of a file it cannot read as a database: truncated, overwritten, a block
+# whose checksum fails
+DAMAGE_SIGNS = (
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Corrupt database file",
+    "does not match stored checksum",
+)
+
+
+class WarehouseDamaged(RuntimeError):
+    """The warehouse file is not a database DuckDB can read: the message names it and says
+    how to get the data back. Nothing of gazette's replaces or rewrites the file."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = Path(path)
+        snapshot = self.path.parent / "exports" / DB_NAME
+        restore = (
+            f"restore the last published snapshot (cp {snapshot} {self.path}; the next run "
+            "fetches what came after it) or "
+            if snapshot.exists()
+            else ""
+        )
+        super().__init__(
+            f"the warehouse {self.path} is damaged ({detail.strip().splitlines()[0]}); gazette "
+            f"leaves it as it is. Move it aside, then {restore}rebuild it from the raw archive "
+            f"into a new home (gazette ingest {self.path.parent / 'raw'} --home NEW_HOME)"
+        )
+
+
+def damage_of(exc: BaseException | None) -> str | None:
+    """DuckDB's words for a damaged file, anywhere in an exception's chain; else None."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, WarehouseDamaged):
+            return str(exc)
+        if isinstance(exc, duckdb.Error) and any(s in str(exc) for s in DAMAGE_SIGNS):
+            return str(exc)
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying while another process holds DuckDB's file lock.
 
@@ -50,8 +92,10 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+        except duckdb.Error as exc:
+            if damage_of(exc):
+                raise WarehouseDamaged(path, str(exc)) from None
+            if not isinstance(exc, duckdb.IOException) or "lock" not in str(exc).lower():
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
@@ -60,6 +104,51 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
                     "and try again"
                 ) from None
             time.sleep(0.25)
+
+
+# the file's headers before its first block (DuckDB 2.0: a main header and two database
+# headers of 4 KiB); a larger header in a later storage version makes the check laxer, never
+# wrong
+HEADER_BYTES = 3 * 4096
+
+
+def _check_whole(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """WarehouseDamaged when the file is shorter than the blocks its header says it holds: a
+    copy cut short opens, answers what its first blocks hold, and a writer then rewrites its
+    header over the damage. Checked before any statement writes."""
+    try:
+        row = con.execute("pragma database_size").fetchone()
+    except duckdb.Error as exc:
+        if damage_of(exc):
+            raise WarehouseDamaged(path, str(exc)) from None
+        raise
+    if row is None or not path.exists():
+        return
+    block_size, total_blocks = int(row[2]), int(row[3])
+    expected = HEADER_BYTES + block_size * total_blocks
+    size = path.stat().st_size
+    if total_blocks and size < expected:
+        con.close()
+        raise WarehouseDamaged(
+            path, f"{size:,} bytes where its {total_blocks} blocks need {expected:,}: cut short"
+        )
+
+
+def check_readable(home: Path) -> None:
+    """WarehouseDamaged, before a command starts anything, when the home's warehouse file is
+    there but DuckDB cannot open it (truncated, overwritten). Held by another process: fine,
+    the command's own open waits for it and says so."""
+    path = db_path(home)
+    if not path.exists():
+        return
+    try:
+        con = _open(path, True, 0.0)
+    except WarehouseLocked:
+        return
+    try:
+        _check_whole(con, path)
+    finally:
+        con.close()
 
 
 def read_memory() -> str:
@@ -91,9 +180,11 @@ def connect(
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run `gazette run` or `gazette demo`")
         con = _open(path, True, 0.0 if wait_s is None else wait_s)
+        _check_whole(con, path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _open(path, False, 60.0 if wait_s is None else wait_s)
+        _check_whole(con, path)  # before the DDL writes anything
         run(con, "begin transaction")  # a rebuild half done must not be left behind
         indexed = _set_aside_indexed(con)
         for ddl in schema_statements():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -42,6 +43,8 @@ class ArchivedDocument:
     body: bytes
     fetched_at: str | None
     record_type: str
+    purpose: str | None = None  # WARC-Gazette-Purpose: article, feed, robots, ... (ours only)
+    source_name: str | None = None  # WARC-Gazette-Source: the configured source (ours only)
 
 
 class WarcArchive:
@@ -92,6 +95,8 @@ class WarcArchive:
             "WARC-Gazette-Requested-URI": result.url,
             "WARC-Gazette-Purpose": result.purpose,
         }
+        if result.source_name:  # so the archive alone can rebuild a warehouse (ingest)
+            warc_headers["WARC-Gazette-Source"] = quote(result.source_name, safe=" ")
         if result.truncated:
             reason = "length" if result.outcome == OUTCOME_TOO_LARGE else "time"
             warc_headers["WARC-Truncated"] = reason
@@ -160,6 +165,10 @@ def document_of(record: ArcWarcRecord) -> ArchivedDocument:
         body=record.content_stream().read(),
         fetched_at=record.rec_headers.get_header("WARC-Date"),
         record_type=record.rec_type,
+        purpose=record.rec_headers.get_header("WARC-Gazette-Purpose"),
+        source_name=unquote(source)
+        if (source := record.rec_headers.get_header("WARC-Gazette-Source"))
+        else None,
     )
 
 
