@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import logging
 import os
 import signal
 import sys
@@ -176,6 +177,7 @@ def _with_prefect(home: Path, call):
     try:
         import flows.nightly  # noqa: F401  imports while the server starts
 
+        _filter_terminal_logs(home)
         if server is not None:
             from expectations.runner import import_gx
 
@@ -203,6 +205,9 @@ def _early_prefect_server(home: Path) -> TemporaryPrefectServer | None:
         return None
     server = TemporaryPrefectServer(home)
     server.spawn()
+    # for the whole process and the pool's workers: a Prefect call after the run (a late
+    # log record) must not start a temporary server of Prefect's own, which would outlive us
+    os.environ["PREFECT_API_URL"] = server.url
     return server
 
 
@@ -960,7 +965,45 @@ def main() -> None:
         if problem is None:
             raise
         err.print(f"[bold red]error:[/] {problem}", highlight=False)
+        # Prefect's exit hooks flush its log and event queues to a server that is stopped
+        # now, each with a line of its own: the run's state is recorded, that line is enough
+        logging.disable(logging.CRITICAL)
         raise SystemExit(ENVIRONMENT_EXIT) from None
+
+
+class _NoEnvironmentTracebacks(logging.Filter):
+    """Keeps a full disk or a damaged warehouse off the terminal's log lines (Prefect's task
+    and flow failures, GX's Data Docs errors, each with its traceback): main says it once,
+    with what to do. The API's handler still gets every record, for the UI."""
+
+    def __init__(self, home: Path) -> None:
+        # imported here, once: an import inside filter() runs under the handler's lock
+        from warehouse.environment import environment_problem, environment_signs
+
+        super().__init__()
+        self.home = home
+        self._problem, self._signs = environment_problem, environment_signs
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            return self._problem(record.exc_info[1], self.home) is None
+        return not self._signs(record.getMessage())
+
+
+def _filter_terminal_logs(home: Path) -> None:
+    """Add the filter to every handler that writes to the terminal (after Prefect set its
+    logging up)."""
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            stream = getattr(handler, "stream", None)
+            terminal = stream in (sys.stderr, sys.stdout) or type(handler).__name__.endswith(
+                "ConsoleHandler"
+            )
+            if terminal and not any(
+                isinstance(f, _NoEnvironmentTracebacks) for f in handler.filters
+            ):
+                handler.addFilter(_NoEnvironmentTracebacks(home))
 
 
 if __name__ == "__main__":

@@ -110,3 +110,47 @@ def test_a_damaged_warehouse_is_one_line_for_every_command_and_is_left_as_it_is(
     done = _gazette(["ingest", str(home / "raw"), "--home", str(rebuilt)], api_env)
     assert done.returncode == 0, (done.stdout + done.stderr)[-2000:]
     assert _articles_by_source(rebuilt) == loaded  # the archive names each page's source
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 40 MB tmpfs: a disk that fills up for real (root and mount rights needed)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk: Path, leave_bytes: int) -> Path:
+    stats = os.statvfs(disk)
+    filler = disk / "filler"
+    with open(filler, "wb") as out:
+        out.write(b"\0" * max(0, stats.f_bavail * stats.f_frsize - leave_bytes))
+    return filler
+
+
+def test_a_full_disk_is_one_line_naming_the_path_and_the_rerun_converges(
+    site, api_env, tmp_path, small_disk
+):
+    sources = _site_with_two_sources(site, tmp_path)
+    home = small_disk / "home"
+    filler = _fill(small_disk, 2 << 20)
+    done = _gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
+    said = done.stdout + done.stderr
+    assert done.returncode == ENVIRONMENT_EXIT, said[-3000:]
+    assert "Traceback" not in said, said[-3000:]
+    errors = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "the disk is full: could not write" in errors[0], said[-3000:]
+    assert str(small_disk) in errors[0] and "A run needs about" in errors[0]
+    assert "free there" in errors[0]
+
+    filler.unlink()  # space again: the rerun loads everything, once
+    done = _gazette(["run", "--sources", str(sources), "--home", str(home)], api_env)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    loaded = _articles_by_source(home)
+    assert len(loaded) == len(set(loaded)) == 6

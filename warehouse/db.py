@@ -113,7 +113,7 @@ HEADER_BYTES = 3 * 4096
 
 
 def _check_whole(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """WarehouseDamaged when the file is shorter than the blocks its header says it holds: a
+    """WarehouseDamaged when the file is shorter than the blocks its header says are in use: a
     copy cut short opens, answers what its first blocks hold, and a writer then rewrites its
     header over the damage. Checked before any statement writes."""
     try:
@@ -124,13 +124,15 @@ def _check_whole(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise
     if row is None or not path.exists():
         return
-    block_size, total_blocks = int(row[2]), int(row[3])
-    expected = HEADER_BYTES + block_size * total_blocks
+    # blocks in use must all be in the file; free ones may lie past its end (a checkpoint
+    # truncates the file to its last used block)
+    block_size, used_blocks = int(row[2]), int(row[4])
+    expected = HEADER_BYTES + block_size * used_blocks
     size = path.stat().st_size
-    if total_blocks and size < expected:
+    if used_blocks and size < expected:
         con.close()
         raise WarehouseDamaged(
-            path, f"{size:,} bytes where its {total_blocks} blocks need {expected:,}: cut short"
+            path, f"{size:,} bytes where its {used_blocks} blocks in use need {expected:,}"
         )
 
 

@@ -10,12 +10,19 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WarehouseDamaged, damage_of, db_path
+from warehouse.db import DAMAGE_SIGNS, WarehouseDamaged, damage_of, db_path
 
-# a run needs room for tonight's raw pages and staged packages, DuckDB's write-ahead log and
-# spill, and the BI snapshot (a copy of the warehouse): about the warehouse again, plus this
-RUN_HEADROOM = 1 << 30
+# DuckDB's spill and write-ahead log during a load, at most about its memory limit (256 MB)
+LOAD_HEADROOM = 256 << 20
 _QUOTED_PATH = re.compile(r'"(/[^"]+)"')
+
+
+FULL_SIGNS = ("No space left on device", "Disk quota exceeded", "File too large")
+
+
+def environment_signs(text: str) -> bool:
+    """Whether a log line speaks of a full disk or a damaged warehouse."""
+    return any(sign in text for sign in (*FULL_SIGNS, *DAMAGE_SIGNS))
 
 
 def _disk_full(exc: BaseException | None) -> BaseException | None:
@@ -23,9 +30,7 @@ def _disk_full(exc: BaseException | None) -> BaseException | None:
     while exc is not None and seen < 20:
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             return exc
-        if isinstance(exc, duckdb.Error) and (
-            "No space left on device" in str(exc) or "File too large" in str(exc)
-        ):
+        if isinstance(exc, duckdb.Error) and any(sign in str(exc) for sign in FULL_SIGNS):
             return exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
@@ -50,12 +55,26 @@ def disk_full_message(exc: BaseException, home: Path) -> str:
         free = "unknown"
     warehouse = db_path(home)
     size = warehouse.stat().st_size if warehouse.exists() else 0
+    night = _largest_day(Path(home) / "raw")
     return (
         f"the disk is full: could not write {where} ({free} free there). A run needs about "
-        f"{_mb(size + RUN_HEADROOM)} free (the size of {warehouse.name} again, for its log and "
-        "the BI snapshot, plus 1 GB for raw pages, staged packages and spill). The warehouse "
-        "is kept as it was: free space and run again; the rerun loads what this one staged"
+        f"{_mb(size + night + LOAD_HEADROOM)} free: {warehouse.name} again for the BI "
+        f"snapshot ({_mb(size)}), a night of raw pages and staged packages (the largest so "
+        f"far: {_mb(night)}) and {_mb(LOAD_HEADROOM)} for the load's log and spill. The "
+        "warehouse is kept as it was: free space and run again; the rerun loads what this "
+        "one staged"
     )
+
+
+def _largest_day(raw: Path) -> int:
+    """Bytes of the largest day of the raw archive (raw/YYYY/MM/DD)."""
+    days = [0]
+    for day in raw.glob("*/*/*"):
+        try:
+            days.append(sum(f.stat().st_size for f in day.iterdir() if f.is_file()))
+        except OSError:
+            continue
+    return max(days)
 
 
 def environment_problem(exc: BaseException, home: Path) -> str | None:
