@@ -482,19 +482,29 @@ def sql(
     ] = None,
     home: HomeOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Read the published BI snapshot (exports/gazette.duckdb, as of the last run "
+            "that passed its checks) instead of the live warehouse; a run never waits for it.",
+        ),
+    ] = False,
 ) -> None:
-    """Run ad-hoc read-only SQL against the warehouse (no query: an interactive shell)."""
+    """Run ad-hoc read-only SQL against the warehouse (no query: an interactive shell).
+
+    A query on the live warehouse is stopped when a run needs the file (exit 3)."""
     if fmt not in FORMATS:
         raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
     home = resolve_home(home)
     if query is None:
         from flows.shell import SqlShell
 
-        code = SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f)).loop()
+        code = SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f, snapshot)).loop()
         if code:
             raise typer.Exit(code)
         return
-    code = _query_and_print(home, query, fmt)
+    code = _query_and_print(home, query, fmt, snapshot)
     if code:
         raise typer.Exit(code)
 
@@ -503,35 +513,74 @@ FORMATS = ("table", "csv", "json", "markdown")
 QUERY_FAILED_EXIT = 1  # a statement failed; 2 is no warehouse (or bad usage), 3 busy
 
 
-def _query_and_print(home: Path, query: str, fmt: str) -> int:
-    """One read-only query; the file is opened for it alone, so a nightly run is not blocked."""
+def _query_and_print(home: Path, query: str, fmt: str, snapshot: bool = False) -> int:
+    """One read-only query. The live file is opened for it alone and let go of as soon as a
+    run wants the home: a long query must never make the nightly run give up. With
+    `snapshot`, the published BI snapshot is read instead (no run ever waits for it)."""
+    import tempfile
+    import threading
+
     import duckdb
 
-    from warehouse.db import WarehouseLocked, connect, damage_of, query_frame
+    from warehouse.db import (
+        NotReadOnly,
+        WarehouseLocked,
+        check_reader_statements,
+        connect,
+        damage_of,
+        query_frame,
+        reader_sandbox,
+    )
+    from warehouse.lock import holder, run_waiting
 
+    source = home / "exports" if snapshot else home  # the snapshot is exports/gazette.duckdb
     try:
-        con = connect(home, read_only=True)
+        con = connect(source, read_only=True)
     except FileNotFoundError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return 2
     except WarehouseLocked:
-        from warehouse.lock import holder
-
         err.print(
             f"[bold yellow]busy:[/] the warehouse is being written by {holder(home)}. "
-            f"Try again when it finishes, or query the published snapshot "
-            f"{home / 'exports' / 'gazette.duckdb'}.",
+            f"Try again when it finishes, or query the published snapshot: gazette sql "
+            f"--snapshot.",
             highlight=False,
         )
         return BUSY_EXIT
+    yielded = threading.Event()
+    done = threading.Event()
+
+    def yield_to_a_run() -> None:
+        while not done.wait(0.5):
+            if run_waiting(home):
+                yielded.set()
+                con.interrupt()
+                return
+
     try:
+        reader_sandbox(con, Path(tempfile.gettempdir()) / "gazette-sql-spill")
+        check_reader_statements(con, query)
+        if not snapshot:
+            threading.Thread(target=yield_to_a_run, daemon=True).start()
         frame = query_frame(con, query)
+    except NotReadOnly as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return QUERY_FAILED_EXIT
     except duckdb.Error as exc:
+        if yielded.is_set():
+            err.print(
+                f"[bold yellow]busy:[/] stopped the query: {holder(home)} needs the "
+                "warehouse. Run it again when that finishes, or now on the published "
+                "snapshot: gazette sql --snapshot",
+                highlight=False,
+            )
+            return BUSY_EXIT
         if damage_of(exc):
             raise  # not the statement's fault: main says what to do with the file
         err.print(f"[bold red]error:[/] query failed: {exc}", highlight=False)
         return QUERY_FAILED_EXIT
     finally:
+        done.set()
         con.close()
     _print_frame(frame, fmt)
     return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,7 +26,7 @@ from pydantic import (
 )
 
 from flows.fetching import FetchPolicy
-from transforms.urls import origin_of, split_credentials
+from transforms.urls import origin_of, split_credentials, url_pattern
 
 DEFAULT_USER_AGENT = "gazette/0.1 (+https://github.com/gazette-news/gazette; news data warehouse)"
 
@@ -51,12 +50,10 @@ def _check_url(value: str) -> str:
 
 
 def _check_pattern(value: str | None) -> str | None:
-    """A pattern that does not compile fails here, not as a traceback half way into a run."""
+    """A pattern that does not compile, or that RE2 does not take, fails here, not as a
+    traceback half way into a run (matching is linear in the URL: transforms.urls)."""
     if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
+        url_pattern(value)
     return value
 
 
@@ -110,6 +107,12 @@ class FetchSettings(BaseModel):
     @field_validator("user_agent")
     @classmethod
     def _names_us(cls, value: str) -> str:
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            # CR or LF would end the header: every request would then fail, half way in
+            raise ValueError(
+                "the user agent must be one line of printable text (no CR, LF, tab or other "
+                "control characters)"
+            )
         if "gazette" not in value.lower():
             raise ValueError("the user agent must name gazette so site owners know who calls")
         return value

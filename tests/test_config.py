@@ -60,7 +60,19 @@ def test_missing_file(tmp_path):
         (
             "",
             "article_pattern = '/20(\\d\\d/'\n",
-            r"sources\[0\]\.article_pattern: not a valid regular expression: missing \)",
+            r"sources\[0\]\.article_pattern: not a pattern gazette can match in linear time \("
+            r"missing \)",
+        ),
+        (  # RE2 has no look-arounds: said when the file is read, not half way into a run
+            "",
+            "article_pattern = '/news/(?!video)'\n",
+            r"sources\[0\]\.article_pattern: not a pattern gazette can match in linear time.*"
+            r"without look-arounds or back-references",
+        ),
+        (  # a header that would break every request: refused here, by its key
+            '[fetch]\nuser_agent = "gazette/1 (+https://x.test)\\r\\nX-Evil: 1"\n',
+            "",
+            r"fetch\.user_agent: .*one line",
         ),
         ("", 'feeds = ["http://exa mple.com/rss"]\n', r"sources\[0\]\.feeds\[0\]: not a valid URL"),
         ("", 'sitemaps = ["https://"]\n', r"sources\[0\]\.sitemaps\[0\]: not a valid URL"),

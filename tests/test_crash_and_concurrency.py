@@ -171,6 +171,30 @@ def test_sigkill_after_most_batches_staged_rerun_fetches_only_the_rest(
     assert fetched < 0.25 * first_fetched, (fetched, first_fetched)
     assert not any((home / "staging").glob("*/*"))  # loaded and committed: removed
 
+    # lineage: the killed run's fetches keep its id, the rerun names only its own, each run's
+    # counts in ops.etl_run agree with its rows, and ops.staged_package says who loaded what
+    con = connect(home, read_only=True)
+    runs = dict(con.execute("select status, run_id from ops.etl_run").fetchall())
+    by_run = dict(
+        con.execute(
+            "select run_id, count(distinct url) from fact_fetch where purpose = 'article' "
+            "group by run_id"
+        ).fetchall()
+    )
+    counted = dict(con.execute("select run_id, article_fetches from ops.etl_run").fetchall())
+    loaded_by = set(
+        con.execute(
+            "select run_id, loaded_run_id from ops.staged_package where run_id = ?",
+            [runs["abandoned"]],
+        ).fetchall()
+    )
+    con.close()
+    assert set(by_run) == {runs["abandoned"], runs["succeeded"]}, by_run
+    assert by_run[runs["succeeded"]] == fetched  # a staged 404 is fetched again: by both
+    assert resumed <= by_run[runs["abandoned"]] <= resumed + 1, (by_run, resumed)
+    assert counted == by_run, (counted, by_run)
+    assert loaded_by == {(runs["abandoned"], runs["succeeded"])}
+
 
 def test_damaged_staged_packages_are_discarded_named_and_their_urls_fetched_again(
     site, api_env, reference, tmp_path

@@ -153,3 +153,24 @@ def test_url_variants_fold_into_one_candidate_and_one_key():
 def test_malformed_feeds_give_what_they_can_and_never_raise(body):
     entries = parse_feed(body, BASE).entries
     assert all(e.url.startswith("http://news.test/") for e in entries)
+
+
+def test_a_catastrophic_article_pattern_matches_in_linear_time():
+    """`/(\\w+-?)+\\.html$` against a 40-character link that does not end in .html took
+    Python's engine 430 s (it backtracks through every split of the word): the run hung. The
+    pattern is matched by RE2 now; the same page in a subprocess that must finish in 60 s."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from transforms.discover import parse_section_links\n"
+        "link = '/' + 'a' * 40 + '!'\n"
+        "html = ('<html><body>' + f'<a href=\"{link}\">x</a>' * 5 + "
+        "'<a href=\"/story-one.html\">s</a></body></html>').encode()\n"
+        "found, _ = parse_section_links(html, 'https://news.example/', r'/(\\w+-?)+\\.html$')\n"
+        "print(found)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "['https://news.example/story-one.html']"

@@ -18,7 +18,13 @@ import lxml.etree as etree
 import lxml.html
 
 from transforms.records import Candidate, FetchResult
-from transforms.urls import carries_credentials, host_of, normalise_url, url_identity
+from transforms.urls import (
+    carries_credentials,
+    host_of,
+    normalise_url,
+    url_identity,
+    url_pattern,
+)
 from transforms.vocabulary import (
     OUTCOME_NOT_MODIFIED,
     OUTCOME_OK,
@@ -271,7 +277,7 @@ def parse_section_links(
     articles: list[str] = []
     sections: list[str] = []
     seen: set[str] = set()
-    regex = re.compile(pattern) if pattern else None
+    regex = url_pattern(pattern) if pattern else None  # linear time, whatever the pattern
     for anchor in tree.iter("a"):
         url = normalise_url(anchor.get("href") or "", base_url)
         if not url or url in seen or host_of(url) != host:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import courlan
+import re2
 
 
 def carries_credentials(url: str, base: str | None = None) -> bool:
@@ -110,3 +111,21 @@ def url_identity(url: str) -> str:
     port = f":{port}" if port and port not in (80, 443) else ""
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https", host + port, path, parts.query, ""))
+
+
+def url_pattern(pattern: str) -> re2._Regexp:
+    """A user's URL pattern (`article_pattern`), compiled for RE2, whose matching takes time
+    linear in the URL: Python's backtracking engine took 430 s on one 40-character link for
+    `/(\\w+-?)+\\.html$`. Raises ValueError for what RE2 does not take (look-arounds,
+    back-references) or a pattern that does not compile."""
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own line to stderr: ours names the key
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        why = exc.args[0] if exc.args else "does not compile"
+        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+        raise ValueError(
+            f"not a pattern gazette can match in linear time ({why}); RE2 syntax, without "
+            "look-arounds or back-references"
+        ) from None

@@ -153,6 +153,46 @@ def check_readable(home: Path) -> None:
         con.close()
 
 
+# what an ad-hoc reader may run: queries, and statements that only inspect or plan. Not
+# ATTACH (a file opened read-write: the BI snapshot), COPY or EXPORT (files written, the
+# exports' manifest among them), LOAD/INSTALL, nor writes of any kind
+READER_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.SELECT,
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.PRAGMA,
+        duckdb.StatementType.CALL,
+        duckdb.StatementType.SET,
+        duckdb.StatementType.CREATE,  # temporary tables, in memory: the file is read-only
+        duckdb.StatementType.DROP,
+    }
+)
+
+
+class NotReadOnly(ValueError):
+    """A statement an ad-hoc reader may not run; the message names it."""
+
+
+def reader_sandbox(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
+    """Lock an ad-hoc reader's connection down: DuckDB spills to `spill` (not beside the
+    warehouse), and no statement may change a setting after this (profiling_output,
+    temp_directory and the like write files)."""
+    run(con, "set temp_directory = ?", [str(spill)])
+    run(con, "set lock_configuration = true")
+
+
+def check_reader_statements(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """NotReadOnly when `query` holds a statement an ad-hoc reader may not run. Reading local
+    files (read_parquet, read_csv) stays allowed: that is analysis."""
+    for statement in con.extract_statements(query):
+        if statement.type not in READER_STATEMENTS:
+            kind = statement.type.name
+            raise NotReadOnly(
+                f"{kind} is not allowed: gazette sql only reads (no ATTACH, COPY, EXPORT, "
+                "INSTALL/LOAD or writes); write results with --format csv|json instead"
+            )
+
+
 def read_memory() -> str:
     """DuckDB's memory for validation, which scans a table a chunk at a time into the frame
     GX judges (the frames need the room). At 100k articles 256 MB took the gate's peak from

@@ -67,6 +67,8 @@ def load_packages(
             counts = _load(con, versioning, run_id, stamp, now)
         else:
             run(con, "create or replace temp table dirty_articles (article_key varchar)")
+        if packages:
+            _credit_earlier_runs(con, run_id)
         if packages:  # once loaded, never again (see `loaded_packages`)
             con.executemany(
                 "insert or ignore into ops.staged_package values (?, ?, ?, ?)",
@@ -84,6 +86,26 @@ def load_packages(
     finally:
         drop_temp_tables(con, before)
     return counts
+
+
+def _credit_earlier_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A killed run's packages, loaded now, are its work: its ops.etl_run row counts the
+    fetches they hold, so each run's counts agree with the rows that carry its id."""
+    run(
+        con,
+        """
+        update ops.etl_run r set
+            fetch_attempts = coalesce(r.fetch_attempts, 0) + f.attempts,
+            article_fetches = coalesce(r.article_fetches, 0) + f.articles
+        from (
+            select run_id, count(*) as attempts,
+                   count(distinct url) filter (where purpose = 'article') as articles
+            from stg_fact_fetch where run_id <> ? group by run_id
+        ) f
+        where r.run_id = f.run_id
+        """,
+        [run_id],
+    )
 
 
 def loaded_packages(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
@@ -131,8 +153,9 @@ def _stage(con: duckdb.DuckDBPyConnection, packages: list[Package], run_id: str)
             c
             for (c,) in con.execute(f"select name from pragma_table_info('stg_{table}')").fetchall()
         }
-        if "run_id" in columns:
-            run(con, f"update stg_{table} set run_id = ?", [run_id])
+        if "run_id" in columns:  # the run that did the work keeps it (a resumed run's rows
+            # are the killed run's); ops.staged_package names the run that loaded them
+            run(con, f"update stg_{table} set run_id = ? where run_id is null", [run_id])
         if "source_key" in columns:  # built with the source id; the version in force now
             run(
                 con,

@@ -31,6 +31,22 @@ def holder(home: Path) -> str:
     return f"{info.get('command', 'a run')} (pid {info.get('pid')}, since {info.get('since')})"
 
 
+def run_waiting(home: Path) -> bool:
+    """Whether a run holds the home's lock: it is about to open the warehouse, or waiting for
+    a reader to let go of it. A reader polls this to yield (`gazette sql`)."""
+    try:
+        fd = os.open(Path(home) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also lets go of a shared lock taken above
+    return False
+
+
 class RunLock:
     """`with RunLock(home, "run", wait_s=300):` holds the home for one writer."""
 
