@@ -63,7 +63,8 @@ def test_nothing_run_from_gazette_sql_writes_inside_the_home(home, tmp_path):
     duckdb.sql(f"copy (select range as n from range(5)) to '{mine}'")
     code, output = _sql(home, "--format", "csv", f"select sum(n) as s from read_parquet('{mine}')")
     assert (code, output) == (0, "s 10")
-    code, output = _sql(home, "--snapshot", "--format", "csv", "select count(*) as n from v_article")
+    query = "select count(*) as n from v_article"
+    code, output = _sql(home, "--snapshot", "--format", "csv", query)
     assert (code, output) == (0, "n 0")
 
 
