@@ -387,6 +387,9 @@ def serve(
 
     home = resolve_home(home)
     home.mkdir(parents=True, exist_ok=True)
+    if auth := os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
+        # the server serve starts asks every client for it; serve and its runs are clients
+        os.environ.setdefault("PREFECT_API_AUTH_STRING", auth)
     when = f"{cron} ({timezone})"
     started = datetime.now(UTC)
     signum = signal.SIGTERM  # Prefect's runner handles SIGTERM itself and returns

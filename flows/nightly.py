@@ -37,6 +37,7 @@ from flows.config import (
 from flows.discovery import Discovery
 from flows.fetching import STOPPING, Fetcher, FetchPolicy
 from flows.ingest import LOCAL_SOURCE, read_inputs
+from flows.serving import check_served_parameters
 from flows.staging import (
     BatchWork,
     Built,
@@ -766,6 +767,7 @@ def _plan(
 @flow(name="nightly-news", log_prints=True)
 def nightly_news(sources_file: Path, home: Path, options: RunOptions | None = None) -> RunSummary:
     """Discover, fetch, extract, model, load, validate, export: one run."""
+    check_served_parameters(Path(sources_file), Path(home), options)
     settings = load_settings(Path(sources_file).resolve())
     return run_pipeline(settings, absolute_home(home), options or RunOptions())
 

@@ -350,11 +350,37 @@ def stopped_runs(home: Path, since: datetime) -> list[str]:
     return [run_id for (run_id,) in rows]
 
 
+SERVED = "GAZETTE_SERVED"  # the home and sources file serve runs for: its runs inherit it
+
+
+class ServedParametersError(ValueError):
+    """A run of serve's deployment asked for another home, sources file or options."""
+
+
+def check_served_parameters(sources_file: Path, home: Path, options: object) -> None:
+    """In a run of `gazette serve`'s deployment, refuse any parameters but the ones serve
+    registered: its Prefect API answers any local process, and a flow run created with
+    another `home` made the serving process write a warehouse wherever it was told."""
+    served = os.environ.get(SERVED)
+    if not served:
+        return
+    fixed = json.loads(served)
+    asked = {"home": str(Path(home).resolve()), "sources_file": str(Path(sources_file).resolve())}
+    if asked != fixed or options is not None:
+        raise ServedParametersError(
+            f"this deployment runs for home {fixed['home']} with {fixed['sources_file']} "
+            f"only; a run asked for {asked}{' with options' if options is not None else ''}: "
+            "refused, nothing written"
+        )
+
+
 def serve_nightly(
     sources: Path, home: Path, cron: str, timezone: str | None, api_url: str | None = None
 ) -> None:
     """Register the nightly deployment for this home and run what it schedules, until
-    interrupted. At most one run at a time (the deployment's and the runner's limit)."""
+    interrupted. At most one run at a time (the deployment's and the runner's limit). Its
+    runs inherit SERVED: they refuse any other home or sources file (check_served_parameters).
+    """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if api_url is not None:
@@ -366,6 +392,8 @@ def serve_nightly(
 
     from flows.nightly import nightly_news
 
+    fixed = {"home": str(home.resolve()), "sources_file": str(sources.resolve())}
+    os.environ[SERVED] = json.dumps(fixed)
     nightly_news.serve(
         name=deployment_name(home),
         schedules=[Cron(cron, timezone=timezone)],

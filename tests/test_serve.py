@@ -192,3 +192,53 @@ def test_prefect_yaml_deploys_the_same_flow():
 
 
 pytestmark = pytest.mark.e2e
+
+
+def test_serves_api_wants_its_auth_string_and_its_runs_keep_their_home(tmp_path):
+    """Its API answers any local process: without the auth string a request is refused, and
+    a flow run created (with it) for another home fails without writing there."""
+    import json
+
+    import httpx
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[sources]]\nname = "X"\nurls = ["http://127.0.0.1:9/a.html"]\n')
+    env = dict(serve_env(), PREFECT_SERVER_API_AUTH_STRING="admin:s3cret-pa55")
+    log = tmp_path / "serve.log"
+    command = [str(GAZETTE), "serve", "--sources", str(sources), "--home", str(home)]
+    process = subprocess.Popen(
+        [*command, "--cron", "0 0 1 1 *"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    record = home / "prefect" / "server.json"
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and "Schedule:" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.5)
+        api = json.loads(record.read_text())["url"]
+        assert httpx.post(f"{api}/deployments/filter", json={}).status_code == 401
+        auth = httpx.BasicAuth("admin", "s3cret-pa55")
+        deployments: list = []
+        while time.monotonic() < deadline and not deployments:
+            deployments = httpx.post(f"{api}/deployments/filter", json={}, auth=auth).json()
+            time.sleep(0.5)
+        (deployment,) = deployments
+        assert deployment["parameters"]["home"] == str(home.resolve())
+        created = httpx.post(
+            f"{api}/deployments/{deployment['id']}/create_flow_run",
+            json={"parameters": {"home": str(elsewhere), "sources_file": str(sources)}},
+            auth=auth,
+        )
+        assert created.status_code == 201, created.text
+        state = None
+        while time.monotonic() < deadline and state not in ("COMPLETED", "FAILED", "CRASHED"):
+            time.sleep(1)
+            run = httpx.get(f"{api}/flow_runs/{created.json()['id']}", auth=auth).json()
+            state = (run.get("state") or {}).get("type")
+        assert state == "FAILED", (state, log.read_text())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    assert "this deployment runs for home" in log.read_text()
+    assert not elsewhere.exists()  # nothing written where the request pointed
