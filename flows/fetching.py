@@ -204,6 +204,7 @@ class Fetcher:
         for host, text in (robots or {}).items():
             self._remember_robots(host, text)
         self._host_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._robots_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._last_request: dict[str, float] = {}
         self._guard = threading.Lock()
         self.log: list[FetchResult] = []
@@ -265,6 +266,11 @@ class Fetcher:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
             list(pool.map(work, by_host.values()))
         return [r for r in results if r is not None]
+
+    def log_of(self, source_name: str) -> list[FetchResult]:
+        """The attempts made for one source (a fetcher shared by several sources)."""
+        with self._guard:
+            return [r for r in self.log if r.source_name == source_name]
 
     def robots_rules(self) -> dict[str, str | None]:
         """host -> robots.txt in force (None: no rules), for a later stage's fetcher."""
@@ -558,10 +564,11 @@ class Fetcher:
     def _check_robots(self, url: str, source_name: str | None) -> str:
         """Refused unless robots.txt lets us fetch `url`; else what allowed it."""
         host = host_of(url)
-        with self._guard:
-            known = host in self._robots or host in self._robots_failure
-        if not known:
-            self._load_robots(url, host, source_name)
+        with self._robots_locks[host]:  # threads of several sources on one host: read once
+            with self._guard:
+                known = host in self._robots or host in self._robots_failure
+            if not known:
+                self._load_robots(url, host, source_name)
         if host in self._robots_failure:
             failure = self._robots_failure[host]
             raise Refused(failure.outcome, str(failure))

@@ -13,6 +13,7 @@ import json
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,35 +130,58 @@ def _archive(home: Path, run_id: str, stage: str, now: datetime) -> WarcArchive:
 
 
 # -- tasks ---------------------------------------------------------------------------------
+# sources one discovery task reads, and how many of them at once: a task (and a WARC file,
+# and a staged package) per source made 10,000 sources a run of 10,000 tasks and files
+DISCOVERY_GROUP = 50
+DISCOVERY_THREADS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFound:
+    """What discovery gave for one source: its candidate URLs, how many it announced past its
+    cap (the oldest), and why it failed as a whole, if it did."""
+
+    candidates: list[Candidate]
+    cut: int
+    failure: str | None
+
+
 @task(
-    name="discover-source",
-    task_run_name="discover {source.name}",
+    name="discover-sources",
+    task_run_name="discover {sources[0].name} and the rest",
     retries=1,
     retry_delay_seconds=5,
     cache_policy=NO_CACHE,
 )
 def discover_task(
-    source: SourceSettings,
+    sources: list[SourceSettings],
     policy: FetchPolicy,
     home: Path,
     run_id: str,
     validators: dict[str, Validators],
-) -> tuple[list[Candidate], list[FetchResult], dict[str, str | None], int, str | None]:
-    """Read one source's feeds, sitemaps and section pages (conditionally), archiving them;
-    also how many URLs it announced past its cap (the oldest), and why the source failed as
-    a whole, if it did: a broken source is a result to record, not a task's traceback."""
+) -> tuple[list[SourceFound], list[FetchResult], dict[str, str | None]]:
+    """Read a group of sources' feeds, sitemaps and section pages (conditionally), a few
+    sources at once through one polite fetcher, archiving them in one file. A broken source
+    is a result to record (its attempts kept), not a task's traceback."""
     with (
         _archive(home, run_id, "discover", datetime.now(UTC)) as archive,
         Fetcher(policy, archive=archive.write_response) as fetcher,
+        ThreadPoolExecutor(max_workers=DISCOVERY_THREADS, thread_name_prefix="discover") as pool,
     ):
-        discovery = Discovery(fetcher, validators, lambda ref: read_document(home, ref).body)
-        try:
-            candidates = discovery.source(source)
-        except Exception as exc:  # the attempts made so far are kept and staged
-            reason = f"discovery failed: {type(exc).__name__}: {exc}"
-            return [], fetcher.log, fetcher.robots_rules(), discovery.cut, reason
-        failure = source_failure(candidates, fetcher.log)
-        return candidates, fetcher.log, fetcher.robots_rules(), discovery.cut, failure
+        found = list(pool.map(lambda s: _discover_one(s, fetcher, validators, home), sources))
+        return found, fetcher.log, fetcher.robots_rules()
+
+
+def _discover_one(
+    source: SourceSettings, fetcher: Fetcher, validators: dict[str, Validators], home: Path
+) -> SourceFound:
+    discovery = Discovery(fetcher, validators, lambda ref: read_document(home, ref).body)
+    try:
+        candidates = discovery.source(source)
+    except Exception as exc:  # the attempts made so far are kept and staged
+        return SourceFound([], discovery.cut, f"discovery failed: {type(exc).__name__}: {exc}")
+    failure = source_failure(candidates, fetcher.log_of(source.name))
+    return SourceFound(candidates, discovery.cut, failure)
 
 
 @task(name="fetch-batch", task_run_name="fetch {batch[0].url} and the rest", cache_policy=NO_CACHE)
@@ -701,37 +725,41 @@ def _resumable(home: Path, logger: Any) -> set[str]:
 def _discover(
     run: _Run, settings: Settings, policy: FetchPolicy, refresh: bool
 ) -> tuple[list[Candidate], dict[str, str | None]]:
-    """Every source's candidate URLs, and robots.txt as read (once per host per run); the
-    discovery attempts are staged as a package per source."""
+    """Every source's candidate URLs, and robots.txt as read (once per host per run), by
+    groups of DISCOVERY_GROUP sources; each group's attempts are staged as one package."""
     logger = get_run_logger()
     con = connect(run.home)
     try:
         remembered = {} if refresh else discovery_state(con)
     finally:
         con.close()
+    groups = [
+        settings.sources[i : i + DISCOVERY_GROUP]
+        for i in range(0, len(settings.sources), DISCOVERY_GROUP)
+    ]
     futures = [
-        discover_task.submit(s, policy, run.home, run.run_id, remembered) for s in settings.sources
+        discover_task.submit(group, policy, run.home, run.run_id, remembered) for group in groups
     ]
     candidates: list[Candidate] = []
     robots: dict[str, str | None] = {}
-    with progress.reporter().stage("discover", len(futures)) as stage:
-        for i, (source, future) in enumerate(zip(settings.sources, futures, strict=True)):
+    with progress.reporter().stage("discover", len(settings.sources)) as stage:
+        for g, (group, future) in enumerate(zip(groups, futures, strict=True)):
             try:
-                found, attempts, rules, cut, failure = future.result()
-            except Exception as exc:  # one broken source must not sink the others
-                found, attempts, rules, cut = [], [], {}, 0
-                failure = f"discovery failed: {type(exc).__name__}: {exc}"
-            finally:
+                found, attempts, rules = future.result()
+            except Exception as exc:  # one broken group must not sink the others
+                why = f"discovery failed: {type(exc).__name__}: {exc}"
+                found, attempts, rules = [SourceFound([], 0, why) for _ in group], [], {}
+            for source, one in zip(group, found, strict=True):
+                if one.failure:
+                    logger.error("source %s failed: %s", source.name, one.failure)
+                    run.stage_failures[f"source failed ({source.name}): {one.failure}"] += 1
+                    run.summary.failed_sources[source.name] = one.failure
+                candidates.extend(one.candidates)
+                if one.cut:
+                    run.discovery_cut[f"past {source.name}'s cap (the oldest)"] += one.cut
                 stage.advance()
-            if failure:
-                logger.error("source %s failed: %s", source.name, failure)
-                run.stage_failures[f"source failed ({source.name}): {failure}"] += 1
-                run.summary.failed_sources[source.name] = failure
-            candidates.extend(found)
             robots.update(rules)
-            if cut:
-                run.discovery_cut[f"past {source.name}'s cap (the oldest)"] += cut
-            run.stage_attempts(batch_name("d", i), attempts)
+            run.stage_attempts(batch_name("d", g), attempts)  # a package per group
     run.summary.urls_discovered = len(candidates)
     return candidates, robots
 

@@ -174,3 +174,23 @@ def test_a_catastrophic_article_pattern_matches_in_linear_time():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "['https://news.example/story-one.html']"
+
+
+def test_a_look_alike_international_host_is_stored_as_punycode():
+    """`аpple.com` with a Cyrillic а read as apple.com in dim_source.domain and
+    fact_fetch.host: hosts are stored in their ASCII form, and both spellings are one host
+    for politeness."""
+    from transforms.model import SourceInfo, build_dim_source
+    from transforms.urls import host_of
+
+    look_alike = "https://\u0430pple.com/news/1.html"
+    assert host_of(look_alike) == "xn--pple-43d.com"
+    assert host_of("https://xn--pple-43d.com/news/2.html") == host_of(look_alike)
+    assert host_of("https://bücher.example:8443/") == "xn--bcher-kva.example:8443"
+    assert host_of("https://apple.com/") == "apple.com"
+    dim = build_dim_source(
+        [SourceInfo("Look-alike", "https://\u0430pple.com/")],
+        "run-1",
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert dim.get_column("domain").to_list() == ["xn--pple-43d.com"]

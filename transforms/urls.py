@@ -75,11 +75,25 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
+def ascii_host(host: str) -> str:
+    """An internationalised host in its ASCII (punycode) form, as DNS sees it: `аpple.com`
+    with a Cyrillic а is `xn--pple-43d.com`, which cannot pass for apple.com in a table. A
+    host that does not encode is left as it is."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
 def host_of(url: str) -> str:
-    """host[:port] as the politeness unit: one host, one queue, one robots.txt."""
+    """host[:port] as the politeness unit: one host, one queue, one robots.txt. In ASCII
+    (punycode), so every spelling of a host is one, and a look-alike host shows as what it
+    is wherever a host or domain is stored (fact_fetch.host, dim_source.domain)."""
     try:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        host = ascii_host((parts.hostname or "").lower())
         port = parts.port
     except ValueError:  # "[::1", ":99999": not a URL we can fetch; group it by its text
         return url.split("/")[2] if url.count("/") >= 2 else url

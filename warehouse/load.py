@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.model import source_version_key
-from warehouse.db import drop_temp_tables, run, scalar, temp_tables
+from warehouse.db import drop_temp_tables, query_frame, run, scalar, temp_tables
 from warehouse.faults import checkpoint
 from warehouse.keys import key_of
 from warehouse.packages import DEPENDENTS, Package, files
@@ -242,37 +242,58 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, staged: str) -> int:
 
 def _version_sources(con: duckdb.DuckDBPyConnection, sources: pl.DataFrame) -> None:
     """source_map(source_id, source_key): the version in force of each source, opening new
-    versions where the settings changed. One statement per source: sources are few."""
+    versions where the settings changed. Set-based, a few statements whatever the number of
+    sources: one statement per source took 10,000 sources past 15 minutes."""
     run(con, "create or replace temp table source_map (source_id varchar, source_key varchar)")
-    for row in sources.iter_rows(named=True):
-        current = con.execute(
-            "select source_key, version, settings_hash from dim_source "
-            "where source_id = ? and is_current",
-            [row["source_id"]],
-        ).fetchall()
-        if current and (row["settings_hash"] is None or current[0][2] == row["settings_hash"]):
-            key = current[0][0]
-        else:
-            version = current[0][1] + 1 if current else 1
-            if current:
-                run(
-                    con,
-                    "update dim_source set is_current = false, valid_to = ? where source_key = ?",
-                    [row["valid_from"], current[0][0]],
-                )
-            key = source_version_key(row["source_id"], version)
-            values = {
-                **row,
-                "source_key": key,
-                "version": version,
-                "settings_hash": row["settings_hash"] or "",
-            }
-            con.register("new_source", pl.DataFrame([values], schema=sources.schema).to_arrow())
-            try:
-                run(con, "insert or ignore into dim_source by name select * from new_source")
-            finally:
-                con.unregister("new_source")
-        run(con, "insert into source_map values (?, ?)", [row["source_id"], key])
+    con.register("source_ids", sources.select("source_id").to_arrow())
+    try:
+        current = query_frame(
+            con,
+            "select d.source_id, d.source_key as current_key, d.version as current_version, "
+            "d.settings_hash as current_hash from dim_source d "
+            "join source_ids s using (source_id) where d.is_current",
+        )
+    finally:
+        con.unregister("source_ids")
+    merged = sources.join(current, on="source_id", how="left")
+    keep = merged.get_column("current_key").is_not_null() & (
+        merged.get_column("settings_hash").is_null()
+        | (merged.get_column("settings_hash") == merged.get_column("current_hash"))
+    )
+    fresh = merged.filter(~keep).with_columns(
+        version=(pl.col("current_version").fill_null(0) + 1).cast(pl.Int32),
+        settings_hash=pl.col("settings_hash").fill_null(""),
+    )
+    fresh = fresh.with_columns(
+        source_key=pl.Series(
+            [
+                source_version_key(sid, version)
+                for sid, version in fresh.select("source_id", "version").iter_rows()
+            ],
+            dtype=pl.String,
+        )
+    )
+    mapping = pl.concat(
+        [
+            merged.filter(keep).select("source_id", source_key=pl.col("current_key")),
+            fresh.select("source_id", "source_key"),
+        ]
+    )
+    retired = fresh.filter(pl.col("current_key").is_not_null()).select("current_key", "valid_from")
+    con.register("retired_sources", retired.to_arrow())
+    con.register("new_sources", fresh.select(sources.columns).to_arrow())
+    con.register("mapped_sources", mapping.to_arrow())
+    try:
+        run(
+            con,
+            "update dim_source d set is_current = false, valid_to = r.valid_from "
+            "from retired_sources r where d.source_key = r.current_key",
+        )
+        run(con, "insert or ignore into dim_source by name select * from new_sources")
+        run(con, "insert into source_map select source_id, source_key from mapped_sources")
+    finally:
+        for name in ("retired_sources", "new_sources", "mapped_sources"):
+            con.unregister(name)
     # sources a run names but does not configure (ingest): their current version, if any
     run(
         con,
