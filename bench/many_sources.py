@@ -28,7 +28,6 @@ def main() -> None:
     pages = corpus_pages()
     copies = -(-args.sources // len(pages))
     server, paths = serve(pages, copies)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "sources.toml"
         lines = [
@@ -38,7 +37,7 @@ def main() -> None:
             f"max_urls_per_source = {10}",
         ]
         for n, path in enumerate(paths[: args.sources]):
-            lines += ["[[sources]]", f'name = "Source {n:05d}"', f'urls = ["{base}{path}"]']
+            lines += ["[[sources]]", f'name = "Source {n:05d}"', f'urls = ["{path}"]']
         sources.write_text("\n".join(lines) + "\n")
         home = Path(tmp) / "home"
         result = run_command(["run", "--sources", str(sources)], home)
@@ -51,12 +50,17 @@ def main() -> None:
     server.shutdown()
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in result["stages"].items())
     print(f"{args.sources} sources: {result['wall']:.1f} s wall ({stages})")
-    print(f"peak RSS {result['peak'] / 2**20:.0f} MB, PSS {result['peak_pss'] / 2**20:.0f} MB")
+    print(
+        f"peak of the process tree, each physical page once: "
+        f"{result['peak_unique'] / 2**20:.0f} MB ({result['at_peak_unique']}); "
+        f"RSS {result['peak'] / 2**20:.0f} MB, PSS {result['peak_pss'] / 2**20:.0f} MB"
+    )
     print(f"at peak (PSS): {result['at_peak_pss']}")
     print(f"loaded {loaded} articles, {named} sources in dim_source")
     print(
         f"BENCH many_sources sources={args.sources} wall={result['wall']:.1f} "
-        f"pss_mb={result['peak_pss'] / 2**20:.0f} rss_mb={result['peak'] / 2**20:.0f} "
+        f"unique_mb={result['peak_unique'] / 2**20:.0f} pss_mb={result['peak_pss'] / 2**20:.0f} "
+        f"rss_mb={result['peak'] / 2**20:.0f} "
         f"articles={loaded} dim_source={named}"
     )
 
