@@ -63,6 +63,41 @@ def timeout_reason(limit_s: float) -> str:
     return f"{TIMEOUT_REASON} (over {limit_s:g} s)"
 
 
+MEMORY_ENV = "GAZETTE_PAGE_MEMORY_LIMIT_MB"
+# a worker's resident memory, shared pages of the fork server included (about 250 MB): a page
+# whose parse takes it past this is given up. One 50 MB page of 1,000,000 links took the
+# process tree to 2.6 GB with no limit
+DEFAULT_MEMORY_MB = 1024
+MEMORY_REASON = "page_too_large"
+
+
+def page_memory_limit_mb() -> int:
+    """GAZETTE_PAGE_MEMORY_LIMIT_MB, or 1024; not a positive number: an error naming it."""
+    raw = os.environ.get(MEMORY_ENV)
+    if raw is None:
+        return DEFAULT_MEMORY_MB
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"{MEMORY_ENV} must be a positive number of megabytes, not {raw!r}")
+    return value
+
+
+def memory_reason(limit_mb: int) -> str:
+    return f"{MEMORY_REASON} (its worker went over {limit_mb} MB)"
+
+
+def process_rss_mb(pid: int) -> float | None:
+    """Resident memory of a process, from /proc (None where there is none)."""
+    try:
+        resident = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return resident * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise PageTimeout in the block once it has used `seconds` of this process's CPU time.
@@ -113,7 +148,7 @@ class Overdue:
     pid: int
     batch: str
     url: str
-    seconds: float  # CPU seconds on the page, or wall seconds when the clock decided
+    seconds: float  # CPU seconds on the page, wall seconds (by the clock), or MB (memory)
     by: str = "cpu"
 
 
@@ -126,9 +161,12 @@ def process_cpu_s(pid: int) -> float | None:
         return None
 
 
-def overdue(home: Path, limit_s: float, pids: set[int]) -> list[Overdue]:
-    """Pages of the given worker processes past the limit: more CPU than `limit_s` plus the
-    grace, or WALL_FACTOR times `limit_s` by the clock."""
+def overdue(
+    home: Path, limit_s: float, pids: set[int], memory_mb: int | None = None
+) -> list[Overdue]:
+    """Pages of the given worker processes past a limit: more CPU than `limit_s` plus the
+    grace, WALL_FACTOR times `limit_s` by the clock, or (memory_mb) a worker resident past
+    that many MB."""
     found = []
     now = time.time()
     for pid in pids:
@@ -137,7 +175,10 @@ def overdue(home: Path, limit_s: float, pids: set[int]) -> list[Overdue]:
             continue
         since, cpu_then, batch, url = page
         cpu_now = process_cpu_s(pid)
-        if cpu_now is not None and cpu_now - cpu_then > limit_s + GRACE_S:
+        rss = process_rss_mb(pid) if memory_mb else None
+        if rss is not None and memory_mb and rss > memory_mb:
+            found.append(Overdue(pid, batch, url, rss, by="memory"))
+        elif cpu_now is not None and cpu_now - cpu_then > limit_s + GRACE_S:
             found.append(Overdue(pid, batch, url, cpu_now - cpu_then))
         elif now - since > max(limit_s * WALL_FACTOR, limit_s + GRACE_S):
             found.append(Overdue(pid, batch, url, now - since, by="wall"))

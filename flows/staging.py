@@ -34,9 +34,11 @@ from flows.page_limit import (
     clear_watch,
     forget,
     kill,
+    memory_reason,
     on_page,
     on_which_page,
     overdue,
+    page_memory_limit_mb,
     page_time_limit,
     time_limit,
     timeout_reason,
@@ -288,6 +290,7 @@ class StagingPool:
         self.now = now
         self.workers = workers or os.cpu_count() or 1
         self.on_staged = on_staged
+        self._memory_mb = page_memory_limit_mb()  # a worker past it: its page given up
         self._pool: ProcessPoolExecutor | None = None
         self._sealer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-seal")
         self._pending: list[Future] = []
@@ -370,10 +373,15 @@ class StagingPool:
             if not building:
                 continue
             limit = max(w.page_time_limit_s for w in building)
-            for late in overdue(self._home, limit, self._pids(self._pool, alive=True)):
+            memory = self._memory_mb
+            for late in overdue(self._home, limit, self._pids(self._pool, alive=True), memory):
                 work = self._building.get(late.batch)
                 if work is not None:
-                    work.given_up[late.url] = timeout_reason(work.page_time_limit_s)
+                    work.given_up[late.url] = (
+                        memory_reason(memory)
+                        if late.by == "memory"
+                        else timeout_reason(work.page_time_limit_s)
+                    )
                 kill(late.pid)
 
     def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:

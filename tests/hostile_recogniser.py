@@ -22,6 +22,12 @@ class Hostile:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 sum(range(1000))
+        if "EATS-MEMORY" in text:  # a page whose parse grows without end (1,000,000 links)
+            hoard = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                hoard.append(b"\x01" * (32 << 20))  # written, so resident
+                time.sleep(0.05)
         if "WAITS-ON-THE-CLOCK" in text:  # a page the machine's load slows: CPU light, wall long
             time.sleep(4)
         if "KILLS-ITS-WORKER" in text:  # as a segfault in a C extension would

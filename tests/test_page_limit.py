@@ -67,6 +67,29 @@ def test_slow_stuck_and_deadly_pages_are_quarantined_and_every_other_page_is_sta
     assert first.manifest.failures == {"extract: extraction_timeout": 1}
 
 
+def test_a_page_that_takes_its_worker_past_the_memory_limit_is_quarantined(tmp_path, monkeypatch):
+    """A page's memory is bounded like its time: its worker, past the limit, is killed and
+    replaced, the page quarantined, and the other pages of the batch staged."""
+    monkeypatch.setenv("GAZETTE_PAGE_MEMORY_LIMIT_MB", "700")
+    greedy = marked(5, "EATS-MEMORY")
+    batches = {  # enough pages for the pool (a handful is built in the run's own thread)
+        "b000000": [page(n) for n in range(0, 5)] + [greedy] + [page(n) for n in range(6, 10)],
+        "b000001": [page(n) for n in range(10, 20)],
+        "b000002": [page(n) for n in range(20, 30)],
+    }
+    with StagingPool(NOW, workers=2) as pool:
+        for name, pages in batches.items():
+            work = batch(tmp_path, name, pages)
+            work.page_time_limit_s = 60.0  # the memory limit is under test, not the time
+            pool.submit(work)
+        staged = pool.finish()
+    first, *others = staged.packages
+    assert quarantined(first) == {greedy.url: "page_too_large (its worker went over 700 MB)"}
+    for package, pages in zip(staged.packages, batches.values(), strict=True):
+        assert sorted(articles(package)) == sorted(p.url for p in pages if p is not greedy)
+    assert all(quarantined(p) == {} for p in others)
+
+
 def test_the_pools_preload_builds_dateparsers_locale_tables_before_any_page():
     """The first page htmldate hands to dateparser paid 1.7 to 2.6 s of CPU for its locale
     tables: under load, past the page's limit. The fork server pays it once, before forking."""
