@@ -169,9 +169,13 @@ class Inventory:
         }
 
 
-def inventory(home: Path, archive_root: Path | None = None) -> Inventory:
+def inventory(
+    home: Path, archive_root: Path | None = None, sealed_by: str | None = None
+) -> Inventory:
     """Every complete package, in load order (run, then batch); partial or broken ones are
-    removed and listed with the reason. The caller holds the home's lock."""
+    removed and listed with the reason. The caller holds the home's lock. Each file is read
+    to its end, page checksums checked, except those of the run `sealed_by` (this run's own,
+    just sealed), whose footers' row counts suffice."""
     found = Inventory()
     root = staging_root(home)
     if not root.is_dir():
@@ -179,7 +183,8 @@ def inventory(home: Path, archive_root: Path | None = None) -> Inventory:
     # a dot folder is the workers' (which page each is on), not a run's
     for run_folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] != "."):
         for folder in sorted(p for p in run_folder.iterdir() if p.is_dir()):
-            problem = _problem(folder, archive_root or Path(home))
+            whole = run_folder.name != sealed_by
+            problem = _problem(folder, archive_root or Path(home), whole)
             if problem is None:
                 found.packages.append(Package(folder, Manifest.read(folder)))
             else:
@@ -190,7 +195,7 @@ def inventory(home: Path, archive_root: Path | None = None) -> Inventory:
     return found
 
 
-def _problem(folder: Path, home: Path) -> str | None:
+def _problem(folder: Path, home: Path, whole: bool = True) -> str | None:
     """Why a package folder cannot be loaded, or None when it is whole."""
     if folder.name.startswith(PARTIAL_PREFIX):
         return "incomplete: its batch never finished"
@@ -203,7 +208,7 @@ def _problem(folder: Path, home: Path) -> str | None:
     for table in PACKAGE_TABLES:  # read whole: a footer can be sound over damaged pages
         path = folder / f"{table}.parquet"
         try:
-            rows = read_whole(path)
+            rows = read_whole(path) if whole else pq.read_metadata(path).num_rows
         except (OSError, pa.ArrowException) as exc:
             return f"{table}.parquet is damaged ({type(exc).__name__}: {exc})"
         if rows != manifest.counts.get(table):
