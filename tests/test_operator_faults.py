@@ -151,3 +151,38 @@ def test_a_full_disk_is_one_line_naming_the_path_and_the_rerun_converges(
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     loaded = _articles_by_source(home)
     assert len(loaded) == len(set(loaded)) == 6
+
+
+def test_many_sources_are_discovered_by_groups_not_one_task_and_file_each(
+    prefect_harness, site, tmp_path
+):
+    """10,000 sources with one URL each ran a task, a WARC file, a staged package and
+    several statements per source, and did not finish in 900 s. Discovery now goes by groups
+    of sources (bench/many_sources.py runs the 10,000)."""
+    from flows.nightly import DISCOVERY_GROUP, nightly_news
+
+    site.add("/robots.txt", "User-agent: *\n", Content_Type="text/plain")
+    count = DISCOVERY_GROUP + 5
+    lines = ['[fetch]\nper_host_delay_s = 0\nallow_private_hosts = ["127.0.0.1"]\n']
+    for n in range(count):
+        site.add(f"/s{n}.html", article(f"Story number {n} of the many sources", f"S{n}. "))
+        lines.append(
+            f'[[sources]]\nname = "Source {n:03d}"\nurls = ["{site.url(f"/s{n}.html")}"]\n'
+        )
+    sources = tmp_path / "sources.toml"
+    sources.write_text("".join(lines))
+    home = tmp_path / "home"
+    assert nightly_news(sources_file=sources, home=home).exit_code == 0
+    discovery_files = list((home / "raw").rglob("*-discover-*.warc.gz"))
+    assert len(discovery_files) == 2, discovery_files  # a group of 50 sources a file
+    con = connect(home, read_only=True)
+    loaded = con.execute(
+        "select count(*), count(distinct source_key) from fact_article where is_current"
+    ).fetchone()
+    versions = con.execute("select count(*) from dim_source where is_current").fetchone()
+    con.close()
+    assert loaded == (count, count) and versions == (count,)
+    assert nightly_news(sources_file=sources, home=home).exit_code == 0  # a rerun: no new
+    con = connect(home, read_only=True)
+    assert con.execute("select count(*) from dim_source").fetchone() == (count,)
+    con.close()
