@@ -44,19 +44,24 @@ class PageTimeout(BaseException):
     call this one "extractor crashed") let it through to the batch, which quarantines it."""
 
 
-def page_time_limit() -> float:
-    """GAZETTE_PAGE_TIME_LIMIT_S, or 20 s; a value that is not a positive number is an error
-    naming the variable, never a run without a limit."""
-    raw = os.environ.get(ENV)
+def _positive_env(name: str, default: float, unit: str) -> float:
+    """A limit from the environment; one that is not a positive number is an error naming the
+    variable, never a run without a limit."""
+    raw = os.environ.get(name)
     if raw is None:
-        return DEFAULT_S
+        return default
     try:
         value = float(raw)
     except ValueError:
         value = 0.0
     if not value > 0:
-        raise ValueError(f"{ENV} must be a positive number of seconds, not {raw!r}")
+        raise ValueError(f"{name} must be a positive number of {unit}, not {raw!r}")
     return value
+
+
+def page_time_limit() -> float:
+    """GAZETTE_PAGE_TIME_LIMIT_S, or 20 s of CPU."""
+    return _positive_env(ENV, DEFAULT_S, "seconds")
 
 
 def timeout_reason(limit_s: float) -> str:
@@ -72,17 +77,8 @@ MEMORY_REASON = "page_too_large"
 
 
 def page_memory_limit_mb() -> int:
-    """GAZETTE_PAGE_MEMORY_LIMIT_MB, or 1024; not a positive number: an error naming it."""
-    raw = os.environ.get(MEMORY_ENV)
-    if raw is None:
-        return DEFAULT_MEMORY_MB
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ValueError(f"{MEMORY_ENV} must be a positive number of megabytes, not {raw!r}")
-    return value
+    """GAZETTE_PAGE_MEMORY_LIMIT_MB, or 1024."""
+    return int(_positive_env(MEMORY_ENV, DEFAULT_MEMORY_MB, "megabytes"))
 
 
 def memory_reason(limit_mb: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,23 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-@pytest.fixture
-def site():
+def _served() -> Iterator[Site]:
     s = Site()
     server = start(s)
     yield s
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def site():
+    yield from _served()
+
+
+@pytest.fixture
+def other_site():
+    """A second host, for what must not cross from one host to another."""
+    yield from _served()
 
 
 @pytest.fixture(scope="session")

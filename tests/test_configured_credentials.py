@@ -7,11 +7,9 @@ import base64
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from flows.config import load_settings
 from flows.fetching import FetchPolicy
-from tests.siteserver import Site, start
 from tests.test_bad_inputs import article, feed
 
 SECRET = "op3rator-pa55"
@@ -57,15 +55,6 @@ def test_a_policy_sends_configured_credentials_to_their_origin_only(tmp_path):
     ):
         assert policy.basic_auth(elsewhere) is None, elsewhere
     assert FetchPolicy(user_agent="gazette").basic_auth("https://news.example/") is None
-
-
-@pytest.fixture
-def other_site():
-    s = Site()
-    server = start(s)
-    yield s
-    server.shutdown()
-    server.server_close()
 
 
 def test_credentials_in_a_sources_url_are_sent_but_never_stored_or_exported(
