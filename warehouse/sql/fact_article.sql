@@ -100,5 +100,5 @@ comment on column fact_article.fetched_at is 'When the page was fetched (UTC).';
 comment on column fact_article.content_hash is 'sha256 of title and text: a change means a new version.';
 comment on column fact_article.extractor is 'Extraction library used.';
 comment on column fact_article.extractor_version is 'Its version.';
-comment on column fact_article.run_id is 'The run that wrote this row.';
+comment on column fact_article.run_id is 'The run that fetched and staged this row (a run that resumed an interrupted one loads its rows as they are: ops.staged_package names the loader).';
 comment on column fact_article.simhash is 'SimHash (64 bits, hex) of the text, for near-duplicate detection (see story_simhash_band).';

@@ -26,4 +26,4 @@ comment on column fact_count.event_word is 'The event word near it (killed, atta
 comment on column fact_count.count_type is 'KILL, WOUND, ARREST, KIDNAP, DISPLACE, ATTACK, PROTEST, AFFECT, JOBS, or null.';
 comment on column fact_count.context is 'The clause the count sits in.';
 comment on column fact_count.char_offset is 'Character offset of the number in the article text followed by its captions.';
-comment on column fact_count.run_id is 'The run that wrote this row.';
+comment on column fact_count.run_id is 'The run that fetched and staged this row (a run that resumed an interrupted one loads its rows as they are: ops.staged_package names the loader).';

@@ -22,4 +22,4 @@ comment on column fact_entity_mention.caption_mention_count is 'Of those, mentio
 comment on column fact_entity_mention.first_offset is 'Character offset of the first mention.';
 comment on column fact_entity_mention.offsets is '[start, end) character offsets of every mention, in the article text followed by a blank line and its captions one per line.';
 comment on column fact_entity_mention.surface_forms is 'How this article wrote the entity.';
-comment on column fact_entity_mention.run_id is 'The run that wrote this row.';
+comment on column fact_entity_mention.run_id is 'The run that fetched and staged this row (a run that resumed an interrupted one loads its rows as they are: ops.staged_package names the loader).';

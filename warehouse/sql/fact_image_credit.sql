@@ -14,4 +14,4 @@ comment on column fact_image_credit.image_order is '1 for the first caption on t
 comment on column fact_image_credit.caption is 'What the picture shows.';
 comment on column fact_image_credit.credit_person is 'Photographer, when named.';
 comment on column fact_image_credit.credit_agency is 'Agency or outlet credited (AP, AFP, Reuters, ...).';
-comment on column fact_image_credit.run_id is 'The run that wrote this row.';
+comment on column fact_image_credit.run_id is 'The run that fetched and staged this row (a run that resumed an interrupted one loads its rows as they are: ops.staged_package names the loader).';

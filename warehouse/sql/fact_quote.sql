@@ -24,4 +24,4 @@ comment on column fact_quote.verb is 'Attribution verb (said, told, warned, repo
 comment on column fact_quote.quote is 'What was said: the quoted words, or the reported clause.';
 comment on column fact_quote.quote_kind is 'direct (in quotation marks) or reported (a clause attributed without them).';
 comment on column fact_quote.char_offset is 'Character offset of the quotation in the article text.';
-comment on column fact_quote.run_id is 'The run that wrote this row.';
+comment on column fact_quote.run_id is 'The run that fetched and staged this row (a run that resumed an interrupted one loads its rows as they are: ops.staged_package names the loader).';
