@@ -263,8 +263,9 @@ def check_target(out_dir: Path, protected: tuple[Path, ...] = ()) -> Path:
     for keep in protected:
         keep = Path(os.path.abspath(keep)).resolve()
         if out == keep or out in keep.parents:
+            what = "is the home" if out == keep else f"holds the home {keep}"
             raise ExportTargetError(
-                f"--out {out_dir}: {out} holds {keep}; an export replaces its folder whole, so it "
+                f"--out {out_dir}: {out} {what}; an export replaces its folder whole, so it "
                 "never goes to the home, the warehouse's folder or a folder above them: choose "
                 "a new or empty folder"
             )
