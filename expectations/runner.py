@@ -54,6 +54,37 @@ def import_gx() -> None:
     import great_expectations  # noqa: F401
 
 
+# GX's stores of what gazette defines in code and writes anew each pass (add_or_update): a
+# file of them cut short (a full disk, a kill) is dropped and written again, not read
+DEFINITION_STORES = ("expectations", "validation_definitions", "checkpoints")
+
+
+def _drop_unreadable_definitions(gx_root: Path) -> None:
+    """A disk that filled while GX wrote left an empty validation definition, and every run
+    after failed in GX (`'NoneType' object has no attribute 'id'`) with space back."""
+    project = gx_root / "gx"
+    files = [p for store in DEFINITION_STORES for p in (project / store).glob("*.json")]
+    for path in files:
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            logging.getLogger(__name__).warning("rewriting the damaged GX file %s", path)
+            path.unlink(missing_ok=True)
+    config = project / "great_expectations.yml"
+    import yaml
+
+    try:
+        readable = not config.exists() or isinstance(
+            yaml.safe_load(config.read_text(encoding="utf-8")), dict
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        readable = False
+    if not readable:  # the project's own config: start the project anew, keep the old aside
+        aside = project.with_name(f"gx.damaged-{datetime.now().strftime('%Y%m%dT%H%M%S')}")
+        logging.getLogger(__name__).warning("GX's config %s is damaged: moved to %s", config, aside)
+        project.rename(aside)
+
+
 def _context(gx_root: Path, docs_dir: Path) -> Any:
     """GX's file context, whose Data Docs site is `docs_dir`. Both absolute: GX reads a
     relative base_directory relative to its own project folder, not to ours."""
@@ -61,6 +92,7 @@ def _context(gx_root: Path, docs_dir: Path) -> Any:
 
     gx_root, docs_dir = gx_root.resolve(), docs_dir.resolve()
     gx_root.mkdir(parents=True, exist_ok=True)
+    _drop_unreadable_definitions(gx_root)
     context = gx.get_context(mode="file", project_root_dir=str(gx_root))
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     sites = context.get_config().data_docs_sites or {}

@@ -234,3 +234,24 @@ def test_a_run_id_that_reads_like_a_date_with_an_offset_validates(dirs):
     frame = pd.DataFrame({"date_key": [20261101], "date": ["2026-11-01"], "day_of_week": [7]})
     report = validate_frames([(dim_date_suite(NOW), frame)], *dirs, "20261126T193620Z-4162ad", NOW)
     assert report.results and all(r["run_id"] == "20261126T193620Z-4162ad" for r in report.results)
+
+
+def test_gx_files_cut_short_by_a_full_disk_are_written_again(tmp_path):
+    """A disk that filled while GX wrote left an empty validation definition; with space back
+    every run failed in GX ("'NoneType' object has no attribute 'id'"). What gazette defines
+    in code is written again; a config cut short starts the project anew, the old kept aside."""
+    from expectations.suites import dim_date_suite
+
+    gx_root, docs = tmp_path / "gx", tmp_path / "docs"
+    frame = pd.DataFrame({"date_key": [20261101], "date": ["2026-11-01"], "day_of_week": [7]})
+    first = validate_frames([(dim_date_suite(NOW), frame)], gx_root, docs, "r1", NOW)
+    project = gx_root / "gx"
+    for store in ("validation_definitions", "expectations", "checkpoints"):
+        for path in (project / store).glob("*.json"):
+            path.write_text("")  # what a full disk leaves: the name, no bytes
+    again = validate_frames([(dim_date_suite(NOW), frame)], gx_root, docs, "r2", NOW)
+    assert [r["success"] for r in again.results] == [r["success"] for r in first.results]
+    (project / "great_expectations.yml").write_text("config_version: [")
+    third = validate_frames([(dim_date_suite(NOW), frame)], gx_root, docs, "r3", NOW)
+    assert [r["success"] for r in third.results] == [r["success"] for r in first.results]
+    assert list(gx_root.glob("gx.damaged-*"))
