@@ -221,15 +221,20 @@ def test_serves_api_wants_its_auth_string_and_its_runs_keep_their_home(tmp_path)
         auth = httpx.BasicAuth("admin", "s3cret-pa55")
         deployments: list = []
         while time.monotonic() < deadline and not deployments:
-            deployments = httpx.post(f"{api}/deployments/filter", json={}, auth=auth).json()
+            answer = httpx.post(f"{api}/deployments/filter", json={}, auth=auth)
+            deployments = answer.json() if answer.status_code == 200 else []
             time.sleep(0.5)
         (deployment,) = deployments
         assert deployment["parameters"]["home"] == str(home.resolve())
-        created = httpx.post(
-            f"{api}/deployments/{deployment['id']}/create_flow_run",
-            json={"parameters": {"home": str(elsewhere), "sources_file": str(sources)}},
-            auth=auth,
-        )
+        while True:  # a server still starting its services answers 503 for a moment
+            created = httpx.post(
+                f"{api}/deployments/{deployment['id']}/create_flow_run",
+                json={"parameters": {"home": str(elsewhere), "sources_file": str(sources)}},
+                auth=auth,
+            )
+            if created.status_code < 500 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         assert created.status_code == 201, created.text
         state = None
         while time.monotonic() < deadline and state not in ("COMPLETED", "FAILED", "CRASHED"):
