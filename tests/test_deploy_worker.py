@@ -11,11 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from flows.demo_site import serve_demo
 from flows.serving import LocalPrefectServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = Path(sys.executable).with_name("prefect")
+pytestmark = pytest.mark.e2e
 
 
 def test_deploy_and_a_process_worker_run_the_flow_into_one_absolute_home(tmp_path):

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from flows.demo_site import serve_demo
 
 GAZETTE = Path(sys.executable).with_name("gazette")
+pytestmark = pytest.mark.e2e
 
 
 def test_stage_lines_and_dropped_articles_are_in_the_runs_api_logs(prefect_harness, tmp_path):
