@@ -7,6 +7,7 @@ warehouse wants ["Ana Ruiz", "Tom Lee"] as people and ["Reuters"] as an organisa
 from __future__ import annotations
 
 import re
+import unicodedata
 
 AGENCIES = {
     "ap",
@@ -37,12 +38,56 @@ AGENCIES = {
     "ians",
     "pti",
     "ani",
+    "sid",
+    "kna",
+    "epd",
+    "apa",
+    "belga",
+    "anp",
+    "tt",
+    "ntb",
+    "ritzau",
+    "yonhap",
+    "ria novosti",
+    "interfax",
+    "wafa",
+    "mena",
+    "ana-mpa",
+    "amna",
+    "agenturen",
+    "agencias",
+    "agences",
+    "ТАСС",
+    "РИА Новости",
+    "Интерфакс",
+    "共同通信",
+    "時事通信",
+    "新华社",
+    "新華社",
+    "中央社",
+    "연합뉴스",
+    "뉴시스",
+    "뉴스1",
+    "وكالة الأنباء",
+    "رويترز",
+    "فرانس برس",
+    "ΑΠΕ-ΜΠΕ",
 }
+AGENCIES = {a.casefold() for a in AGENCIES}
 _ORG_WORDS = re.compile(
     r"\b(news|desk|staff|team|editors|editorial|newsroom|press|agency|agencies|media|magazine|"
     r"times|today|post|herald|journal|tribune|gazette|network|online|digital|wire|wires|"
     r"service|bureau|contributor|contributors|correspondents|partners|sponsored|"
-    r"foundation|institute|university|council|ministry|department|inc|ltd|llc|group)\b",
+    r"foundation|institute|university|council|ministry|department|inc|ltd|llc|group|"
+    # the same words in the languages and scripts we meet: desks, newsrooms, agencies
+    r"redaktion|nachrichten|agentur|agenturen|gesponsert\w*|anzeige|werbung|rédaction|agence|"
+    r"agencia|redacción|redazione|agenzia|redação|agência|redactie|"
+    r"редакция|новости|агентство|служба|"
+    r"σύνταξη|ειδήσεις|πρακτορείο|"
+    r"التحرير|وكالة|أخبار)\b"
+    # East Asian newsroom words are written without spaces, so no word boundary around them
+    r"|編集部|编辑部|編輯部|通信社|新聞社|新闻社|报社|報社|記者クラブ|"
+    r"편집국|편집부|뉴스|일보|신문|통신",
     re.IGNORECASE,
 )
 _ROLE = re.compile(
@@ -56,11 +101,48 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 _BY = re.compile(
-    r"^\s*((\w+\s+){0,2}by|von|par|por)\s*:?\s+",
+    r"^\s*((\w+\s+){0,2}by|von|par|por|di|door|av|af|от|του|της|των|بقلم|كتب|كتبت)\s*:?\s+",
     re.IGNORECASE,
 )
+# what a byline calls its author before the name: "Autor: Ana Ruiz", "Текст: …", "文：…"
+_NAME_LABEL = re.compile(
+    r"^\s*(?:author|authors|autor|autorin|autoren|auteur|autore|autora|text|texte|texto|"
+    r"testo|tekst|reporter|reporting|reportage|автор|текст|αυτορας|συντάκτης|γράφει|"
+    r"الكاتب|كاتب|作者|文|撰文|記者|记者|취재|글)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+# a part naming where the article came from, not who wrote it: "Quelle: sid" is an agency
+_SOURCE_LABEL = re.compile(
+    r"^\s*(?:source|sources|quelle|quellen|fuente|fuentes|fonte|fonti|bron|источник|"
+    r"πηγή|المصدر|来源|來源|출처)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+# work on the article that is not its authorship: the part from this label on is dropped
+_OTHER_ROLES = re.compile(
+    r"\b(?:medically\s+|legally\s+|expert\s+)?(?:reviewed|edited|fact[-\s]?checked|"
+    r"illustrated|translated|curated|produced|verified)\s+by\b.*$|"
+    r"\b(?:photos?|photography|images?|video|graphics?|illustrations?)\s*(?:by|:)\s.*$|"
+    r"\b(?:additional\s+)?reporting\s+by\b.*$|"
+    r"\b(?:redigiert|geprüft|übersetzt)\s+von\b.*$|\bfotos?\s*:\s.*$",
+    re.IGNORECASE,
+)
+# titles after a name: all capitals, 2 to 6 letters, dots or a hyphen (MRCGP, Ph.D., PA-C)
+_POSTNOMINAL = re.compile(r"^(?:[A-Z]\.?){2,6}(?:-[A-Z])?$")
 _SPLIT = re.compile(
-    r"\s*(?:;|,|&|\||·|•|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|/)\s*", re.IGNORECASE
+    r"\s*(?:;|,|&|\||·|•|、|，|；|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\bи\b|\bκαι\b|"
+    r"(?<=\s)و(?=\s)|/|"
+    # a role word in scripts written without spaces stands between an agency and a name, or
+    # after a name: "新华社记者张三", "山田太郎記者", "홍길동 기자"
+    r"記者|记者|特派員|特派员|기자|특파원)\s*",
+    re.IGNORECASE,
+)
+# "Follow" buttons and "more from" links next to the name
+_FOLLOW = re.compile(r"\s+(?:follow|folgen|suivre|seguir|segui|volg)\b.*$", re.IGNORECASE)
+# a date's label ends the name before it: "Ana Ruiz Last updated on …", "Posted on …"
+_DATE_LABEL = re.compile(
+    r"\b(?:last\s+)?(?:posted|published|updated|modified|publiziert|veröffentlicht|"
+    r"aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato)\b.*$",
+    re.IGNORECASE,
 )
 _CREDENTIALS = {
     "cfp",
@@ -145,6 +227,28 @@ LABELS = {
     "edited by",
     "fact checked by",
     "insights from",
+    "posted on",
+    "published on",
+    "published by",
+    "posted by",
+    "von",
+    "par",
+    "por",
+    "follow",
+    "folgen",
+    "suivre",
+    "seguir",
+    "publiziert am",
+    "veröffentlicht am",
+    "aktualisiert am",
+    "publié le",
+    "publicado el",
+    "pubblicato il",
+    "mehr von",
+    "more from",
+    "more by",
+    "view all posts",
+    "see all articles",
 }
 
 
@@ -165,8 +269,20 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .,;:|-–—()\"'“”‘’")
 
 
-def _alnum(text: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+_DOMAIN = re.compile(
+    r"^(?:https?://)?(?:www\.)?([^\s/]+?)\.(?:com|net|org|info|co\.uk|co|news|tv|fm)/?$"
+)
+
+
+def name_key(text: str) -> str:
+    """What two spellings of one name share: 'WKRN.com', 'wkrn' and 'ＷＫＲＮ' -> 'wkrn';
+    'Вестник' -> 'вестник'. Every script's letters and digits count, so a name in one script
+    is never equal to a name in another merely because neither has a letter from a to z."""
+    folded = unicodedata.normalize("NFKC", text).casefold().strip()
+    domain = _DOMAIN.match(folded)
+    if domain:
+        folded = domain.group(1)
+    return "".join(c for c in folded if c.isalnum())
 
 
 # what a site's author field holds when no person signed: kept, as an organisation-type author
@@ -184,15 +300,25 @@ GENERIC_LABELS = {
     "rédaction",
     "redacción",
     "redazione",
+    "red",
+    "redakce",
+    "redaktionen",
+    "toimitus",
+    "редакция",
+    "編集部",
+    "编辑部",
+    "편집국",
 }
 
 
 def is_organisation(name: str, site_names: set[str] = frozenset()) -> bool:
-    lowered = name.lower()
+    """An agency, a desk, a generic label or the site itself (compared by `name_key`)."""
+    lowered = name.casefold()
+    key = name_key(name)
     if (
         lowered in AGENCIES
         or lowered in GENERIC_LABELS
-        or _alnum(name) in {_alnum(s) for s in site_names if s}
+        or (key and key in {name_key(s) for s in site_names if s})
     ):
         return True
     if _ORG_WORDS.search(name):
@@ -208,37 +334,66 @@ def _person_case(name: str) -> str:
     return name
 
 
+def _strip_postnominals(name: str) -> str:
+    """'Sarah Jarvis MBE FRCGP' -> 'Sarah Jarvis': capitals after a name written in mixed case
+    are credentials ('JOHN SMITH' is left alone: there they are the name)."""
+    words = name.split()
+    while len(words) > 2 and (
+        _POSTNOMINAL.match(words[-1]) or words[-1].replace(".", "").casefold() in _CREDENTIALS
+    ):
+        if not any(c.islower() for c in " ".join(words[:-1])):
+            break
+        words.pop()
+    return " ".join(words)
+
+
+def _strip_avatar_initials(name: str) -> str:
+    """'CM Craig McCarthy' -> 'Craig McCarthy': the initials an avatar shows before a name."""
+    first, _, rest = name.partition(" ")
+    initials = "".join(w[:1] for w in rest.split()[: len(first)])
+    if 1 < len(first) <= 3 and first.isupper() and rest and first == initials.upper():
+        return rest
+    return name
+
+
 def parse_byline(
     value: str | None, site_names: set[str] = frozenset()
 ) -> tuple[list[str], list[str]]:
-    """(people, organisations) named in a byline, in order, without duplicates."""
+    """(people, organisations) named in a byline, in order, without duplicates.
+
+    Labels and role words are cut in the languages we meet ("Von", "Autor:", "Posted on",
+    "Follow", "記者"); what follows "Reviewed by", "Edited by" or "Photos by" is other work on
+    the article, not its authorship; what follows "Source:" / "Quelle:" is an organisation."""
     people: list[str] = []
     orgs: list[str] = []
     if not value:
         return people, orgs
-    text = _NOISE.sub(" ", _BY.sub("", value.replace("\xa0", " ")))
+    text = _OTHER_ROLES.sub("", value.replace("\xa0", " "))
+    text = _NOISE.sub(" ", _DATE_LABEL.sub("", _BY.sub("", _NAME_LABEL.sub("", text))))
     for part in _SPLIT.split(text):
-        part = _squash(_BY.sub("", part))
+        source = _SOURCE_LABEL.match(part)
+        part = _squash(_NAME_LABEL.sub("", _BY.sub("", part[source.end() :] if source else part)))
         part = _squash(_TRAILING_DATE.sub("", _GLUED_TAIL.sub("", _GLUED_LABEL.sub("", part))))
-        part = _squash(_TRAILING_MONTH.sub("", part))
-        if not part or not any(c.isalpha() for c in part) or part.lower() in LABELS:
+        part = _squash(_TRAILING_MONTH.sub("", _FOLLOW.sub("", _DATE_LABEL.sub("", part))))
+        if not part or not any(c.isalpha() for c in part) or part.casefold() in LABELS:
             continue
         if all(is_calendar_word(w) for w in part.split()):
             continue  # "Donnerstag", "Nov": the byline's date, not a name
-        if is_organisation(part, site_names):
+        if source or is_organisation(part, site_names):
             if part not in orgs:
                 orgs.append(part)
             continue
-        if part.replace(".", "").lower() in _CREDENTIALS:
-            continue  # credentials after a comma: CFP, PhD, MD
+        if part.replace(".", "").casefold() in _CREDENTIALS or _POSTNOMINAL.match(part):
+            continue  # credentials after a comma: CFP, PhD, MD, MRCGP
         name = _squash(_ROLE.sub("", part))
-        words = name.split()
-        if name != part and len(words) < 2:
+        if name != part and len(name.split()) < 2:
             continue  # a role with a qualifier ("Shipping Expert"), not a name
+        name = _strip_postnominals(_strip_avatar_initials(name))
+        words = name.split()
         if not name or not 1 <= len(words) <= 5 or len(name) > 60 or re.search(r"\d", name):
             continue
-        if len(words) == 1 and not name[:1].isupper():
-            continue  # "staff", "admin": not a name
+        if len(words) == 1 and name[:1].islower():
+            continue  # "staff", "admin": not a name (a script without capitals is no sign)
         if (name.isupper() or (people and len(words) == 1)) and is_place(name):
             continue  # a dateline ("LONDON", "…, Kyiv"), not a name; "Roy" first is a name
         name = _person_case(name)

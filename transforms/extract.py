@@ -39,11 +39,10 @@ from transforms.metadata import (
     read_page_meta,
 )
 from transforms.page_kind import (
-    consent_wall,
     is_paywalled,
     licence_url,
+    not_an_article,
     robots_directives,
-    shell_or_wall,
     soft_404,
 )
 from transforms.records import Candidate
@@ -242,17 +241,24 @@ def choose_published(
 ) -> DateChoice:
     """The best-supported plausible publication date; implausible ones are rejected and counted.
 
-    Voices in order of trust: JSON-LD, article meta tags, <time datetime>, the feed or news
-    sitemap, the visible dateline, htmldate (run by trafilatura), the URL. When the page's own
-    voices agree, the first one wins; when they disagree, the day most voices name wins (pages often
-    keep a stale datePublished in JSON-LD while the article shows another day), ties going to
-    the more trusted voice.
+    A visible "Originally published …" outranks every voice (the page's own dates then are
+    the republication's or the update's). Else voices in order of trust: JSON-LD, article
+    meta tags, <time datetime>, the feed or news sitemap, the visible dateline, htmldate (run
+    by trafilatura), the URL. When the page's own voices agree, the first one wins; when they
+    disagree, the day most voices name wins (pages often keep a stale datePublished in
+    JSON-LD while the article shows another day), ties going to the more trusted voice.
+
+    Days are the publisher's: a stamp keeps the offset the page gives, and a stamp in UTC
+    ("Z") counts for the neighbouring day another voice names when that day is its local day
+    somewhere (UTC-12 to UTC+14): 23:30Z on the 15th is the 16th in Berlin, and a URL or
+    a local stamp saying the 16th decides it.
     """
     meta_value = meta_first(meta, PUBLISHED_META_KEYS)
     feed_value = candidate.feed_published_at if candidate else None
     if htmldate_value and htmldate_value.endswith("-01-01T00:00:00"):
         htmldate_value = None  # htmldate's guess from a year alone ("© 2026", "Best of 2014")
     voices: list[tuple[str, Any]] = [
+        ("text_original", meta.dateline_original),
         ("jsonld", jsonld_text(meta, "datePublished")),
         ("meta", meta_value[1] if meta_value else None),
         ("time_element", meta.time_published),
@@ -263,31 +269,56 @@ def choose_published(
     ]
     latest = fetched_at + FUTURE_TOLERANCE
     rejected = 0
-    plausible: list[tuple[str, datetime, str]] = []
+    plausible: list[tuple[str, datetime, str, bool]] = []  # (source, when, precision, in UTC)
     for source, value in voices:
         if value is None:
             continue
         if isinstance(value, datetime):
             parsed = (value if value.tzinfo else value.replace(tzinfo=UTC), "second")
+            utc = value.tzinfo is not None and value.utcoffset() == timedelta(0)
         else:
             parsed = _parse_when(value)
+            utc = bool(re.search(r"(?:Z|[+-]00:?00)$", value.strip()))
         if parsed is None:
             continue
         when, precision = parsed
         if not (EARLIEST_PLAUSIBLE <= when <= latest):
             rejected += 1
             continue
-        plausible.append((source, when, precision))
+        if source == "text_original":
+            return DateChoice(when.astimezone(UTC), source, precision, when.date(), rejected)
+        plausible.append((source, when, precision, utc and precision != "day"))
     if not plausible:
         return DateChoice(None, None, None, None, rejected)
-    votes = Counter(when.date() for _, when, _ in plausible)
-    best_day = max(votes, key=lambda day: (votes[day], -_first_index(plausible, day)))
-    source, when, precision = next(v for v in plausible if v[1].date() == best_day)
-    return DateChoice(when.astimezone(UTC), source, precision, when.date(), rejected)
+    local_days = {when.date() for _, when, _, utc in plausible if not utc}
+    days = [_publisher_day(when, utc, local_days) for _, when, _, utc in plausible]
+    votes = Counter(days)
+    best_day = max(votes, key=lambda day: (votes[day], -days.index(day)))
+    winner = days.index(best_day)
+    source, when, precision, _ = plausible[winner]
+    why = source
+    if winner > 0:  # "source: why" when a vote, not trust, decided
+        why = (
+            f"{source}: {votes[best_day]} of {len(days)} voices name this day, "
+            f"{plausible[0][0]} another"
+        )
+    elif when.date() != best_day:
+        why = f"{source}: a UTC stamp, on the publisher's day another voice names"
+    return DateChoice(when.astimezone(UTC), why, precision, best_day, rejected)
 
 
-def _first_index(plausible: list[tuple[str, datetime, str]], day: date) -> int:
-    return next(i for i, (_, when, _) in enumerate(plausible) if when.date() == day)
+def _publisher_day(when: datetime, utc: bool, local_days: set[date]) -> date:
+    """The day a stamp dates: its own, or for a UTC stamp the neighbouring day that another
+    voice names, when some time zone (UTC-12 to UTC+14) puts the instant on that day."""
+    day = when.date()
+    if not utc or day in local_days:
+        return day
+    for other in sorted(local_days):
+        if abs((other - day).days) == 1:
+            start = datetime.combine(other, datetime.min.time(), tzinfo=UTC)
+            if start - timedelta(hours=14) <= when < start + timedelta(days=1, hours=12):
+                return other
+    return day
 
 
 def choose_modified(meta: PageMeta, fetched_at: datetime) -> datetime | None:
@@ -348,6 +379,7 @@ def choose_authors(
         voices.append(("text", extracted_author.split(";")))
     organisations: list[str] = []
     chosen: tuple[list[str], str | None] = ([], None)
+    passed: list[str] = []  # voices before the winner that named no person
     for source, values in voices:
         people: list[str] = []
         for value in values:
@@ -356,7 +388,11 @@ def choose_authors(
             organisations.extend(o for o in orgs if o not in organisations)
         if people and not chosen[0]:
             chosen = (people, source)
+        elif not chosen[0] and values != [] and source not in passed:
+            passed.append(source)
     people, source = chosen
+    if people and passed:
+        source = f"{source}: {', '.join(passed)} named no person"
     if not people and organisations:
         source = voices[0][0] if ld_orgs else "meta"
     return people, organisations, source
@@ -539,12 +575,11 @@ def extract_article(
     text, text_credits = split_caption_lines(text)
     markdown, _ = split_caption_lines(markdown)
     text = text.strip()
+    kind = not_an_article(ours, page, text)
+    if kind:
+        raise ExtractionError(kind)
     if len(text) < MIN_TEXT_CHARS:
-        wall = shell_or_wall(page, text)
-        raise ExtractionError(wall or f"too little text ({len(text)} chars < {MIN_TEXT_CHARS})")
-    wall = consent_wall(page, text)
-    if wall:
-        raise ExtractionError(wall)
+        raise ExtractionError(f"too little text ({len(text)} chars < {MIN_TEXT_CHARS})")
     credits = merge_credits(text_credits, captions)
     title, title_source = choose_title(meta, candidate, found.get("title"), url)
     if not title:

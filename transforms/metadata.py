@@ -58,6 +58,7 @@ class PageMeta:
     time_published: str | None = None
     dateline_published: str | None = None
     dateline_modified: str | None = None
+    dateline_original: str | None = None  # "Originally published 3 Sept 2024": outranks the rest
     bylines: list[str] = field(default_factory=list)
     image_count: int = 0
 
@@ -132,16 +133,9 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
     h1_nodes = scope[0].xpath(".//h1") or tree.xpath("//h1")
     others = [n for n in tree.xpath("//h1")[:8] if n is not h1_nodes[0]] if h1_nodes else []
-    time_nodes = [n for n in scope[0].xpath(".//time[@datetime]") if not _in_aside(n, scope[0])]
-    published_time = None
-    for node in time_nodes:
-        if "published" in (node.get("itemprop") or "").lower() + (node.get("class") or "").lower():
-            published_time = node.get("datetime")
-            break
-    if published_time is None and time_nodes:
-        published_time = time_nodes[0].get("datetime")
+    published_time = published_time_element(scope[0], h1_nodes[0] if h1_nodes else None)
     lang = tree.xpath("/html/@lang") or tree.xpath("//html/@lang")
-    dateline_published, dateline_modified = visible_datelines(tree)
+    dateline_published, dateline_modified, dateline_original = visible_datelines(tree)
     jsonld, ids = _article_jsonld(tree)
     return PageMeta(
         meta_all=meta_all,
@@ -156,7 +150,8 @@ def read_page_meta(tree: lxml.html.HtmlElement) -> PageMeta:
         time_published=_clean(published_time),
         dateline_published=dateline_published,
         dateline_modified=dateline_modified,
-        bylines=visible_bylines(tree),
+        dateline_original=dateline_original,
+        bylines=visible_bylines(tree, h1_nodes[0] if h1_nodes else None),
         image_count=len(scope[0].xpath(".//img")) if scope[0] is not tree else 0,
     )
 
@@ -232,7 +227,9 @@ _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _TIME = r"(?:[,\s]+(?:at\s+)?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?)?"
 _DAY_FIRST = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}}){_TIME}", re.IGNORECASE)
 _MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}}){_TIME}", re.IGNORECASE)
-_DATELINE_HINT = re.compile(r"date|time|byline|meta|publish|posted|updated", re.IGNORECASE)
+_DATELINE_HINT = re.compile(
+    r"date|time|byline|meta|publish|posted|updated|originally|first", re.IGNORECASE
+)
 _MODIFIED_WORDS = re.compile(r"^\W*(updated|modified|last updated|aktualisiert)", re.IGNORECASE)
 
 
@@ -259,37 +256,138 @@ def parse_dateline(text: str) -> str | None:
     return None
 
 
-_NOT_BYLINE_CONTEXT = re.compile(r"comment|related|recommend|footer|sidebar|newsletter", re.I)
+_NOT_BYLINE_CONTEXT = (
+    "comment",
+    "related",
+    "recommend",
+    "footer",
+    "sidebar",
+    "newsletter",
+    "menu",
+)
 _UPDATED_INSIDE = re.compile(r"(?:last\s+)?(?:updated|modified|aktualisiert)\b", re.IGNORECASE)
 
 
 # where a date belongs to something else: a reader's comment, another story's card. Not
 # "sidebar" or "footer": layouts put the article's own date in a column so named.
-_OTHER_DATES = re.compile(r"comment|related|recommend", re.I)
+_OTHER_DATES = ("comment", "related", "recommend")
+# a layout's words for the page that holds a sidebar, not for the sidebar: "has-sidebar"
+_LAYOUT_PREFIXES = frozenset({"has", "no", "with", "without", "is", "layout", "page", "l", "u"})
+_TOKEN_PARTS = re.compile(r"[-_]+")
+
+
+def names_part(node: lxml.html.HtmlElement, words: tuple[str, ...]) -> bool:
+    """The node's class or id names it as one of `words`: a word of a class token begins or
+    ends with it ("comments", "commentlist", "jcomments", "related-posts", "article-sidebar"),
+    unless a layout word says the page merely has one ("has-sidebar", "ast-no-sidebar")."""
+    for token in f"{node.get('class') or ''} {node.get('id') or ''}".lower().split():
+        parts = [p for p in _TOKEN_PARTS.split(token) if p]
+        for i, part in enumerate(parts):
+            if i > 0 and parts[i - 1] in _LAYOUT_PREFIXES:
+                continue
+            if any(part.startswith(w) or part.rstrip("s").endswith(w) for w in words):
+                return True  # "comments", "commentlist", "jcomments", "related-posts"
+    return False
 
 
 def _in_aside(node: lxml.html.HtmlElement, scope: lxml.html.HtmlElement) -> bool:
     """Inside a comment or a related-stories card: their dates are not the article's."""
     while node is not None and node is not scope:
-        if _OTHER_DATES.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+        if names_part(node, _OTHER_DATES):
             return True
         node = node.getparent()
     return False
 
 
-def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
-    """Published and updated stamps from short dateline-like elements in the article header.
-    One element may hold both ("December 22, 2022 Updated: January 2, 2026"): the words
-    before "updated" date the publication, those after it the update."""
+# ISO 8601 durations ("PT7M", a reading time; "P1D") are never dates
+_DURATION = re.compile(r"^\s*P(?=\d|T\d)", re.IGNORECASE)
+_UPDATE_MARK = re.compile(r"modif|updat|aktualisiert|actualiz|mis à jour|aggiorn", re.IGNORECASE)
+_ORIGINAL_WORDS = re.compile(
+    r"(?:originally|first)\s+(?:published|posted)|ursprünglich\s+(?:veröffentlicht|erschienen)"
+    r"|erstmals\s+(?:veröffentlicht|erschienen)|publié\s+(?:initialement|à l'origine)"
+    r"|publicado\s+originalmente|pubblicato\s+originariamente",
+    re.IGNORECASE,
+)
+CARD_SIBLINGS = 3  # this many look-alike siblings, each with its own date, are a list of cards
+
+
+def _label_before(node: lxml.html.HtmlElement) -> str:
+    """The words just before an element: 'Updated' in '<span>Updated <time …></span>'."""
+    previous = node.getprevious()
+    if previous is not None:
+        return f"{_clean(previous.text_content()) or ''} {previous.tail or ''}"[-40:]
+    parent = node.getparent()
+    return (parent.text or "")[-40:] if parent is not None else ""
+
+
+def in_card_list(node: lxml.html.HtmlElement, scope: lxml.html.HtmlElement) -> bool:
+    """Inside one of several look-alike siblings that each carry a date: a list of teaser
+    cards (related stories, "most read"), whatever its class is called."""
+    card = node.getparent()
+    for _ in range(4):
+        if card is None or card is scope:
+            return False
+        parent = card.getparent()
+        if parent is not None:
+            alike = [
+                s
+                for s in parent
+                if s.tag == card.tag
+                and s.get("class") == card.get("class")
+                and s.find(".//time") is not None
+            ]
+            if len(alike) >= CARD_SIBLINGS:
+                return True
+        card = parent
+    return False
+
+
+def published_time_element(
+    scope: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None
+) -> str | None:
+    """The `<time datetime>` that dates the article: one marked as published, else the one
+    nearest the headline; never a duration, an update, a comment's or a card's."""
+    usable = []
+    for node in scope.iter("time"):
+        value = node.get("datetime")
+        if not value or _DURATION.match(value) or _in_aside(node, scope):
+            continue
+        marks = f"{node.get('itemprop') or ''} {node.get('class') or ''}"
+        if "publish" in marks.lower():
+            return value
+        if _UPDATE_MARK.search(marks) or _UPDATE_MARK.search(_label_before(node)):
+            continue
+        if in_card_list(node, scope):
+            continue
+        usable.append(node)
+    if len(usable) > 1 and headline is not None:
+        order = {id(n): i for i, n in enumerate(scope.iter())}
+        at = order.get(id(headline))
+        if at is not None:
+            usable.sort(key=lambda n: abs(order.get(id(n), 0) - at))
+    return usable[0].get("datetime") if usable else None
+
+
+def visible_datelines(
+    tree: lxml.html.HtmlElement,
+) -> tuple[str | None, str | None, str | None]:
+    """Published, updated and "originally published" stamps from short dateline-like
+    elements in the article header. One element may hold both ("December 22, 2022 Updated:
+    January 2, 2026"): the words before "updated" date the publication, those after it the
+    update. "Originally published 3 Sept 2024" is kept apart: it outranks every other voice."""
     scope = (tree.xpath("//article") or tree.xpath("//main") or [tree])[0]
-    published = modified = None
+    published = modified = original = None
     for node in scope.iter("p", "span", "div", "time", "small", "li"):
         hint = f"{node.get('class') or ''} {node.get('id') or ''}"
         text = _clean(node.text_content()) or ""
-        if not text or len(text) > 120 or not _DATELINE_HINT.search(hint + " " + text[:12]):
+        if not text or len(text) > 120 or not _DATELINE_HINT.search(hint + " " + text[:24]):
             continue
         if _in_aside(node, scope):
             continue
+        first = _ORIGINAL_WORDS.search(text)
+        if first and original is None:
+            original = parse_dateline(text[first.end() :])
+            text = text[: first.start()]
         before, later = text, None
         inside = _UPDATED_INSIDE.search(text)
         if inside and not _MODIFIED_WORDS.search(text):
@@ -303,7 +401,7 @@ def visible_datelines(tree: lxml.html.HtmlElement) -> tuple[str | None, str | No
             modified = modified or later
         if published and modified:
             break
-    return published, modified
+    return published, modified, original
 
 
 def _byline_like(node: lxml.html.HtmlElement) -> bool:
@@ -352,27 +450,34 @@ def _byline_text(node: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def visible_bylines(tree: lxml.html.HtmlElement, limit: int = 5) -> list[str]:
-    """Short texts of byline-like elements, in page order, outside comments and related lists:
-    an element classed or marked up as a byline, a link to an author page, a short text that
-    begins "By", or the element after a "Written by" label."""
-    found: list[str] = []
-    for node in tree.iter(etree.Element):
+def visible_bylines(
+    tree: lxml.html.HtmlElement, headline: lxml.html.HtmlElement | None = None, limit: int = 5
+) -> list[str]:
+    """Short texts of byline-like elements outside comments and related lists, nearest the
+    headline first (a related story's card or a book list can come before the article's own
+    byline in the page): an element classed or marked up as a byline, a link to an author
+    page, a short text that begins "By", or the element after a "Written by" label."""
+    found: list[tuple[int, str]] = []
+    anchor = None
+    for position, node in enumerate(tree.iter(etree.Element)):
+        if node is headline:
+            anchor = position
         if node.tag in _SKIP_TAGS:
             continue
         text = _byline_text(node)
-        if not text or len(text) > 80 or text in found:
+        if not text or len(text) > 80 or any(text == t for _, t in found):
             continue
-        context = (
-            " ".join(f"{a.get('class') or ''} {a.get('id') or ''}" for a in node.iterancestors())
-            + f" {node.tag}"
-        )
-        if _NOT_BYLINE_CONTEXT.search(context):
-            continue
-        found.append(text)
-        if len(found) >= limit:
+        if node.tag in _NOT_BYLINE_CONTEXT or any(
+            a.tag == "nav" or a.get("role") == "navigation" or names_part(a, _NOT_BYLINE_CONTEXT)
+            for a in node.iterancestors()
+        ):
+            continue  # a comment's, a related card's, a menu's "By …" is not the article's
+        found.append((position, text))
+        if len(found) >= 3 * limit:
             break
-    return found
+    if anchor is not None:
+        found.sort(key=lambda item: abs(item[0] - anchor))
+    return [text for _, text in found[:limit]]
 
 
 def page_tags(meta: PageMeta) -> list[tuple[str, str]]:

@@ -93,21 +93,66 @@ def _visible_text(page: str) -> str:
     return " ".join(tree.text_content().split())
 
 
-def shell_or_wall(page: str, text: str) -> str | None:
-    """Why a page with too little article text is not an article: a JavaScript shell or a
-    consent wall (the reason to record), or None (simply too little text)."""
-    visible = _visible_text(page)
-    noscript = " ".join(re.findall(r"<noscript[^>]*>(.*?)</noscript>", page, re.S | re.I))
+_HIDDEN = frozenset({"script", "style", "noscript", "template"})
+SCRIPT_SHARE = 20  # script characters per character of visible text past which a page is an app
+
+
+def tree_text(tree: Any) -> tuple[str, str, int]:
+    """(visible text, <noscript> text, script characters) of a parsed page, in one walk:
+    what a reader without JavaScript sees, what the page says to them, what it runs. The
+    runs are not in reading order (a tail before the children's text): enough to measure
+    and to search for a phrase."""
+    parts: dict[str | None, list[str]] = {None: [], "noscript": [], "script": []}
+    stack: list[tuple[Any, str | None]] = [(tree, None)]
+    while stack:
+        node, hidden = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None
+        inside = hidden or (tag if tag in _HIDDEN else None)
+        if tag is not None:  # a comment's text is not the page's
+            parts.setdefault(inside, []).append(node.text or "")
+        if node.tail:
+            parts.setdefault(hidden, []).append(node.tail)  # the tail is the parent's text
+        stack.extend((child, inside) for child in reversed(node))
+    visible = " ".join(" ".join(parts[None]).split())
+    noscript = " ".join(" ".join(parts["noscript"]).split())
+    return visible, noscript, sum(len(t) for t in parts["script"])
+
+
+def _controls_text(tree: Any) -> str:
+    """The words on the page's buttons, which extractors drop: a wall's "Accept all"."""
+    words = [_clean_text(b) for b in tree.iter("button")]
+    words += [
+        i.get("value") or "" for i in tree.iter("input") if i.get("type") in ("submit", "button")
+    ]
+    words += [_clean_text(a) for a in tree.xpath("//*[@role='button']")]
+    return " ".join(w for w in words if w)
+
+
+def _clean_text(node: Any) -> str:
+    return " ".join(node.text_content().split())
+
+
+def not_an_article(tree: Any, page: str, text: str) -> str | None:
+    """Why a page whose extracted text is short is not an article, read from the page's tree
+    (the extracted text has lost the signs): a JavaScript shell, whose visible text is next to
+    nothing once its <noscript> notice is set aside, or a consent wall, whose buttons say
+    "Accept all". None for a page that is simply short."""
+    if len(text) > WALL_TEXT_CHARS:
+        return None
+    visible, noscript, scripts = tree_text(tree)
     if len(visible) <= SHELL_TEXT_CHARS and (
-        _JS_NOTICE.search(noscript or visible) or _APP_ROOT.search(page)
+        _JS_NOTICE.search(noscript or visible)
+        or _APP_ROOT.search(page)
+        or scripts > SCRIPT_SHARE * max(len(visible), 1)
     ):
         return f"javascript_shell ({len(visible)} characters of visible text, content by script)"
-    return consent_wall(page, text or visible)
+    return consent_wall(f"{text or visible} {_controls_text(tree)}")
 
 
-def consent_wall(page: str, text: str) -> str | None:
-    """A consent or cookie wall that stands where the article should be."""
-    if len(text) > WALL_TEXT_CHARS:
+def consent_wall(text: str) -> str | None:
+    """A consent or cookie wall that stands where the article should be: its text (with the
+    words on its buttons) is short and about consent, and a button says "Accept all"."""
+    if len(text) > WALL_TEXT_CHARS + 200:
         return None
     words = max(1, len(text.split()))
     consent = len(_CONSENT_WORDS.findall(text))

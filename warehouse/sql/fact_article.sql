@@ -77,7 +77,7 @@ comment on column fact_article.language_declared is 'What the page declares (JSO
 comment on column fact_article.language_detected is 'What py3langid detects in the text (200 characters or more).';
 comment on column fact_article.text_markdown is 'Main text as markdown (headings, lists, emphasis kept).';
 comment on column fact_article.dates_rejected is 'Candidate publication dates rejected as implausible (future, before 1990).';
-comment on column fact_article.authors_source is 'Where the byline came from: jsonld, meta, byline (page element), text.';
+comment on column fact_article.authors_source is 'Where the byline came from: jsonld, meta, byline (page element, the one nearest the headline first), text; "byline: jsonld, meta named no person" when earlier voices named only organisations or nothing usable.';
 comment on column fact_article.extraction_method is 'What produced the text: trafilatura (its fast first pass), trafilatura_full (the pass with its readability and jusText comparison, run when the first pass kept under 30 % of the page''s paragraph text), trafilatura_recall, baseline, text_document.';
 comment on column fact_article.encoding is 'The character encoding the page was decoded with (a WHATWG name: utf-8, windows-1252, shift_jis, ...).';
 comment on column fact_article.encoding_source is 'What decided it: bom, http_header, meta, xml_declaration, valid_utf8, mixed (UTF-8 with stray windows-1252 bytes), windows_1252 (undeclared, and the bytes decode as it), detected, replaced (nothing decoded cleanly).';
@@ -93,7 +93,7 @@ comment on column fact_article.tone is 'Mean VADER compound score of the sentenc
 comment on column fact_article.positive_share is 'Share of words the VADER lexicon scores positive.';
 comment on column fact_article.negative_share is 'Share of words the VADER lexicon scores negative.';
 comment on column fact_article.published_at is 'Publication time (UTC).';
-comment on column fact_article.published_at_source is 'Evidence used: jsonld, meta, time_element, feed, text (visible dateline or htmldate), url, text_header.';
+comment on column fact_article.published_at_source is 'Evidence used: jsonld, meta, time_element, feed, text (visible dateline or htmldate), url, text_header, text_original (a visible "Originally published"). When a vote of the page''s voices, not their order of trust, decided, the reason follows a colon ("url: 3 of 4 voices name this day, jsonld another"); split_part(published_at_source, '':'', 1) is the voice.';
 comment on column fact_article.published_at_precision is 'day, minute or second.';
 comment on column fact_article.modified_at is 'Last modification the page declares (UTC).';
 comment on column fact_article.fetched_at is 'When the page was fetched (UTC).';

@@ -12,6 +12,9 @@ select
     (select string_agg(au.author_name, '; ' order by b.author_order)
        from bridge_article_author b join dim_author au using (author_key)
       where b.article_key = a.article_key and au.author_type = 'organisation') as organisations,
+    (select string_agg(au.author_name, '; ' order by b.author_order)
+       from bridge_article_author b join dim_author au using (author_key)
+      where b.article_key = a.article_key) as byline,
     a.word_count, a.paragraph_count, a.image_count, a.tone, a.story_key, a.is_first_in_story,
     a.modified_at, a.fetched_at,
     a.is_paywalled, a.robots_decision, a.robots_directives, a.license_url,
@@ -52,6 +55,7 @@ comment on column v_article.day_name is 'Day name of published_date.';
 comment on column v_article.is_weekend is 'Published on a Saturday or Sunday.';
 comment on column v_article.authors is 'People in the byline, in order, separated by "; ".';
 comment on column v_article.organisations is 'Agencies and desks in the byline, separated by "; ".';
+comment on column v_article.byline is 'Everyone the byline credits, people then agencies and desks, separated by "; ": the author column for those who count an agency as the author.';
 comment on column v_article.word_count is 'Words in the text.';
 comment on column v_article.paragraph_count is 'Paragraphs in the text.';
 comment on column v_article.image_count is 'Images in the article.';

@@ -1,0 +1,199 @@
+"""General rules for the fields of pages we have never seen (issue 35): who wrote it, when it
+was published, and whether it is an article at all. Every page here is written for the test,
+the way templates in many countries make them, not after one site."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from transforms.authors import is_organisation, parse_byline
+from transforms.extract import ExtractionError, extract_article
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+PARAGRAPH = (
+    "The river authority opened the new flood barrier on Monday after three years of work, "
+    "and engineers said it would protect some four thousand homes in the lower town."
+)
+BODY = "".join(f"<p>{PARAGRAPH} Witness {i} agreed.</p>" for i in range(6))
+
+
+def page(body: str, head: str = "", title: str = "Flood barrier opens") -> bytes:
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"{head}</head><body>{body}</body></html>"
+    ).encode()
+
+
+def extract(body: str, head: str = "", url: str = "https://riverside.example/news/barrier"):
+    return extract_article(page(body, head), url, NOW)
+
+
+# -- authors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "site", "people", "orgs"),
+    [
+        ("Ирина Петрова", "Вестник", ["Ирина Петрова"], []),
+        ("Автор: Олег Смирнов", "Вестник", ["Олег Смирнов"], []),
+        ("Редакция", "Вестник", [], ["Редакция"]),
+        ("山田太郎", "東京新聞", ["山田太郎"], []),
+        ("山田太郎記者", "東京新聞", ["山田太郎"], []),
+        ("新华社记者 张三", "某报", ["张三"], ["新华社"]),
+        ("김민준", "한겨레", ["김민준"], []),
+        ("이서연 기자", "한겨레", ["이서연"], []),
+        ("연합뉴스", "한겨레", [], ["연합뉴스"]),
+        ("بقلم أحمد محمود", "الجزيرة", ["أحمد محمود"], []),
+        ("Ελένη Παππά", "Καθημερινή", ["Ελένη Παππά"], []),
+    ],
+)
+def test_names_in_every_script_stay_people_and_desks_stay_organisations(byline, site, people, orgs):
+    assert parse_byline(byline, {site}) == (people, orgs)
+
+
+def test_a_name_is_the_site_only_when_their_letters_agree_in_any_script():
+    assert not is_organisation("Ирина Петрова", {"Вестник"})
+    assert not is_organisation("山田太郎", {"東京新聞"})
+    assert is_organisation("Вестник", {"ВЕСТНИК"})
+    assert is_organisation("KQED", {"kqed.org"})
+
+
+@pytest.mark.parametrize(
+    ("byline", "people", "orgs"),
+    [
+        ("Posted on", [], []),
+        ("Published by Marta Kowalska", ["Marta Kowalska"], []),
+        ("Von", [], []),
+        ("Pieter de Vries Follow", ["Pieter de Vries"], []),
+        ("Publiziert am 3. Mai 2024", [], []),
+        ("Autor: Jonas Weber", ["Jonas Weber"], []),
+        ("Quelle: kna", [], ["kna"]),
+        ("Red.", [], ["Red"]),
+        ("Agenturen", [], ["Agenturen"]),
+        ("Gesponserte Inhalte", [], ["Gesponserte Inhalte"]),
+        # other work on the article is not its authorship
+        ("By Nora Lind. Reviewed by Dr. Paul Kim, MD", ["Nora Lind"], []),
+        ("Medically reviewed by Paul Kim", [], []),
+        ("Fact-checked by Ola Berg", [], []),
+        # capitals after a name are credentials by their shape, not from a list
+        ("Hannah Cole MBE FRCGP", ["Hannah Cole"], []),
+        ("Hannah Cole, FRCPCH", ["Hannah Cole"], []),
+        ("BY HANNAH COLE", ["Hannah Cole"], []),
+    ],
+)
+def test_labels_and_roles_are_never_names(byline, people, orgs):
+    assert parse_byline(byline) == (people, orgs)
+
+
+def test_a_meta_author_that_is_the_sites_brand_is_an_organisation():
+    head = '<meta name="author" content="KVLR"><meta property="og:site_name" content="KVLR.com">'
+    record = extract(f"<article><h1>Flood barrier opens</h1>{BODY}</article>", head)
+    assert (record["authors"], record["organisations"]) == ([], ["KVLR"])
+
+
+def test_a_byline_in_a_layout_that_has_a_sidebar_is_still_the_byline():
+    body = (
+        "<div class='page has-sidebar'><article><h1>Flood barrier opens</h1>"
+        "<address>By Lotte Jansen</address>"
+        f"{BODY}</article><aside class='sidebar'><p class='author'>By Tom Otto</p></aside></div>"
+    )
+    assert extract(body)["authors"] == ["Lotte Jansen"]
+
+
+def test_the_byline_nearest_the_headline_wins_over_a_card_above_it():
+    body = (
+        "<div class='promo'><p class='byline'>By Karl Brandt</p><p>Read the earlier story</p></div>"
+        + "<nav>"
+        + "<a href='/x'>Section</a>" * 30
+        + "</nav>"
+        + "<article><h1>Flood barrier opens</h1><p class='byline'>By Ines Moreau</p>"
+        f"{BODY}</article>"
+    )
+    assert extract(body)["authors"] == ["Ines Moreau"]
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+def test_a_reading_time_is_not_a_date():
+    body = (
+        "<article><h1>Flood barrier opens</h1><time datetime='PT7M'>7 min read</time>"
+        f"<time datetime='2026-03-04T09:00:00+01:00'>4 March 2026</time>{BODY}</article>"
+    )
+    record = extract(body)
+    assert record["published_local_date"] == date(2026, 3, 4)
+    assert record["published_at_source"] == "time_element"
+
+
+def test_an_updated_time_is_the_modification_and_originally_published_wins():
+    body = (
+        "<article><h1>Flood barrier opens</h1>"
+        "<p>Updated <time datetime='2026-01-16T10:00:00Z'>Jan 16</time></p>"
+        f"{BODY}</article>"
+    )
+    head = '<meta property="article:published_time" content="2026-01-02T08:00:00+00:00">'
+    assert extract(body, head)["published_local_date"] == date(2026, 1, 2)
+    republished = (
+        "<article><h1>Flood barrier opens</h1>"
+        "<p class='dateline'>Originally published 3 September 2024</p>"
+        f"{BODY}</article>"
+    )
+    record = extract(republished, '<meta property="article:published_time" content="2026-01-16">')
+    assert record["published_local_date"] == date(2024, 9, 3)
+    assert record["published_at_source"] == "text_original"
+
+
+def test_a_date_in_a_list_of_teaser_cards_is_not_the_articles():
+    cards = "".join(
+        f"<li class='card'><a href='/s{i}'>Story {i}</a><time datetime='2025-0{i}-01'>x</time></li>"
+        for i in range(1, 5)
+    )
+    body = (
+        f"<main><ul class='strip'>{cards}</ul><h1>Flood barrier opens</h1>"
+        f"<time datetime='2026-05-20T07:30:00+02:00'>20 May</time>{BODY}</main>"
+    )
+    assert extract(body)["published_local_date"] == date(2026, 5, 20)
+
+
+def test_the_publishers_day_is_kept_when_a_utc_stamp_falls_on_the_day_before():
+    head = '<meta property="article:published_time" content="2026-02-09T23:30:00Z">'
+    record = extract(
+        f"<article><h1>Flood barrier opens</h1>{BODY}</article>",
+        head,
+        url="https://riverside.example/2026/02/10/barrier",
+    )
+    assert record["published_local_date"] == date(2026, 2, 10)
+    assert record["published_at"] == datetime(2026, 2, 9, 23, 30, tzinfo=UTC)
+
+
+# -- pages that are not articles ----------------------------------------------------------
+
+
+def test_a_script_shell_with_a_long_noscript_notice_is_a_shell():
+    notice = (
+        "This site works best with JavaScript enabled. Please enable JavaScript in your "
+        "browser settings to read our journalism, watch videos and take part in the "
+        "conversation. If you cannot enable JavaScript, try our text-only edition instead, "
+        "which carries the day's main headlines."
+    )
+    body = (
+        f"<noscript><p>{notice}</p><p>{notice}</p></noscript><div id='app'></div>"
+        "<script>window.__STATE__ = {};</script>"
+    )
+    with pytest.raises(ExtractionError, match=r"^javascript_shell \("):
+        extract(body)
+
+
+def test_a_consent_wall_whose_choices_are_buttons_is_a_wall():
+    body = (
+        "<div class='cmp'><h2>Your choices about cookies</h2><p>We and our partners store "
+        "and read cookies on your device to show personalised ads, measure audiences and "
+        "improve our services. You can give or withdraw your consent at any time, and find "
+        "out more in our privacy policy.</p>"
+        "<button>Accept all</button><button>Reject all</button>"
+        "<button>Manage preferences</button></div>"
+    )
+    with pytest.raises(ExtractionError, match=r"^consent_wall \("):
+        extract(body)
