@@ -197,3 +197,17 @@ def test_a_consent_wall_whose_choices_are_buttons_is_a_wall():
     )
     with pytest.raises(ExtractionError, match=r"^consent_wall \("):
         extract(body)
+
+
+def test_a_utc_stamp_does_not_override_the_day_the_page_shows():
+    head = (
+        '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Flood '
+        'barrier opens", "datePublished": "2026-04-03T22:10:00.000Z"}</script>'
+    )
+    body = (
+        "<article><h1>Flood barrier opens</h1><p class='post-date'>2 April 2026</p>"
+        f"{BODY}</article>"
+    )
+    record = extract(body, head)
+    assert record["published_local_date"] == date(2026, 4, 2)
+    assert record["published_at_source"].startswith("jsonld: a UTC stamp")
