@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from transforms.authors import is_organisation, parse_byline
-from transforms.extract import ExtractionError, extract_article
+from transforms.extract import ExtractionError, extract_article, failed_pass, worse_rerun
+from transforms.metadata import parse_html
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 PARAGRAPH = (
@@ -211,3 +212,31 @@ def test_a_utc_stamp_does_not_override_the_day_the_page_shows():
     record = extract(body, head)
     assert record["published_local_date"] == date(2026, 4, 2)
     assert record["published_at_source"].startswith("jsonld: a UTC stamp")
+
+
+# -- text: when a first pass failed, and when its rerun is worse --------------------------
+
+SECTIONS = [f"{name} news" for name in ("World", "Local", "Sport", "Money", "Arts", "Food")]
+SECTIONS += ["Weather", "Puzzles", "Letters", "Podcasts", "Video", "Obituaries", "Travel"]
+SECTIONS += ["Books", "Music", "Film"]
+MENU_PAGE = (
+    "<html><body><nav>"
+    + "".join(f"<a href='/{i}'>{name}</a>" for i, name in enumerate(SECTIONS))
+    + f"</nav><article><h1>Flood barrier opens</h1>{BODY}</article></body></html>"
+)
+
+
+def test_a_first_pass_that_is_the_sites_menu_is_a_failed_pass():
+    tree = parse_html(MENU_PAGE)
+    menu = "\n".join(SECTIONS)
+    article = "\n".join(f"{PARAGRAPH} Witness {i} agreed." for i in range(6))
+    assert failed_pass(menu, tree, held=0) == "first pass was 100% link text"  # few <p>
+    assert failed_pass(article, tree, held=len(article)) is None
+
+
+def test_a_rerun_of_page_chrome_loses_to_the_first_pass():
+    tree = parse_html(MENU_PAGE)
+    article = "\n".join(f"{PARAGRAPH} Witness {i} agreed." for i in range(2))
+    chrome = article + "\n" + "\n".join(SECTIONS * 4) + "\nSubscribe\nSign in\nShare"
+    assert worse_rerun(article, chrome, tree) == "the full pass was link text"
+    assert worse_rerun(article, article + "\n" + PARAGRAPH, tree) is None

@@ -488,21 +488,76 @@ def _extractor_voices(tree: Any, url: str) -> dict[str, Any]:
     }
 
 
+MENU_MIN_LINES = 15  # a text this long in lines, mostly link text, is a menu
+MENU_LINK_SHARE = 0.6  # share of its lines that are the text of one of the page's links
+PROSE_WORDS = 8  # a line of at least this many words is prose, not chrome
+WORSE_PROSE = 0.3  # a rerun whose share of prose is this much lower than the first pass's lost
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def link_text_share(text: str, tree: Any) -> float:
+    """The share of a text's lines that are the whole text of one of the page's links: a
+    navigation menu's lines are; an article's are not. 0 for short texts (not a menu)."""
+    lines = _lines(text)
+    if len(lines) < MENU_MIN_LINES or tree is None:
+        return 0.0
+    anchors = {" ".join(a.text_content().split()).lower() for a in tree.iter("a")}
+    return sum(1 for line in lines if line.lower() in anchors) / len(lines)
+
+
+def prose_share(text: str) -> float:
+    """The share of a text's characters in lines of PROSE_WORDS words or more."""
+    lines = _lines(text)
+    total = sum(len(line) for line in lines)
+    return sum(len(line) for line in lines if len(line.split()) >= PROSE_WORDS) / max(1, total)
+
+
+def failed_pass(text: str, tree: Any, held: int) -> str | None:
+    """Why a first pass is not to be trusted without trafilatura's full comparison: it kept
+    a fragment of the page's paragraph text (`held`), or it is the site's menu."""
+    if len(text) < COLLAPSE_SHARE * held:
+        return f"first pass kept {len(text) / held:.0%} of the page's paragraph text"
+    links = link_text_share(text, tree)
+    if links >= MENU_LINK_SHARE:
+        return f"first pass was {links:.0%} link text"
+    return None
+
+
+def worse_rerun(first: str, second: str, tree: Any) -> str | None:
+    """Why the full pass lost to the first: it is link text (a menu) where the first was
+    not, or its share of prose is far lower (page chrome around a short article)."""
+    if len(first) < MIN_TEXT_CHARS:
+        return None
+    if link_text_share(second, tree) >= MENU_LINK_SHARE > link_text_share(first, tree):
+        return "the full pass was link text"
+    first_prose, second_prose = prose_share(first), prose_share(second)
+    if second_prose < first_prose - WORSE_PROSE:
+        return (
+            f"the full pass was {100 * second_prose:.0f} % prose against {100 * first_prose:.0f} %"
+        )
+    return None
+
+
 def _main_text(
     tree: Any, page: str, url: str, held: int = 0
 ) -> tuple[str, str, dict[str, Any], str]:
-    """(plain text, markdown, trafilatura's voices on the metadata, method that won).
+    """(plain text, markdown, trafilatura's voices on the metadata, method that won and why).
 
     trafilatura first (precision, no comments), then trafilatura favouring recall, then its
     baseline extractor, which takes every paragraph-like block. `tree` is the caller's parse,
     shared by both passes and our own reading (trafilatura works on copies). `fast` skips
     trafilatura's second opinion from readability and jusText: 9 ms a page, and on most
     pages the same text. On some it keeps a fragment (a box of the page, 5-10 % of the
-    article, still over 200 characters): a first pass with less than COLLAPSE_SHARE of the
-    page's paragraph text (`held`) is run again with the comparison (`trafilatura_full`),
-    2 % of pages (bench/README.md, issue 18).
+    article, still over 200 characters), or a site's menu: such a first pass (`failed_pass`)
+    is run again with the comparison (`trafilatura_full`), 2 % of pages (bench/README.md,
+    issues 18 and 35), and the rerun is kept unless it is worse (`worse_rerun`). The method
+    says why when a rerun was considered: "trafilatura_full: first pass kept 12 % of …".
     """
     found = _extractor_voices(tree, url) if tree is not None else {}
+    first: tuple[str, Any, str] | None = None  # a failed first pass: (text, body, why)
     methods = ["trafilatura", "trafilatura_recall"]
     while tree is not None and methods:
         method = methods.pop(0)
@@ -518,9 +573,18 @@ def _main_text(
         if doc is None:
             continue
         text = xmltotxt(doc.body, include_formatting=False).strip() if doc.body is not None else ""
-        if method == "trafilatura" and len(text) < COLLAPSE_SHARE * held:
+        why = failed_pass(text, tree, held) if method == "trafilatura" else None
+        if why:
+            first = (text, doc.body, why)
             methods.insert(0, "trafilatura_full")
-        elif len(text) >= MIN_TEXT_CHARS:
+            continue
+        if method == "trafilatura_full" and first is not None:
+            lost = worse_rerun(first[0], text, tree)
+            if lost:
+                markdown = xmltotxt(first[1], include_formatting=True).strip()
+                return first[0], markdown, found, f"trafilatura: {lost}"
+            method = f"trafilatura_full: {first[2]}"
+        if len(text) >= MIN_TEXT_CHARS:
             return text, xmltotxt(doc.body, include_formatting=True).strip(), found, method
     _, text, _ = trafilatura.baseline(page)
     text = (text or "").strip()
