@@ -183,6 +183,10 @@ def _with_prefect(home: Path, call):
 
             import_gx()  # every run's gates need it; the server is not up yet anyway
         with temporary_prefect_api(server):
+            if server is not None:  # up and answering: say where, as a serve's run does
+                err.print(
+                    f"Prefect: a temporary server for this run at {server.url}", highlight=False
+                )
             return _busy_guard(call)
     except PrefectServerError as exc:
         raise _fail(str(exc), ENVIRONMENT_EXIT) from None

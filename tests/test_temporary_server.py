@@ -77,7 +77,7 @@ def test_run_starts_and_stops_its_own_temporary_server(site, tmp_path, monkeypat
     assert "Starting temporary server" not in output  # Prefect did not start a second one
     # logs were drained before the server stopped: no minute of retrying a dead API
     assert "Error logging to API" not in output
-    (port,) = set(re.findall(r"View at http://127\.0\.0\.1:(\d+)/", output))
+    (port,) = set(re.findall(r"server for this run at http://127\.0\.0\.1:(\d+)/", output))
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", int(port))) != 0, "the server outlived the run"
 
