@@ -40,7 +40,7 @@ browser: ## Install Debian's chromium (Data Docs browser test) when missing and 
 test: $(STAMP) browser ## Lint, then run the test suite (offline, a few minutes)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m compileall -q flows transforms warehouse expectations tests
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check .

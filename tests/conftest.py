@@ -17,9 +17,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """End-to-end files first. `make test` hands whole files to two workers in collection
-    order (`--no-loadscope-reorder`: xdist's own order puts files with many tests first, so
-    the few-test, minute-long end-to-end files came last, and one worker ran them while the
-    other idled)."""
+    order; a long file taken last keeps one worker busy while the other idles (minutes)."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
