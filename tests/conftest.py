@@ -15,12 +15,6 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end files first. `make test` hands whole files to two workers in collection
-    order; a long file taken last keeps one worker busy while the other idles (minutes)."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
-
-
 def _served() -> Iterator[Site]:
     s = Site()
     server = start(s)
