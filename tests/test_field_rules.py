@@ -203,7 +203,7 @@ def test_a_consent_wall_whose_choices_are_buttons_is_a_wall():
 def test_a_utc_stamp_does_not_override_the_day_the_page_shows():
     head = (
         '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Flood '
-        'barrier opens", "datePublished": "2026-04-03T22:10:00.000Z"}</script>'
+        'barrier opens", "datePublished": "2026-04-03T02:10:00.000Z"}</script>'
     )
     body = (
         "<article><h1>Flood barrier opens</h1><p class='post-date'>2 April 2026</p>"
@@ -240,3 +240,14 @@ def test_a_rerun_of_page_chrome_loses_to_the_first_pass():
     chrome = article + "\n" + "\n".join(SECTIONS * 4) + "\nSubscribe\nSign in\nShare"
     assert worse_rerun(article, chrome, tree) == "the full pass was link text"
     assert worse_rerun(article, article + "\n" + PARAGRAPH, tree) is None
+
+
+def test_a_dateline_a_day_off_from_an_afternoon_utc_stamp_does_not_move_it():
+    """16:50Z on the 3rd is the 3rd in every time zone but a few Pacific ones: a visible
+    "2 April" beside it is another date (an event's, a template's), not the publisher's day."""
+    head = '<meta property="article:published_time" content="2026-04-03T16:50:00+00:00">'
+    body = (
+        "<article><h1>Flood barrier opens</h1><p class='post-date'>2 April 2026</p>"
+        f"{BODY}</article>"
+    )
+    assert extract(body, head)["published_local_date"] == date(2026, 4, 3)

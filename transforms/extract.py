@@ -249,9 +249,11 @@ def choose_published(
     JSON-LD while the article shows another day), ties going to the more trusted voice.
 
     Days are the publisher's: a stamp keeps the offset the page gives, and a stamp in UTC
-    ("Z", or no zone) counts for the neighbouring day that a voice in the publisher's time
-    names (a stamp with an offset, the URL's day, the visible dateline): 23:30Z on the 15th
-    is the 16th in Berlin, and a URL or a dateline saying the 16th decides it.
+    ("Z") counts for the neighbouring day that a voice in the publisher's time names (a
+    stamp with an offset, the URL's day, the visible dateline) when some time zone puts the
+    instant on that day: 23:30Z on the 15th is the 16th in Berlin, and a URL or a dateline
+    saying the 16th decides it; 16:50Z on the 15th is the 15th everywhere but on islands
+    of the Pacific, and a dateline saying the 14th does not.
     """
     meta_value = meta_first(meta, PUBLISHED_META_KEYS)
     feed_value = candidate.feed_published_at if candidate else None
@@ -275,11 +277,10 @@ def choose_published(
             continue
         if isinstance(value, datetime):
             parsed = (value if value.tzinfo else value.replace(tzinfo=UTC), "second")
-            utc = value.tzinfo is None or value.utcoffset() == timedelta(0)
+            utc = value.tzinfo is not None and value.utcoffset() == timedelta(0)
         else:
             parsed = _parse_when(value)
-            # "Z", "+00:00" or no zone at all: an instant whose local day is not known
-            utc = not re.search(r"[+-](?!00:?00)\d\d:?\d\d$", value.strip())
+            utc = bool(re.search(r"(?:Z|[+-]00:?00)$", value.strip()))  # a server's clock
         if parsed is None:
             continue
         when, precision = parsed
@@ -291,6 +292,13 @@ def choose_published(
         plausible.append((source, when, precision, utc))
     if not plausible:
         return DateChoice(None, None, None, None, rejected)
+    # htmldate gives a page's stamp without its zone: the same instant as a zoned voice is
+    # that voice's echo, not a second, local reading
+    zoned = {when for source, when, _, _ in plausible if source != "text"}
+    plausible = [
+        (source, when, p, utc or (source == "text" and p != "day" and when in zoned))
+        for source, when, p, utc in plausible
+    ]
     local_days = {when.date() for _, when, p, utc in plausible if not utc or p == "day"}
     days = [_publisher_day(when, utc, local_days) for _, when, _, utc in plausible]
     votes = Counter(days)
@@ -311,12 +319,17 @@ def choose_published(
 def _publisher_day(when: datetime, utc: bool, local_days: set[date]) -> date:
     """The day a stamp dates: its own, or for a stamp in UTC (or with no zone) the
     neighbouring day that a voice in the publisher's time names (a stamp with its offset, a
-    day in the URL or the visible dateline): the page's own calendar outranks a server's."""
+    day in the URL or the visible dateline), when some time zone (UTC-12 to UTC+14) puts
+    the instant on that day: the page's own calendar outranks a server's clock."""
     day = when.date()
     if not utc or day in local_days:
         return day
-    neighbours = sorted(d for d in local_days if abs((d - day).days) == 1)
-    return neighbours[0] if len(neighbours) == 1 else day
+    for other in sorted(local_days):
+        if abs((other - day).days) == 1:
+            start = datetime.combine(other, datetime.min.time(), tzinfo=UTC)
+            if start - timedelta(hours=14) <= when < start + timedelta(days=1, hours=12):
+                return other
+    return day
 
 
 def choose_modified(meta: PageMeta, fetched_at: datetime) -> datetime | None:
