@@ -503,6 +503,7 @@ def _extractor_voices(tree: Any, url: str) -> dict[str, Any]:
 
 MENU_MIN_LINES = 15  # a text this long in lines, mostly link text, is a menu
 MENU_LINK_SHARE = 0.6  # share of its lines that are the text of one of the page's links
+MENU_WORDS = 4  # a menu's lines are this short: "World", "Sport", "Opinion", "Contact us"
 PROSE_WORDS = 8  # a line of at least this many words is prose, not chrome
 WORSE_PROSE = 0.3  # a rerun whose share of prose is this much lower than the first pass's lost
 
@@ -513,10 +514,13 @@ def _lines(text: str) -> list[str]:
 
 def link_text_share(text: str, tree: Any) -> float:
     """The share of a text's lines that are the whole text of one of the page's links: a
-    navigation menu's lines are; an article's are not. 0 for short texts (not a menu)."""
+    navigation menu's lines are; an article's are not. 0 for short texts and for texts of
+    mostly long lines (not a menu)."""
     lines = _lines(text)
     if len(lines) < MENU_MIN_LINES or tree is None:
         return 0.0
+    if sum(1 for line in lines if len(line.split()) <= MENU_WORDS) < MENU_LINK_SHARE * len(lines):
+        return 0.0  # mostly long lines: no menu, and no walk of the page's links (0.5 ms)
     anchors = {" ".join(a.text_content().split()).lower() for a in tree.iter("a")}
     return sum(1 for line in lines if line.lower() in anchors) / len(lines)
 
