@@ -251,3 +251,20 @@ def test_a_dateline_a_day_off_from_an_afternoon_utc_stamp_does_not_move_it():
         f"{BODY}</article>"
     )
     assert extract(body, head)["published_local_date"] == date(2026, 4, 3)
+
+
+# -- titles -------------------------------------------------------------------------------
+
+
+def test_a_breadcrumb_in_the_h1_is_not_the_headline():
+    head = '<meta property="og:title" content="Tidal model predicts barrier closures">'
+    record = extract(f"<main><h1>Earth Science &gt; Hydrology</h1>{BODY}</main>", head)
+    assert (record["title"], record["title_source"]) == (
+        "Tidal model predicts barrier closures",
+        "og",
+    )
+
+
+def test_the_sites_domain_before_the_headline_is_not_part_of_it():
+    body = f"<article><h1>riverside.example Flood barrier opens</h1>{BODY}</article>"
+    assert extract(body)["title"] == "Flood barrier opens"

@@ -156,6 +156,25 @@ def strip_site_name(title: str, site_name: str | set[str] | None = None) -> str:
     return parts[0] if len(parts) == 2 else max(parts, key=len)
 
 
+_CRUMB = re.compile(r"\s[>›]\s")
+CRUMB_WORDS = 4  # a breadcrumb's parts are section names, this short
+
+
+def is_breadcrumb(text: str) -> bool:
+    """'Computer Science > Artificial Intelligence': a path of short section names."""
+    parts = _CRUMB.split(text)
+    return len(parts) >= 2 and all(0 < len(p.split()) <= CRUMB_WORDS for p in parts)
+
+
+def _without_domain(heading: str, sites: set[str]) -> str:
+    """'davidbau.com Vibe Coding' -> 'Vibe Coding': a site's domain written before the
+    headline in the same element, with no separator the site-name rule could split on."""
+    for site in sites:
+        if "." in site and heading.lower().startswith(f"{site.lower()} "):
+            return heading[len(site) :].strip() or heading
+    return heading
+
+
 def choose_title(
     meta: PageMeta, candidate: Candidate | None, fallback: str | None, url: str = ""
 ) -> tuple[str | None, str | None]:
@@ -169,7 +188,7 @@ def choose_title(
     if feed_title and " " not in feed_title.strip():
         feed_title = None  # "story-4711" is an identifier some feeds put in <title>, not a headline
     voices = [
-        (name, strip_site_name(value, sites))
+        (name, strip_site_name(_without_domain(value, sites), sites))
         for name, value in (
             ("jsonld", jsonld_text(meta, "headline")),
             ("og", meta.meta.get("og:title")),
@@ -183,7 +202,9 @@ def choose_title(
         h1_norm = _norm(h1)
         return any(h1_norm and h1_norm in _norm(v) for _, v in voices)
 
-    h1 = strip_site_name(meta.h1, sites) if meta.h1 else None
+    h1 = strip_site_name(_without_domain(meta.h1, sites), sites) if meta.h1 else None
+    if h1 and is_breadcrumb(h1):
+        h1 = None  # "Computer Science > Artificial Intelligence": where the page is, not its title
     if h1 and voices and not confirmed(h1):
         # the first <h1> may be a promo box's or a sidebar's: another that the declared
         # headline confirms is the article's
