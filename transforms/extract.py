@@ -573,9 +573,7 @@ def worse_rerun(first: str, second: str, tree: Any) -> str | None:
         return "the full pass was link text"
     first_prose, second_prose = prose_share(first), prose_share(second)
     if second_prose < first_prose - WORSE_PROSE:
-        return (
-            f"the full pass was {100 * second_prose:.0f} % prose against {100 * first_prose:.0f} %"
-        )
+        return f"the full pass was {second_prose:.0%} prose against {first_prose:.0%}"
     return None
 
 
@@ -737,7 +735,7 @@ def extract_article(
         "extraction_method": method,
         "encoding": decoded.encoding,
         "encoding_source": decoded.source,
-        "is_paywalled": is_paywalled(meta, page, text),
+        "is_paywalled": is_paywalled(meta, ours, text),
         "robots_decision": robots_decision,
         "robots_directives": robots_directives(headers, meta),
         "license_url": licence_url(meta, page),

@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import html as lxml_html
-
 from transforms.metadata import PageMeta
 
 CHALLENGE_STATUSES = (403, 429, 503)
@@ -69,6 +67,7 @@ _SUBSCRIBE = re.compile(
 )
 SHELL_TEXT_CHARS = 200  # a shell's visible text, at most
 WALL_TEXT_CHARS = 1_500  # a wall's or a not-found page's extracted text, at most
+BUTTON_TEXT_CHARS = 200  # what a wall's buttons add to it ("Accept all", "Manage preferences")
 CONSENT_SHARE = 0.02  # consent words per word of text past which short text is a wall
 TEASER_TEXT_CHARS = 2_500  # a text this short beside a subscribe prompt is a teaser
 DIRECTIVES = ("noindex", "nofollow", "noarchive", "nosnippet", "noimageindex", "none")
@@ -81,16 +80,6 @@ def challenge_marker(status: int | None, body: bytes) -> str | None:
         return None
     found = _CHALLENGE.search(body[:200_000].decode("utf-8", "replace"))
     return found.group(0).lower() if found else None
-
-
-def _visible_text(page: str) -> str:
-    try:
-        tree = lxml_html.fromstring(page)
-    except (ValueError, lxml_html.etree.ParserError):
-        return ""
-    for bad in tree.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    return " ".join(tree.text_content().split())
 
 
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
@@ -152,7 +141,7 @@ def not_an_article(tree: Any, page: str, text: str) -> str | None:
 def consent_wall(text: str) -> str | None:
     """A consent or cookie wall that stands where the article should be: its text (with the
     words on its buttons) is short and about consent, and a button says "Accept all"."""
-    if len(text) > WALL_TEXT_CHARS + 200:
+    if len(text) > WALL_TEXT_CHARS + BUTTON_TEXT_CHARS:
         return None
     words = max(1, len(text.split()))
     consent = len(_CONSENT_WORDS.findall(text))
@@ -183,7 +172,7 @@ def _free(value: Any) -> bool | None:
     return None
 
 
-def is_paywalled(meta: PageMeta, page: str, text: str) -> bool:
+def is_paywalled(meta: PageMeta, tree: Any, text: str) -> bool:
     """JSON-LD says the content is not free (itself or a part of it), or a short text sits
     beside a subscribe prompt."""
     nodes = [meta.jsonld]
@@ -191,7 +180,7 @@ def is_paywalled(meta: PageMeta, page: str, text: str) -> bool:
     nodes += [p for p in (part if isinstance(part, list) else [part]) if isinstance(p, dict)]
     if any(_free(n.get("isAccessibleForFree")) is False for n in nodes):
         return True
-    return len(text) <= TEASER_TEXT_CHARS and bool(_SUBSCRIBE.search(_visible_text(page)))
+    return len(text) <= TEASER_TEXT_CHARS and bool(_SUBSCRIBE.search(tree_text(tree)[0]))
 
 
 def robots_directives(headers: dict[str, str] | None, meta: PageMeta) -> str | None:
