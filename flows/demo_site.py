@@ -95,7 +95,8 @@ def serve_demo(
             except OSError:
                 server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # shutdown() waits for the loop's next look: 0.5 s a server by default
+            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
             servers.append(server)
             bases[outlet.name] = f"http://127.0.0.1:{server.server_address[1]}"
         yield DemoSite(bases)

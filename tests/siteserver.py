@@ -78,6 +78,7 @@ def start(site: Site) -> ThreadingHTTPServer:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a short poll: shutdown() waits for the loop to look, 0.5 s by default, in every test
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     site.base = f"http://127.0.0.1:{server.server_address[1]}"
     return server

@@ -7,6 +7,7 @@ during a run must say the warehouse is busy.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -125,37 +126,50 @@ def crash_then_rerun(site, api_env, tmp_path: Path, stage: str) -> Path:
     return home
 
 
-def test_sigkill_during_load_then_rerun_converges(site, api_env, reference, tmp_path):
-    home = crash_then_rerun(site, api_env, tmp_path, "load")
-    assert fingerprint(home) == reference
-    con = connect(home, read_only=True)
-    statuses = [
-        r[0] for r in con.execute("select status from ops.etl_run order by run_id").fetchall()
-    ]
-    con.close()
-    assert statuses == ["abandoned", "succeeded"]
-
-
 def test_sigkill_during_fetch_then_rerun_converges(site, api_env, reference, tmp_path):
     home = crash_then_rerun(site, api_env, tmp_path, "fetch")
     assert fingerprint(home) == reference
 
 
-def test_sigkill_after_most_batches_staged_rerun_fetches_only_the_rest(
+def package_urls(packages: list[Path]) -> set[str]:
+    return {u for p in packages for u in json.loads((p / "manifest.json").read_text())["urls"]}
+
+
+def damage(staged: list[Path]) -> list[Path]:
+    """Truncate one package's article file and flip bytes in the middle of another's (its
+    footer still reads): each used to make every rerun die in a ZSTD traceback."""
+    truncated, changed = staged[0], staged[1]
+    articles = truncated / "fact_article.parquet"
+    articles.write_bytes(articles.read_bytes()[: articles.stat().st_size // 2])
+    articles = changed / "fact_article.parquet"
+    data = bytearray(articles.read_bytes())
+    middle = len(data) // 3
+    data[middle : middle + 16] = bytes(b ^ 0x5A for b in data[middle : middle + 16])
+    articles.write_bytes(bytes(data))
+    return [truncated, changed]
+
+
+def test_a_run_killed_after_most_batches_staged_is_resumed_and_its_damaged_packages_refetched(
     site, api_env, reference, tmp_path
 ):
     """Batches of 5 URLs: ten packages for the demo's 46 article URLs. Killed when the eighth
-    is sealed, the next run loads the eight and fetches only what no package holds."""
+    is sealed, two of its packages then damaged on disk: the next run names and discards the
+    two, loads the other six, and fetches only what no sound package holds."""
     home = tmp_path / "home"
     sources = sources_file(site, tmp_path)
     env = {**api_env, "GAZETTE_BATCH_SIZE": "5"}
     kill_run_at("staged:8", sources, home, env, tmp_path)
-    staged = [p for p in (home / "staging").glob("*/*") if not p.name.startswith(".")]
+    staged = sorted(p for p in (home / "staging").glob("*/*") if not p.name.startswith("."))
     assert len(staged) >= 8
+    damaged = damage(staged)
+    # read now: the rerun removes the packages it loads
+    lost, kept = package_urls(damaged), package_urls([p for p in staged if p not in damaged])
     rerun = gazette(["run", "--sources", str(sources), "--home", str(home)], env)
     out, _ = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, out
-    assert "resuming: " in out
+    assert "resuming: " in out and "Traceback" not in out, out
+    for folder in damaged:
+        assert f"discarded the staged package {folder}" in out, out
     assert fingerprint(home) == reference
     con = connect(home, read_only=True)
     (fetched, resumed), (first_fetched,) = (
@@ -168,7 +182,6 @@ def test_sigkill_after_most_batches_staged_rerun_fetches_only_the_rest(
     )
     con.close()
     assert resumed + fetched == first_fetched  # every URL once: staged before, or fetched now
-    assert fetched < 0.25 * first_fetched, (fetched, first_fetched)
     assert not any((home / "staging").glob("*/*"))  # loaded and committed: removed
 
     # lineage: the killed run's fetches keep its id, the rerun names only its own, each run's
@@ -182,6 +195,13 @@ def test_sigkill_after_most_batches_staged_rerun_fetches_only_the_rest(
         ).fetchall()
     )
     counted = dict(con.execute("select run_id, article_fetches from ops.etl_run").fetchall())
+    refetched = {
+        url
+        for (url,) in con.execute(
+            "select distinct url from fact_fetch where purpose = 'article' and run_id = ?",
+            [runs["succeeded"]],
+        ).fetchall()
+    }
     loaded_by = set(
         con.execute(
             "select run_id, loaded_run_id from ops.staged_package where run_id = ?",
@@ -194,9 +214,18 @@ def test_sigkill_after_most_batches_staged_rerun_fetches_only_the_rest(
     assert resumed <= by_run[runs["abandoned"]] <= resumed + 1, (by_run, resumed)
     assert counted == by_run, (counted, by_run)
     assert loaded_by == {(runs["abandoned"], runs["succeeded"])}
+    # what the damaged packages held is fetched again; what the sound ones held is not, but
+    # for a staged 404 (it may be back)
+    assert lost <= refetched, lost - refetched
+    assert len(refetched & kept) <= 1, refetched & kept
 
 
-def test_sql_during_a_run_says_busy_and_a_second_run_waits(site, api_env, reference, tmp_path):
+def test_sql_during_a_run_says_busy_a_second_run_waits_and_a_kill_at_load_converges(
+    site, api_env, reference, tmp_path
+):
+    """One run parked at its load, then SIGKILLed (one test, to pay for the runs once): while
+    it holds the home, `gazette sql` and a second run say it is busy; after the kill, two runs
+    started together take turns, and the first loads what the killed run staged."""
     home = tmp_path / "home"
     sources = sources_file(site, tmp_path)
     marker = tmp_path / "paused"
@@ -234,6 +263,12 @@ def test_sql_during_a_run_says_busy_and_a_second_run_waits(site, api_env, refere
     ).fetchall()
     con.close()
     assert len(spans) == 2 and spans[0][1] <= spans[1][0]  # never interleaved
+    con = connect(home, read_only=True)
+    statuses = [
+        r[0] for r in con.execute("select status from ops.etl_run order by run_id").fetchall()
+    ]
+    con.close()
+    assert statuses == ["abandoned", "succeeded", "succeeded"]
 
 
 def test_run_lock_is_exclusive_and_bounded(tmp_path):
