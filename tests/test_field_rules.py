@@ -268,3 +268,36 @@ def test_a_breadcrumb_in_the_h1_is_not_the_headline():
 def test_the_sites_domain_before_the_headline_is_not_part_of_it():
     body = f"<article><h1>riverside.example Flood barrier opens</h1>{BODY}</article>"
     assert extract(body)["title"] == "Flood barrier opens"
+
+
+def test_a_suffix_that_repeats_the_urls_section_is_not_part_of_the_headline():
+    head = '<meta property="og:title" content="Flood barrier opens on time | Lower Town">'
+    record = extract(BODY, head, url="https://riverside.example/lower-town/2026/barrier-opens")
+    assert record["title"] == "Flood barrier opens on time"
+    # the same words with no such section in the URL are the headline's own
+    record = extract(BODY, head, url="https://riverside.example/news/barrier-opens")
+    assert record["title"] == "Flood barrier opens on time | Lower Town"
+
+
+@pytest.mark.parametrize(
+    "h1",
+    [
+        "Read how the river authority planned, funded and built the barrier, what it cost, who "
+        "it protects and what engineers expect of it in the decades to come. Updated weekly.",
+        "A word from the chair of the river authority:",
+    ],
+)
+def test_an_h1_that_is_a_blurb_or_a_label_gives_way_to_the_declared_headline(h1):
+    head = '<meta property="og:title" content="Flood barrier opens after three years">'
+    record = extract(f"<article><h1>{h1}</h1>{BODY}</article>", head)
+    assert (record["title"], record["title_source"]) == (
+        "Flood barrier opens after three years",
+        "og",
+    )
+
+
+def test_a_bar_in_the_h1_ends_the_headline():
+    body = (
+        f"<article><h1>Flood barrier opens after three years | What it means</h1>{BODY}</article>"
+    )
+    assert extract(body)["title"] == "Flood barrier opens after three years"

@@ -134,13 +134,28 @@ def _is_site_name(segment: str, sites: set[str]) -> bool:
     return False
 
 
-def strip_site_name(title: str, site_name: str | set[str] | None = None) -> str:
+def url_sections(url: str) -> frozenset[str]:
+    """The section names a URL's path gives ("/district/343604" -> "district"): a headline's
+    suffix that repeats one names where the article sits, not what it says."""
+    segments = urlsplit(url).path.strip("/").split("/")[:-1]
+    return frozenset(
+        s.replace("-", " ").replace("_", " ").lower()
+        for s in segments
+        if s and not s.isdigit() and any(c.isalpha() for c in s)
+    )
+
+
+def strip_site_name(
+    title: str, site_name: str | set[str] | None = None, sections: frozenset[str] = frozenset()
+) -> str:
     """'Headline | Site' / 'Site — Headline' / 'Headline | Opinion' -> 'Headline'."""
     title = re.sub(r"\s+", " ", html.unescape(title)).strip()
     sites = {site_name} if isinstance(site_name, str) else set(site_name or ())
     parts = [p.strip() for p in _SEPARATORS.split(title) if p.strip()]
     while len(parts) >= 2 and (
-        _is_site_name(parts[-1], sites) or parts[-1].lower() in _SECTION_LABELS
+        _is_site_name(parts[-1], sites)
+        or parts[-1].lower() in _SECTION_LABELS
+        or parts[-1].lower() in sections
     ):
         parts.pop()
     while len(parts) >= 2 and _is_site_name(parts[0], sites):
@@ -184,11 +199,12 @@ def choose_title(
     search; the <h1> is what readers see. Site-name and section suffixes are cut from all.
     """
     sites = site_names(meta, url)
+    sections = url_sections(url)
     feed_title = candidate.feed_title if candidate else None
     if feed_title and " " not in feed_title.strip():
         feed_title = None  # "story-4711" is an identifier some feeds put in <title>, not a headline
     voices = [
-        (name, strip_site_name(_without_domain(value, sites), sites))
+        (name, strip_site_name(_without_domain(value, sites), sites, sections))
         for name, value in (
             ("jsonld", jsonld_text(meta, "headline")),
             ("og", meta.meta.get("og:title")),
@@ -202,7 +218,9 @@ def choose_title(
         h1_norm = _norm(h1)
         return any(h1_norm and h1_norm in _norm(v) for _, v in voices)
 
-    h1 = strip_site_name(_without_domain(meta.h1, sites), sites) if meta.h1 else None
+    h1 = strip_site_name(_without_domain(meta.h1, sites), sites, sections) if meta.h1 else None
+    if h1 and " | " in h1 and len(h1.split(" | ")[0].split()) >= 3:
+        h1 = h1.split(" | ")[0]  # "Headline | tagline": a bar is no headline's punctuation
     if h1 and is_breadcrumb(h1):
         h1 = None  # "Computer Science > Artificial Intelligence": where the page is, not its title
     if h1 and voices and not confirmed(h1):
@@ -210,7 +228,7 @@ def choose_title(
         # headline confirms is the article's
         others = (strip_site_name(o, sites) for o in meta.h1_others)
         h1 = next((o for o in others if len(o.split()) >= 2 and confirmed(o)), h1)
-    usable = h1 and not _is_site_name(h1, sites)
+    usable = h1 and not _is_site_name(h1, sites) and (confirmed(h1) or not _not_a_headline(h1))
     if usable and (confirmed(h1) or len(h1.split()) >= 3 or not voices):
         return h1, "h1"
     if voices:
@@ -218,6 +236,15 @@ def choose_title(
     if h1:
         return h1, "h1"
     return (fallback, "extractor") if fallback else (None, None)
+
+
+HEADLINE_MAX_WORDS = 25  # longer, an <h1> the declared headlines do not confirm is a blurb
+
+
+def _not_a_headline(h1: str) -> bool:
+    """An <h1> that reads as a blurb (sentences, dozens of words) or as the label of what
+    follows ("A message from our founder:"): styled as a heading, not the article's title."""
+    return len(h1.split()) > HEADLINE_MAX_WORDS or h1.rstrip().endswith(":")
 
 
 def _parse_when(value: str | None) -> tuple[datetime, str] | None:
