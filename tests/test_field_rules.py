@@ -301,3 +301,12 @@ def test_a_bar_in_the_h1_ends_the_headline():
         f"<article><h1>Flood barrier opens after three years | What it means</h1>{BODY}</article>"
     )
     assert extract(body)["title"] == "Flood barrier opens after three years"
+
+
+def test_scholarly_citation_authors_are_surname_comma_given_one_tag_each():
+    head = (
+        '<meta name="citation_author" content="Okafor, Chidi">'
+        '<meta name="citation_author" content="van der Berg, Anna Maria">'
+    )
+    record = extract(f"<article><h1>Flood barrier opens</h1>{BODY}</article>", head)
+    assert record["authors"] == ["Chidi Okafor", "Anna Maria van der Berg"]

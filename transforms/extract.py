@@ -411,6 +411,15 @@ _META_AUTHOR_KEYS = (
 )
 
 
+def _given_name_first(value: str) -> str:
+    """Scholarly meta (Highwire's `citation_author`, one tag an author) writes "Roy,
+    Aniruddha": a comma there is the surname's, not a list's."""
+    surname, comma, given = value.partition(",")
+    if comma and "," not in given and 1 <= len(given.split()) <= 3 and surname.strip():
+        return f"{given.strip()} {surname.strip()}"
+    return value
+
+
 def choose_authors(
     meta: PageMeta, extracted_author: str | None, sites: set[str] = frozenset()
 ) -> tuple[list[str], list[str], str | None]:
@@ -432,6 +441,9 @@ def choose_authors(
             ):
                 continue
             voices.append(("meta", [value]))
+    cited = [_given_name_first(v) for v in meta.meta_all.get("citation_author", [])]
+    if cited:
+        voices.append(("meta", [" and ".join(cited)]))
     for byline in meta.bylines:
         voices.append(("byline", [byline]))
     if extracted_author:
