@@ -152,8 +152,9 @@ def stage_night(home: Path, run_id: str, records: list[dict]) -> list:
     """A night's records as sealed packages, the way batches leave them."""
     import polars as pl
 
-    from transforms.model import DQ_RESULT_SCHEMA, QUARANTINE_SCHEMA, batch_tables
+    from transforms.model import DQ_RESULT_SCHEMA, QUARANTINE_SCHEMA
     from transforms.staging import staging_frame
+    from transforms.tables import batch_tables
     from warehouse.packages import Manifest, partial_dir, seal, write_tables
 
     staged = []

@@ -43,8 +43,9 @@ from flows.page_limit import (
     time_limit,
     timeout_reason,
 )
-from transforms.model import QUARANTINE_SCHEMA, batch_tables, record_key
+from transforms.model import QUARANTINE_SCHEMA, record_key
 from transforms.records import FetchResult
+from transforms.tables import batch_tables
 from warehouse.packages import Manifest, Package, partial_dir, seal, write_tables
 
 WATCH_EVERY_S = 1.0  # how often the run's process looks for a worker stuck on one page

@@ -15,11 +15,11 @@ from transforms.model import (
     DQ_RESULT_SCHEMA,
     QUARANTINE_SCHEMA,
     SourceInfo,
-    batch_tables,
     build_dim_source,
 )
 from transforms.records import FetchResult
 from transforms.staging import staging_frame
+from transforms.tables import batch_tables
 from warehouse.load import LoadCounts, load_packages
 from warehouse.packages import Manifest, partial_dir, seal, write_tables
 

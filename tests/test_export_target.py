@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from transforms.tables import PARTITIONED
 from warehouse.db import connect
-from warehouse.export import PARTITIONED
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ import duckdb
 
 from tests.builders import load_records
 from tests.test_load import SOURCES, fetch, record
+from transforms.tables import DEPENDENTS, MART_TABLES
 from warehouse.db import connect, db_path, scalar
-from warehouse.export import MART_TABLES
 from warehouse.keys import SQL_DIR, key_of, unindexed_tables
-from warehouse.packages import DEPENDENTS
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 

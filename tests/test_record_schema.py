@@ -1,6 +1,6 @@
 """The staged package tables agree with the DDL they load into: names, NOT NULL and types.
 
-A batch ends on disk as Parquet (`transforms.model.batch_tables`, written as-is by
+A batch ends on disk as Parquet (`transforms.tables.batch_tables`, written as-is by
 `warehouse.packages.write_tables`), and the loader inserts it `by name` into the marts. The
 loader fills no column of its own: the builders already give version, valid_from, is_current
 and run_id, and it overwrites those.
@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.model import batch_tables
+from transforms.tables import batch_tables
 from warehouse.db import connect
 
 # the staged tables and the mart table each loads into

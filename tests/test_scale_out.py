@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from flows.demo_site import serve_demo
+from transforms.tables import MART_TABLES
 from warehouse.db import connect
-from warehouse.export import MART_TABLES
 
 pytestmark = pytest.mark.e2e
 # what differs between two runs of the same pages: when, how long, and which run

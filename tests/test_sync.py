@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.test_bad_inputs import article
+from transforms.tables import MART_TABLES
 from warehouse.db import connect
-from warehouse.export import MART_TABLES
 from warehouse.sync import apply_delivery, change_stamp, record_changes
 
 pytestmark = pytest.mark.e2e

@@ -514,27 +514,6 @@ def build_fact_fetch(results: Iterable[FetchResult], run_id: str) -> pl.DataFram
     return pl.DataFrame(rows, schema=schema)
 
 
-# the tables a staged package holds, one Parquet file each: a batch's rows of the marts it
-# feeds (dim_source and dim_date are the loader's: they span the run), its fetch attempts and
-# archive rows, the row gate's input and results, and what was held back
-PACKAGE_TABLES = (
-    "fact_article",
-    "dim_author",
-    "bridge_article_author",
-    "dim_tag",
-    "bridge_article_tag",
-    "fact_image_credit",
-    "dim_entity",
-    "fact_entity_mention",
-    "fact_quote",
-    "fact_count",
-    "fact_fetch",
-    "raw_fetch",
-    "gate",
-    "dq_result",
-    "quarantine",
-)
-
 QUARANTINE_SCHEMA: dict[str, Any] = {
     "url": pl.String,
     "article_key": pl.String,
@@ -554,32 +533,6 @@ DQ_RESULT_SCHEMA: dict[str, Any] = {
     "element_count": pl.Int64,
     "unexpected_count": pl.Int64,
 }
-
-
-def batch_tables(
-    records: Sequence[dict[str, Any]],
-    fetches: Sequence[FetchResult],
-    run_id: str,
-    archived: Sequence[FetchResult] = (),
-) -> dict[str, pl.DataFrame]:
-    """The mart rows of one batch, keyed like the marts; the loader versions and links them.
-
-    Two records of one article in the batch keep the last, for every table alike."""
-    records = list({record_key(r): r for r in records}.values())
-    return {
-        "fact_article": build_fact_article(records, run_id),
-        "dim_author": build_dim_author(records, run_id),
-        "bridge_article_author": build_bridge_article_author(records, run_id),
-        "dim_tag": build_dim_tag(records, run_id),
-        "bridge_article_tag": build_bridge_article_tag(records, run_id),
-        "fact_image_credit": build_fact_image_credit(records, run_id),
-        "dim_entity": build_dim_entity(records, run_id),
-        "fact_entity_mention": build_fact_entity_mention(records, run_id),
-        "fact_quote": build_fact_quote(records, run_id),
-        "fact_count": build_fact_count(records, run_id),
-        "fact_fetch": build_fact_fetch(fetches, run_id),
-        "raw_fetch": build_raw_fetch([*fetches, *archived], run_id),
-    }
 
 
 ENTITY_SCHEMA: dict[str, Any] = {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
+from transforms.tables import MART_TABLES, PARTITIONED
 from warehouse.db import schema_statements
-from warehouse.export import MART_TABLES, PARTITIONED, export_schema
+from warehouse.export import export_schema
 
 EXPORTS_NOTE = """\
 ## Exports

@@ -18,27 +18,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transforms.tables import MART_TABLES, PARTITIONED
 from warehouse.db import SQL_DIR, export_memory, path_literal, query_frame, run, scalar
 from warehouse.faults import checkpoint
 
-MART_TABLES = (
-    "dim_source",
-    "dim_date",
-    "dim_author",
-    "fact_article",
-    "bridge_article_author",
-    "fact_image_credit",
-    "fact_fetch",
-    "fact_article_edit",
-    "dim_tag",
-    "bridge_article_tag",
-    "dim_entity",
-    "fact_entity_mention",
-    "fact_quote",
-    "fact_count",
-)
-# facts with a publication day: one folder per year and month, so BI reads only what it needs
-PARTITIONED = ("fact_article", "fact_entity_mention", "fact_quote", "fact_count")
 # their folders' columns, one declared type for every reader: hive folder names carry no type,
 # and undeclared they came back as Int64 (polars), int32 (pyarrow), category (pandas) and
 # BIGINT (DuckDB). BIGINT is what DuckDB and polars infer; the manifest and the README give

@@ -17,16 +17,13 @@ import duckdb
 import polars as pl
 
 from transforms.model import source_version_key
+from transforms.tables import DEPENDENTS, STAGED
 from warehouse.db import drop_temp_tables, query_frame, run, scalar, temp_tables
 from warehouse.faults import checkpoint
 from warehouse.keys import key_of
-from warehouse.packages import DEPENDENTS, Package, files
+from warehouse.packages import Package, files
 from warehouse.stories import resolve_stories, write_stories
 from warehouse.sync import change_stamp, record_changes
-
-# staged tables read by the loader (gate and dq_result are the quality gate's)
-STAGED = ("fact_article", "dim_author", "dim_tag", "dim_entity", "fact_fetch", "raw_fetch",
-          "quarantine", *DEPENDENTS)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

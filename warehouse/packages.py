@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transforms.model import PACKAGE_TABLES
+from transforms.tables import DEPENDENTS, DIMENSIONS_USED_BY, PACKAGE_TABLES
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -115,21 +115,6 @@ def seal(folder: Path, manifest: Manifest) -> Package:
     return Package(final, manifest)
 
 
-# a dimension row stays in a package only while an article row there still points at it
-_DIMENSION_OF = {
-    "dim_author": ("bridge_article_author", "author_key"),
-    "dim_tag": ("bridge_article_tag", "tag_key"),
-    "dim_entity": ("fact_entity_mention", "entity_key"),
-}
-# what hangs off an article row, replaced with it (the loader's list too)
-DEPENDENTS = (
-    "bridge_article_author",
-    "bridge_article_tag",
-    "fact_image_credit",
-    "fact_entity_mention",
-    "fact_quote",
-    "fact_count",
-)
 _BY_ARTICLE = ("fact_article", *DEPENDENTS)
 
 
@@ -144,7 +129,7 @@ def drop_articles(folder: Path, keys: set[str]) -> None:
         write_frame(
             pl.read_parquet(path).filter(~pl.col("article_key").is_in(held.implode())), path
         )
-    for dimension, (facts, key) in _DIMENSION_OF.items():
+    for dimension, (facts, key) in DIMENSIONS_USED_BY.items():
         used = pl.read_parquet(folder / f"{facts}.parquet", columns=[key]).get_column(key)
         path = folder / f"{dimension}.parquet"
         write_frame(pl.read_parquet(path).filter(pl.col(key).is_in(used.implode())), path)

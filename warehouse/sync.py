@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from transforms.tables import MART_TABLES
 from warehouse.db import path_literal, query_frame, run, scalar
 from warehouse.export import (
-    MART_TABLES,
     beside,
     schema_version,
     swap_in,
