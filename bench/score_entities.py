@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from transforms.enrich import enrich_record  # noqa: E402
-from transforms.entities import ENTITY_TYPES  # noqa: E402
+from transforms.enrich import enrich  # noqa: E402
+from transforms.entities import ENTITY_TYPES, Entity  # noqa: E402
 from transforms.extract import extract_article  # noqa: E402
 from transforms.gazetteer import fold  # noqa: E402
 
@@ -36,25 +37,29 @@ HELDOUT = ROOT / "bench" / "labels" / "heldout_entities.json"
 SITE = ROOT / "demo" / "site"
 
 
-def _forms(entity: dict) -> set[str]:
-    return {fold(a) for a in [entity["name"], *entity.get("aliases", [])]}
+def _forms(name: str, aliases: Sequence[str]) -> set[str]:
+    return {fold(a) for a in [name, *aliases]}
 
 
-def score_article(gold: list[dict], predicted: list[dict]) -> dict[str, Counter]:
+def score_article(gold: list[dict], predicted: Sequence[Entity]) -> dict[str, Counter]:
     """tp / fp / fn per type for one article, plus the misses for reading."""
     tally: dict[str, Counter] = {t: Counter() for t in ENTITY_TYPES}
     unmatched = list(gold)
     misses = {"fp": [], "fn": []}
     for entity in predicted:
-        kind = entity["entity_type"]
-        forms = _forms(entity)
+        kind = entity.entity_type
+        forms = _forms(entity.name, entity.aliases)
         match = next(
-            (g for g in unmatched if g["type"] == kind and forms & _forms(g)),
+            (
+                g
+                for g in unmatched
+                if g["type"] == kind and forms & _forms(g["name"], g.get("aliases", []))
+            ),
             None,
         )
         if match is None:
             tally[kind]["fp"] += 1
-            misses["fp"].append(f"{kind}:{entity['name']}")
+            misses["fp"].append(f"{kind}:{entity.name}")
         else:
             unmatched.remove(match)
             tally[kind]["tp"] += 1
@@ -87,10 +92,12 @@ def main() -> None:
         if args.set == "demo":
             page = SITE / item["outlet"] / item["path"].lstrip("/")
             url = f"http://{item['outlet']}.example{item['path']}"
-            record = extract_article(page.read_bytes(), url, datetime.now(UTC), None, "demo")
+            article = extract_article(page.read_bytes(), url, datetime.now(UTC), None, "demo")
+            text, language = article.text, article.language
+            captions = [c.caption for c in article.image_credits if c.caption]
         else:
-            record = {"text": item["text"], "language": "en"}
-        predicted = enrich_record(record, args.recogniser)["entities"]
+            text, language, captions = item["text"], "en", []
+        predicted = enrich(text, language, captions, args.recogniser).entities
         result = score_article(item["entities"], predicted)
         for kind, counter in result["tally"].items():
             totals[kind].update(counter)

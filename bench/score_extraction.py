@@ -194,9 +194,9 @@ def gazette_extract(page: Page) -> tuple[str, str | None, str | None, list[str]]
         record = extract_article(page.html, page.url, datetime.now(UTC))
     except ExtractionError:
         return "", None, None, []
-    day = record["published_local_date"]
-    names = record["authors"] or record.get("organisations", [])  # the byline a reader sees
-    return record["text"], record["title"], day.isoformat() if day else None, names
+    day = record.published_local_date
+    names = list(record.authors or record.organisations)  # the byline a reader sees
+    return record.text, record.title, day.isoformat() if day else None, names
 
 
 def bare_extract(page: Page) -> tuple[str, str | None, str | None, list[str]]:

@@ -1,4 +1,4 @@
-"""One page to one record: extraction and enrichment as a plain function a worker runs.
+"""One page to one article: extraction and enrichment as a plain function a worker runs.
 
 trafilatura holds the GIL (2 threads ~0.95x, 2 processes ~1.9x), so this runs in worker
 processes (flows/staging.py); `extract_pages` is the same over a list, for benchmarks.
@@ -11,9 +11,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from transforms.enrich import enrich_record
+from transforms.article import Article
+from transforms.enrich import enrich_article
 from transforms.extract import ExtractionError, extract_article
 from transforms.records import Candidate, FetchResult
 from transforms.textdoc import text_article
@@ -53,33 +53,28 @@ def work_item(page: FetchResult, recogniser: str | None) -> WorkItem:
     )
 
 
-def extract_one(item: WorkItem) -> tuple[bool, Any]:
-    """(True, record) or (False, reason): a page that breaks the extractor is a failure with
-    its reason, never an exception that ends the batch."""
+def extract_one(item: WorkItem) -> Article | str:
+    """The page's article, or the reason it is none: a page that breaks the extractor is a
+    failure with its reason, never an exception that ends the batch."""
     body, url, fetched_at, candidate, source_name, content_type, recogniser, headers, robots = item
     try:
         if (content_type or "").startswith("text/plain"):
-            record = text_article(body, url, fetched_at, source_name, content_type)
+            article = text_article(body, url, fetched_at, source_name, content_type, robots)
         else:
-            record = extract_article(
+            article = extract_article(
                 body, url, fetched_at, candidate, source_name, content_type, headers, robots
             )
     except ExtractionError as exc:
-        return False, str(exc)
+        return str(exc)
     except Exception as exc:  # a page that crashes the extractor must not end the run
-        return False, f"extractor crashed: {type(exc).__name__}: {exc}"
-    if recogniser:
-        try:
-            record.update(enrich_record(record, recogniser))
-        except Exception as exc:  # the article is still good without its enrichment
-            record["enrichment_error"] = f"{type(exc).__name__}: {exc}"
-    return True, record
+        return f"extractor crashed: {type(exc).__name__}: {exc}"
+    return enrich_article(article, recogniser) if recogniser else article
 
 
 def extract_pages(
     pages: list[FetchResult], workers: int | None = None, recogniser: str | None = "rules"
-) -> tuple[list[dict[str, Any]], list[ExtractFailure]]:
-    """Records for the pages, failures (with reasons) for the rest, in input order."""
+) -> tuple[list[Article], list[ExtractFailure]]:
+    """Articles for the pages, failures (with reasons) for the rest, in input order."""
     items = [work_item(p, recogniser) for p in pages]
     workers = workers or os.cpu_count() or 1
     if workers < 2:
@@ -88,11 +83,11 @@ def extract_pages(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             outcomes = list(pool.map(extract_one, items, chunksize=8))
-    records: list[dict[str, Any]] = []
+    articles: list[Article] = []
     failures: list[ExtractFailure] = []
-    for page, (ok, value) in zip(pages, outcomes, strict=True):
-        if ok:
-            records.append(value)
+    for page, outcome in zip(pages, outcomes, strict=True):
+        if isinstance(outcome, str):
+            failures.append(ExtractFailure(page.url, outcome, page.source_name))
         else:
-            failures.append(ExtractFailure(page.url, value, page.source_name))
-    return records, failures
+            articles.append(outcome)
+    return articles, failures

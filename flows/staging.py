@@ -43,6 +43,7 @@ from flows.page_limit import (
     time_limit,
     timeout_reason,
 )
+from transforms.article import Article
 from transforms.model import QUARANTINE_SCHEMA, record_key
 from transforms.records import FetchResult
 from transforms.tables import batch_tables
@@ -139,7 +140,7 @@ def build_package(work: BatchWork) -> Built:
     from flows.extracting import extract_one, work_item
     from transforms.staging import staging_frame
 
-    records: list[dict[str, Any]] = []
+    records: list[Article] = []
     quarantined: list[dict[str, Any]] = []
     failures: Counter[str] = Counter()
     dropped: list[tuple[str, str, str]] = []
@@ -152,7 +153,7 @@ def build_package(work: BatchWork) -> Built:
             failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
     limit = work.page_time_limit_s
     for page in work.pages:
-        ok, value = False, work.given_up.get(page.url)
+        value: Article | str | None = work.given_up.get(page.url)
         if value is None:
             try:
                 page = page_body(work.home, page)
@@ -162,10 +163,10 @@ def build_package(work: BatchWork) -> Built:
             try:
                 watch = on_page(work.home, work.batch, page.url) if work.watched else nullcontext()
                 with watch, time_limit(limit):
-                    ok, value = extract_one(work_item(page, work.recogniser))
+                    value = extract_one(work_item(page, work.recogniser))
             except PageTimeout:
                 value = timeout_reason(limit)
-        if not ok:
+        if isinstance(value, str):
             failures[f"extract: {value.split(' (')[0]}"] += 1
             dropped.append(("extract", page.url, value))
             quarantined.append(
@@ -179,10 +180,11 @@ def build_package(work: BatchWork) -> Built:
                 }
             )
             continue
-        if value.get("enrichment_error"):
+        error = value.enrichment.error
+        if error:
             # an article whose enrichment crashed still loads; the crash is counted, not hidden
-            failures[f"enrich: {value['enrichment_error'].split(':')[0]}"] += 1
-            warnings.append(f"enrichment failed for {value['url']}: {value['enrichment_error']}")
+            failures[f"enrich: {error.split(':')[0]}"] += 1
+            warnings.append(f"enrichment failed for {value.url}: {error}")
         records.append(value)
     records = list({record_key(r): r for r in records}.values())
     frames = batch_tables(records, work.fetches, work.run_id, work.archived)
@@ -204,7 +206,7 @@ def build_package(work: BatchWork) -> Built:
         warc_files=sorted(warc_files),
         extracted=len(records),
         sources=sorted(
-            {r["source_name"] for r in records if r.get("source_name")}
+            {r.source_name for r in records if r.source_name}
             | {f.source_name for f in (*work.fetches, *work.archived) if f.source_name}
         ),
         retry=sorted(

@@ -489,6 +489,7 @@ def test_entities_in_the_warehouse_match_the_hand_labels(first_run):
     """The labelled demo set, read from the warehouse: a recogniser change that loses people,
     organisations or places, or starts inventing them, fails here."""
     from bench.score_entities import score_article
+    from transforms.entities import Entity
 
     home, *_ = first_run
     con = connect(home, read_only=True)
@@ -501,10 +502,10 @@ def test_entities_in_the_warehouse_match_the_hand_labels(first_run):
         """
     ).fetchall()
     con.close()
-    predicted: dict[str, list[dict]] = {}
+    predicted: dict[str, list[Entity]] = {}
     for url, kind, name, forms in rows:
         path = "/" + url.split("/", 3)[3]
-        predicted.setdefault(path, []).append({"entity_type": kind, "name": name, "aliases": forms})
+        predicted.setdefault(path, []).append(Entity("", kind, name, surfaces=list(forms)))
     tally: Counter = Counter()
     for item in LABELS:
         result = score_article(item["entities"], predicted.get(item["path"], []))

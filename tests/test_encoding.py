@@ -50,9 +50,9 @@ def test_undeclared_windows_1252_reads_right_in_title_and_text(language):
     title, paragraph = WINDOWS_1252[language]
     body = page(title, paragraph).encode("cp1252")
     record = extract_article(body, f"http://n.test/{language}.html", FETCHED)
-    assert record["title"] == title
-    assert paragraph in record["text"]
-    assert (record["encoding"], record["encoding_source"]) == ("windows-1252", "windows_1252")
+    assert record.title == title
+    assert paragraph in record.text
+    assert (record.encoding, record.encoding_source) == ("windows-1252", "windows_1252")
 
 
 def test_iso_8859_1_label_is_read_as_windows_1252():
@@ -63,8 +63,8 @@ def test_iso_8859_1_label_is_read_as_windows_1252():
     body = page("Fares rise", paragraph).encode("cp1252")
     record = extract_article(body, "http://n.test/f.html", FETCHED, None, None,
                              "text/html; charset=ISO-8859-1")  # fmt: skip
-    assert paragraph in record["text"]
-    assert (record["encoding"], record["encoding_source"]) == ("windows-1252", "http_header")
+    assert paragraph in record.text
+    assert (record.encoding, record.encoding_source) == ("windows-1252", "http_header")
 
 
 LEGACY = {
@@ -104,10 +104,10 @@ def test_declared_legacy_encodings(label):
     record = extract_article(
         html.encode(codec), "http://n.test/x.html", FETCHED, None, None, header
     )
-    assert record["title"] == title
-    assert paragraph in record["text"]
-    assert record["encoding"] == encoding_name(label)
-    assert record["encoding_source"] == ("http_header" if where == "http" else "meta")
+    assert record.title == title
+    assert paragraph in record.text
+    assert record.encoding == encoding_name(label)
+    assert record.encoding_source == ("http_header" if where == "http" else "meta")
 
 
 def test_utf8_bom_beats_a_header_that_says_otherwise():
@@ -123,14 +123,14 @@ def test_a_header_that_lies_is_passed_over():
     # says windows-1252, is UTF-8: valid UTF-8 with multi-byte characters is UTF-8
     record = extract_article(page(title, paragraph).encode(), "http://n.test/a", FETCHED,
                              None, None, "text/html; charset=windows-1252")  # fmt: skip
-    assert record["title"] == title and paragraph in record["text"]
-    assert (record["encoding"], record["encoding_source"]) == ("utf-8", "valid_utf8")
+    assert record.title == title and paragraph in record.text
+    assert (record.encoding, record.encoding_source) == ("utf-8", "valid_utf8")
     # says UTF-8 (header and meta), is windows-1252: the bytes do not decode as UTF-8
     html = page(title, paragraph, '<meta charset="utf-8">').encode("cp1252")
     record = extract_article(html, "http://n.test/b", FETCHED, None, None,
                              "text/html; charset=utf-8")  # fmt: skip
-    assert record["title"] == title and paragraph in record["text"]
-    assert record["encoding"] == "windows-1252"
+    assert record.title == title and paragraph in record.text
+    assert record.encoding == "windows-1252"
 
 
 def test_a_page_mixing_encodings_is_read_best_effort_and_recorded():
@@ -141,9 +141,9 @@ def test_a_page_mixing_encodings_is_read_best_effort_and_recorded():
     html = page("Zürich heute", utf8_part).encode()
     html = html.replace(b"</article>", b"<p>" + pasted.encode("cp1252") + b"</p></article>")
     record = extract_article(html, "http://n.test/m", FETCHED)
-    assert record["title"] == "Zürich heute"
-    assert utf8_part in record["text"] and pasted in record["text"]
-    assert (record["encoding"], record["encoding_source"]) == ("utf-8", "mixed")
+    assert record.title == "Zürich heute"
+    assert utf8_part in record.text and pasted in record.text
+    assert (record.encoding, record.encoding_source) == ("utf-8", "mixed")
 
 
 def test_an_xml_declaration_names_the_encoding_and_does_not_stop_the_parser():
@@ -151,7 +151,7 @@ def test_an_xml_declaration_names_the_encoding_and_does_not_stop_the_parser():
     decoded = decode_page(html.encode("iso-8859-2"))
     assert (decoded.encoding, decoded.source) == ("iso-8859-2", "xml_declaration")
     record = extract_article(html.encode("iso-8859-2"), "http://n.test/pl", FETCHED)
-    assert record["title"] == "Łódź dziś"
+    assert record.title == "Łódź dziś"
 
 
 @pytest.mark.parametrize(
@@ -173,5 +173,5 @@ def test_double_encoded_utf8_is_repaired_where_a_c1_control_shows_it():
         mangled, "Residents said the plan \u2013 Ã© here \u2013 changes the ferry times " * 4
     )
     record = extract_article(html.encode(), "http://n.test/c", FETCHED)
-    assert record["title"] == title
-    assert "\u2013 Ã© here \u2013" in record["text"]
+    assert record.title == title
+    assert "\u2013 Ã© here \u2013" in record.text

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from flows.config import ConfigError, EnrichSettings, load_settings
-from tests.builders import load_records
+from tests.builders import article, load_records
 from tests.conftest import SHARED
+from transforms.article import Article
+from transforms.captions import ImageCredit
 from transforms.counts import find_counts
-from transforms.enrich import enrich_record
-from transforms.entities import Mention, article_entities, load_recogniser
+from transforms.enrich import enrich, enrich_article
+from transforms.entities import Entity, Mention, article_entities, load_recogniser
 from transforms.model import SourceInfo
 from transforms.quotes import find_quotes
 from warehouse.db import connect, scalar
 
 
-def entities(text: str, language: str = "en") -> list[dict]:
+def entities(text: str, language: str = "en") -> list[Entity]:
     return article_entities(text, language)
 
 
-def by_name(found: list[dict]) -> dict[str, dict]:
-    return {e["name"]: e for e in found}
+def by_name(found: Sequence[Entity]) -> dict[str, Entity]:
+    return {e.name: e for e in found}
 
 
 def test_country_variants_and_demonyms_are_one_entity():
@@ -31,18 +35,18 @@ def test_country_variants_and_demonyms_are_one_entity():
         "United States would pay. None of us expected it."
     )
     found = entities(text)
-    us = [e for e in found if e["country_code"] == "US"]
+    us = [e for e in found if e.country_code == "US"]
     assert len(us) == 1
-    assert us[0]["entity_type"] == "LOCATION" and us[0]["name"] == "United States"
-    assert set(us[0]["aliases"]) == {"U.S.", "US", "American", "United States"}
-    assert us[0]["mention_count"] == 4  # the pronoun "us" is not the country
+    assert us[0].entity_type == "LOCATION" and us[0].name == "United States"
+    assert set(us[0].aliases) == {"U.S.", "US", "American", "United States"}
+    assert us[0].mention_count == 4  # the pronoun "us" is not the country
 
 
 def test_spelling_variants_of_an_organisation_fold_together():
     found = entities("Kata'ib Hezbollah fighters and Kataib Hezbollah leaders met Hezbollah.")
     names = by_name(found)
-    assert names["Kata'ib Hezbollah"]["mention_count"] == 2
-    assert names["Hezbollah"]["mention_count"] == 1  # the longer name is not also Hezbollah
+    assert names["Kata'ib Hezbollah"].mention_count == 2
+    assert names["Hezbollah"].mention_count == 1  # the longer name is not also Hezbollah
 
 
 def test_surname_after_full_name_is_the_same_person():
@@ -50,8 +54,8 @@ def test_surname_after_full_name_is_the_same_person():
         "Prime Minister Mohammed Shia al-Sudani spoke on Tuesday. Al-Sudani condemned the "
         "attacks. Later, al-Sudani met Secretary of State Antony Blinken. Blinken left."
     )
-    people = [e for e in entities(text) if e["entity_type"] == "PERSON"]
-    assert {p["name"]: p["mention_count"] for p in people} == {
+    people = [e for e in entities(text) if e.entity_type == "PERSON"]
+    assert {p.name: p.mention_count for p in people} == {
         "Mohammed Shia al-Sudani": 3,
         "Antony Blinken": 2,
     }
@@ -59,47 +63,43 @@ def test_surname_after_full_name_is_the_same_person():
 
 def test_ambiguous_city_is_resolved_by_the_articles_other_places_or_kept_unresolved():
     alone = by_name(entities("Flooding closed roads in Springfield overnight."))
-    assert alone["Springfield"]["country_code"] is None
-    assert alone["Springfield"]["latitude"] is None
-    assert alone["Springfield"]["resolution"] == "unresolved"
+    assert alone["Springfield"].country_code is None
+    assert alone["Springfield"].latitude is None
+    assert alone["Springfield"].resolution == "unresolved"
 
     in_context = by_name(entities("Flooding closed roads in Springfield, Illinois, overnight."))
     city = in_context["Springfield"]
-    assert city["country_code"] == "US" and city["geonames_id"]
-    assert 39 < city["latitude"] < 40.5 and -90 < city["longitude"] < -89  # Illinois' capital
+    assert city.country_code == "US" and city.geonames_id
+    assert 39 < city.latitude < 40.5 and -90 < city.longitude < -89  # Illinois' capital
 
     paris = by_name(entities("Ministers gathered in Paris."))["Paris"]
-    assert paris["country_code"] == "FR"  # far larger than any other Paris
+    assert paris.country_code == "FR"  # far larger than any other Paris
     texas = by_name(entities("Ministers gathered in Paris, in Texas, as Americans watched."))
-    assert texas["Paris"]["country_code"] == "US"
+    assert texas["Paris"].country_code == "US"
 
 
 def test_a_name_that_is_a_country_and_a_us_state_follows_the_story():
     abroad = by_name(entities("Protests spread in Georgia after the vote in Tbilisi."))
-    assert abroad["Georgia"]["country_code"] == "GE"
-    assert abroad["Tbilisi"]["resolution"] == "geonames:context"
+    assert abroad["Georgia"].country_code == "GE"
+    assert abroad["Tbilisi"].resolution == "geonames:context"
     home = by_name(entities("Voters in Atlanta, Georgia, queued for hours."))
-    assert home["Georgia"]["country_code"] == "US" and home["Atlanta"]["country_code"] == "US"
+    assert home["Georgia"].country_code == "US" and home["Atlanta"].country_code == "US"
 
 
 def test_photo_credits_are_not_entities_but_captions_are_read():
-    record = {
-        "text": "Militias gathered in Baghdad, Iraq on Friday for the funeral of the fighters.",
-        "language": "en",
-        "image_credits": [
-            {
-                "caption": "Mourners from al-Nujaba carry a coffin",
-                "credit_person": "Ahmad Al Rubaye",
-                "credit_agency": "AFP",
-            }
-        ],
-    }
-    out = enrich_record(record)
-    names = by_name(out["entities"])
-    assert names["al-Nujaba"]["caption_mentions"] == 1
+    record = article(
+        "http://herald.test/funeral",
+        text="Militias gathered in Baghdad, Iraq on Friday for the funeral of the fighters.",
+        image_credits=(
+            ImageCredit("Mourners from al-Nujaba carry a coffin", "Ahmad Al Rubaye", "AFP"),
+        ),
+    )
+    out = enrich_article(record).enrichment
+    names = by_name(out.entities)
+    assert names["al-Nujaba"].caption_mentions == 1
     assert "Agence France-Presse" not in names and "AFP" not in names
     assert "Ahmad Al Rubaye" not in names
-    assert names["Baghdad"]["caption_mentions"] == 0
+    assert names["Baghdad"].caption_mentions == 0
 
 
 def test_direct_quotes_get_their_speaker_and_pronouns_the_last_person():
@@ -111,7 +111,7 @@ def test_direct_quotes_get_their_speaker_and_pronouns_the_last_person():
         "“Nobody told us anything at all,” one resident complained."
     )
     found = entities(text)
-    keys = {e["name"]: e["entity_key"] for e in found}
+    keys = {e.name: e.entity_key for e in found}
     quotes = find_quotes(text, found)
     assert [(q.speaker, q.verb, q.speaker_entity_key) for q in quotes] == [
         ("Nadia Oyelaran", "said", keys["Nadia Oyelaran"]),
@@ -132,7 +132,7 @@ def test_reported_speech_links_the_organisation_in_the_attribution():
     pentagon = by_name(found)["Pentagon"]
     assert quote.kind == "reported" and quote.verb == "said"
     assert quote.speaker == "a pentagon official"
-    assert quote.speaker_entity_key == pentagon["entity_key"]
+    assert quote.speaker_entity_key == pentagon.entity_key
     assert quote.quote.startswith("U.S. forces have come under attack 97 times")
 
 
@@ -157,13 +157,9 @@ def test_counts_find_number_thing_and_event_and_skip_dates_money_and_measures():
 
 
 def test_quotes_and_counts_need_english_but_entities_do_not():
-    record = {
-        "text": "Cinco militantes murieron en Bagdad, dijo el portavoz de Estados Unidos.",
-        "language": "es",
-    }
-    out = enrich_record(record)
-    assert out["quotes"] == [] and out["counts"] == []
-    assert "Baghdad" in by_name(out["entities"])
+    out = enrich("Cinco militantes murieron en Bagdad, dijo el portavoz de Estados Unidos.", "es")
+    assert out.quotes == () and out.counts == ()
+    assert "Baghdad" in by_name(out.entities)
 
 
 class _EveryCapitalIsAnOrg:
@@ -187,12 +183,12 @@ def make_recogniser() -> _EveryCapitalIsAnOrg:
 def test_a_recogniser_of_your_own_plugs_in_and_its_mentions_are_resolved():
     spec = "tests.test_enrichment:make_recogniser"
     assert isinstance(load_recogniser(spec), _EveryCapitalIsAnOrg)
-    out = enrich_record({"text": "Zorblat met Americans.", "language": "en"}, spec)
-    names = by_name(out["entities"])
-    assert names["Zorblat"]["entity_type"] == "ORG"
+    out = enrich("Zorblat met Americans.", "en", recogniser=spec)
+    names = by_name(out.entities)
+    assert names["Zorblat"].entity_type == "ORG"
     # resolution is shared: the gazetteer still knows "Americans" is the United States
-    assert names["United States"]["aliases"] == ["Americans"]
-    assert out["recogniser"] == spec
+    assert names["United States"].aliases == ["Americans"]
+    assert out.recogniser == spec
 
 
 def test_config_names_a_recogniser_that_cannot_load(tmp_path, monkeypatch):
@@ -209,29 +205,12 @@ def test_config_names_a_recogniser_that_cannot_load(tmp_path, monkeypatch):
     assert load_settings(config).enrich.spec() is None
 
 
-def _record(url: str, text: str, credits: list | None = None) -> dict:
-    return {
-        "url": url,
-        "source_name": "Herald",
-        "title": "T",
-        "text": text,
-        "language": "en",
-        "word_count": len(text.split()),
-        "paragraph_count": 1,
-        "image_count": 0,
-        "published_local_date": date(2026, 11, 4),
-        "published_at": datetime(2026, 11, 4, 8, tzinfo=UTC),
-        "fetched_at": datetime(2026, 11, 26, tzinfo=UTC),
-        "content_hash": f"hash-{text}",
-        "simhash": "0" * 16,
-        "extractor": "trafilatura",
-        "extractor_version": "2",
-        "image_credits": credits or [],
-    }
+def _record(url: str, text: str) -> Article:
+    return article(url, text=text, content_hash=f"hash-{text}", simhash="0" * 16)
 
 
 def _load(home, records, run_id, versioning=True):
-    enriched = [{**r, **enrich_record(r)} for r in records]
+    enriched = [enrich_article(r) for r in records]
     sources = [SourceInfo("Herald", "http://herald.test/")]
     con = connect(home)
     try:
@@ -252,7 +231,7 @@ def test_entities_load_once_gain_aliases_and_follow_article_versions(tmp_path):
     con.close()
 
     other = _record("http://herald.test/b", "Americans in Iraq were told to stay home.")
-    edited = {**first, "text": "U.S. troops left Iraq and Syria.", "content_hash": "h2"}
+    edited = replace(first, text="U.S. troops left Iraq and Syria.", content_hash="h2")
     _load(tmp_path, [other, edited], "r3")
     con = connect(tmp_path, read_only=True)
     aliases = scalar(con, "select aliases from dim_entity where name = 'United States'")
@@ -336,7 +315,7 @@ def test_real_world_articles_score_against_their_hand_labels():
     labels = Path(__file__).resolve().parents[1] / "bench" / "labels" / "heldout_entities.json"
     tally: dict[str, Counter] = {}
     for item in json.loads(labels.read_text()):
-        found = enrich_record({"text": item["text"], "language": "en"})["entities"]
+        found = enrich(item["text"], "en").entities
         for kind, counter in score_article(item["entities"], found)["tally"].items():
             tally.setdefault(kind, Counter()).update(counter)
     total = sum(tally.values(), Counter())
@@ -379,13 +358,13 @@ def test_real_world_articles_score_against_their_hand_labels():
 )
 def test_review_cases_for_names(text, expected, absent):
     found = by_name(entities(text))
-    assert {name: found[name]["country_code"] for name in expected} == expected
+    assert {name: found[name].country_code for name in expected} == expected
     assert not absent & set(found)
 
 
 def test_a_surname_after_a_preposition_is_still_the_person():
     found = entities("Rishi Sunak said the economy was improving. Critics wrote to Sunak.")
-    assert [(e["entity_type"], e["name"], e["mention_count"]) for e in found] == [
+    assert [(e.entity_type, e.name, e.mention_count) for e in found] == [
         ("PERSON", "Rishi Sunak", 2)
     ]
 
@@ -411,7 +390,7 @@ def test_a_surname_after_a_preposition_is_still_the_person():
 )
 def test_review_cases_for_quotes(text, speakers):
     found = entities(text)
-    names = {e["entity_key"]: e["name"] for e in found}
+    names = {e.entity_key: e.name for e in found}
     quotes = find_quotes(text, found)
     assert [names.get(q.speaker_entity_key) for q in quotes] == speakers
 
@@ -431,14 +410,14 @@ def test_two_records_of_one_article_load_one_consistent_text(tmp_path):
     """Two URLs with one canonical URL in one batch: the article and its quotes, counts and
     mentions all describe the same (last) text, never a mix."""
     first = _record("http://herald.test/a", '"We are leaving Iraq and Syria now," he said.')
-    first["canonical_url"] = "http://herald.test/story"
-    second = {
-        **_record("http://herald.test/a?ref=rss", "Iran said five soldiers were killed."),
-        "canonical_url": "http://herald.test/story",
-    }
+    first = replace(first, canonical_url="http://herald.test/story")
+    second = replace(
+        _record("http://herald.test/a?ref=rss", "Iran said five soldiers were killed."),
+        canonical_url="http://herald.test/story",
+    )
     _load(tmp_path, [first, second], "r1")
     con = connect(tmp_path, read_only=True)
-    assert scalar(con, "select text from fact_article") == second["text"]
+    assert scalar(con, "select text from fact_article") == second.text
     names = {
         n
         for (n,) in con.execute(
@@ -454,10 +433,11 @@ def test_two_records_of_one_article_load_one_consistent_text(tmp_path):
 def test_an_article_with_more_counts_than_a_smallint_loads(tmp_path):
     text = "\n".join(f"{i % 900 + 100} residents" for i in range(15000))
     record = _record("http://herald.test/big", text)
-    enriched = {**record, **enrich_record(record)}
-    enriched["counts"] = enriched["counts"] * 3  # past 32,767 rows for one article
+    enriched = enrich_article(record)
+    counts = enriched.enrichment.counts * 3  # past 32,767 rows for one article
+    enriched = replace(enriched, enrichment=replace(enriched.enrichment, counts=counts))
     sources = [SourceInfo("Herald", "http://herald.test/")]
     con = connect(tmp_path)
     load_records(con, [enriched], [], sources, "r1", datetime.now(UTC))
-    assert scalar(con, "select max(count_order) from fact_count") == len(enriched["counts"]) > 32767
+    assert scalar(con, "select max(count_order) from fact_count") == len(counts) > 32767
     con.close()

@@ -40,15 +40,15 @@ def test_jsonld_wins_and_says_so():
         '"name": "Tom Lee"}]}</script>'
     )
     record = extract_article(page(head, "<h1>Fares rise</h1>"), "http://n.test/a.html", FETCHED)
-    assert record["title"] == "Fares rise"
-    assert record["title_source"] == "h1"
-    assert record["published_at"] == datetime(2026, 11, 4, 6, 30, tzinfo=UTC)
-    assert record["published_at_source"] == "jsonld"
-    assert record["published_at_precision"] == "minute"
-    assert str(record["published_local_date"]) == "2026-11-04"
-    assert record["modified_at"] == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
-    assert record["authors"] == ["Ana Ruiz", "Tom Lee"]
-    assert record["language"] == "en"
+    assert record.title == "Fares rise"
+    assert record.title_source == "h1"
+    assert record.published_at == datetime(2026, 11, 4, 6, 30, tzinfo=UTC)
+    assert record.published_at_source == "jsonld"
+    assert record.published_at_precision == "minute"
+    assert str(record.published_local_date) == "2026-11-04"
+    assert record.modified_at == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+    assert list(record.authors) == ["Ana Ruiz", "Tom Lee"]
+    assert record.language == "en"
 
 
 def test_meta_tags_used_when_no_jsonld():
@@ -59,10 +59,10 @@ def test_meta_tags_used_when_no_jsonld():
         '<meta name="author" content="Mia Chen; Leo Park">'
     )
     record = extract_article(page(head), "http://n.test/b.html", FETCHED)
-    assert record["title"] == "Bridge reopens"
-    assert record["title_source"] == "og"
-    assert record["published_at_source"] == "meta"
-    assert record["authors"] == ["Mia Chen", "Leo Park"]
+    assert record.title == "Bridge reopens"
+    assert record.title_source == "og"
+    assert record.published_at_source == "meta"
+    assert list(record.authors) == ["Mia Chen", "Leo Park"]
 
 
 def test_visible_dateline_and_byline_when_page_declares_nothing():
@@ -75,9 +75,9 @@ def test_visible_dateline_and_byline_when_page_declares_nothing():
         "http://n.test/world/storm.html",
         FETCHED,
     )
-    assert record["title"] == "Storm closes the pass"
-    assert str(record["published_local_date"]) == "2026-11-14"
-    assert record["published_at_source"] == "text"
+    assert record.title == "Storm closes the pass"
+    assert str(record.published_local_date) == "2026-11-14"
+    assert record.published_at_source == "text"
 
 
 def test_the_h1_the_declared_headline_confirms_wins_over_a_promo_h1():
@@ -87,7 +87,7 @@ def test_the_h1_the_declared_headline_confirms_wins_over_a_promo_h1():
         "<h1>Harbour tolls to rise in spring</h1>"
     )
     record = extract_article(page(head, top), "http://n.test/tolls", FETCHED)
-    assert (record["title"], record["title_source"]) == ("Harbour tolls to rise in spring", "h1")
+    assert (record.title, record.title_source) == ("Harbour tolls to rise in spring", "h1")
 
 
 @pytest.mark.parametrize(
@@ -106,8 +106,8 @@ def test_bylines_found_by_their_structure(top, authors):
     record = extract_article(
         page("", "<h1>Ferry strike ends</h1>" + top), "http://n.test/f", FETCHED
     )
-    assert record["authors"] == authors
-    assert record["authors_source"] == "byline"
+    assert list(record.authors) == authors
+    assert record.authors_source == "byline"
 
 
 def test_what_only_trafilatura_and_htmldate_find_still_counts():
@@ -119,9 +119,9 @@ def test_what_only_trafilatura_and_htmldate_find_still_counts():
         "</span></div><div class='x'><span>12/11/2026</span></div>"
     )
     record = extract_article(page("", top), "http://n.test/f", FETCHED)
-    assert (record["authors"], record["authors_source"]) == (["Ana Ruiz"], "text")
-    assert str(record["published_local_date"]) == "2026-11-12"
-    assert record["published_at_source"] == "text"
+    assert (list(record.authors), record.authors_source) == (["Ana Ruiz"], "text")
+    assert str(record.published_local_date) == "2026-11-12"
+    assert record.published_at_source == "text"
 
 
 def test_a_dateline_with_an_update_dates_both():
@@ -130,8 +130,8 @@ def test_a_dateline_with_an_update_dates_both():
         "<div class='article-meta'>HealthMARCH 3, 2025Updated: APRIL 9, 2026</div>"
     )
     record = extract_article(page("", top), "http://n.test/health/clinic", FETCHED)
-    assert str(record["published_local_date"]) == "2025-03-03"
-    assert record["modified_at"].date().isoformat() == "2026-04-09"
+    assert str(record.published_local_date) == "2025-03-03"
+    assert record.modified_at.date().isoformat() == "2026-04-09"
 
 
 def test_dates_of_comments_and_related_stories_are_not_the_articles():
@@ -144,7 +144,7 @@ def test_dates_of_comments_and_related_stories_are_not_the_articles():
         "<p class='dateline'>Published 12 November 2026</p>"
     )
     record = extract_article(page("", top), "http://n.test/ferry", FETCHED)
-    assert str(record["published_local_date"]) == "2026-11-12"
+    assert str(record.published_local_date) == "2026-11-12"
 
 
 def test_a_january_first_from_a_year_alone_is_no_date():
@@ -161,15 +161,15 @@ def test_future_date_is_rejected_for_the_next_evidence():
     )
     cand = Candidate("http://n.test/c.html", "S", "feed", "H", datetime(2026, 11, 3, tzinfo=UTC))
     record = extract_article(page(head, "<h1>H</h1>"), cand.url, FETCHED, cand)
-    assert record["published_at_source"] == "feed"
-    assert record["dates_rejected"] == 1
-    assert record["published_at"] <= FETCHED
+    assert record.published_at_source == "feed"
+    assert record.dates_rejected == 1
+    assert record.published_at <= FETCHED
 
 
 def test_comments_are_not_article_text():
     record = extract_article(page("", "<h1>Title here</h1>"), "http://n.test/d.html", FETCHED)
-    assert "reader named Bob" not in record["text"]
-    assert record["paragraph_count"] >= 5
+    assert "reader named Bob" not in record.text
+    assert record.paragraph_count >= 5
 
 
 def test_too_little_text_is_an_extraction_error():

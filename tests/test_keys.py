@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from tests.builders import load_records
-from tests.test_load import SOURCES, fetch, record
+from tests.builders import SOURCES, fetch, load_records, record
 from transforms.tables import DEPENDENTS, MART_TABLES
 from warehouse.db import connect, db_path, scalar
 from warehouse.keys import SQL_DIR, key_of, unindexed_tables

@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from trafilatura.deduplication import content_fingerprint
 
-from tests.builders import load_records
+from tests.builders import NOW, SOURCES, fetch, load_records, record
 from transforms.model import SourceInfo
-from transforms.records import FetchResult
 from warehouse.db import connect, scalar
-
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
-SOURCES = [SourceInfo("Herald", "http://herald.test/")]
-
-
-def record(url: str, title: str = "T", authors=("Ana Ruiz",)) -> dict:
-    text = f"{title} body text of the article"
-    return {
-        "url": url,
-        "source_name": "Herald",
-        "title": title,
-        "text": text,
-        "word_count": len(text.split()),
-        "paragraph_count": 1,
-        "image_count": 0,
-        "authors": list(authors),
-        "published_local_date": date(2026, 11, 4),
-        "published_at": datetime(2026, 11, 4, 8, tzinfo=UTC),
-        "fetched_at": NOW,
-        "content_hash": f"hash-{title}",
-        "simhash": content_fingerprint(f"{url} {text} " * 5),
-        "extractor": "trafilatura",
-        "extractor_version": "2",
-    }
-
-
-def fetch(url: str) -> FetchResult:
-    return FetchResult(
-        url, "article", "Herald", url, "herald.test", 200, "text/html", "ok", None, 10, 5, NOW
-    )
 
 
 def counts(con) -> dict[str, int]:
@@ -74,7 +44,8 @@ def test_changed_article_becomes_a_new_version_with_its_edit(tmp_path):
     con = connect(tmp_path)
     load_records(con, [record("http://herald.test/a")], [], SOURCES, "r1", NOW)
     changed = record("http://herald.test/a", title="New", authors=("Tom Lee", "Ana Ruiz"))
-    changed["text"] += "\nCorrection: an earlier version misspelled the ferry's name."
+    correction = "\nCorrection: an earlier version misspelled the ferry's name."
+    changed = replace(changed, text=changed.text + correction)
     result = load_records(con, [changed], [], SOURCES, "r2", NOW)
     assert (result.articles_new, result.articles_changed) == (0, 1)
     versions = con.execute(
@@ -129,7 +100,8 @@ def test_near_duplicates_share_a_story_and_the_first_publisher_is_marked(tmp_pat
     con = connect(tmp_path)
     wire = " ".join(f"word{i} of the wire story about the central bank" for i in range(60))
     first = record("http://herald.test/wire")
-    first.update(
+    first = replace(
+        first,
         text=wire,
         simhash=content_fingerprint(wire),
         content_hash="w1",
@@ -138,7 +110,8 @@ def test_near_duplicates_share_a_story_and_the_first_publisher_is_marked(tmp_pat
     load_records(con, [first], [], SOURCES, "r1", NOW)
     ledger = [SourceInfo("Ledger", "http://ledger.test/")]
     copy = record("http://ledger.test/rates")
-    copy.update(
+    copy = replace(
+        copy,
         source_name="Ledger",
         text=wire + " (Agency)",
         simhash=content_fingerprint(wire + " (Agency)"),
@@ -147,7 +120,8 @@ def test_near_duplicates_share_a_story_and_the_first_publisher_is_marked(tmp_pat
     )
     other = record("http://ledger.test/other")
     other_text = "a completely different story about ferries and harbours " * 20
-    other.update(
+    other = replace(
+        other,
         source_name="Ledger",
         text=other_text,
         simhash=content_fingerprint(other_text),
@@ -171,9 +145,10 @@ def test_url_variants_and_same_site_canonical_collapse_into_one_article(tmp_path
     a = record("https://www.herald.test/a.html")
     b = record("http://m.herald.test/a.html")
     c = record("https://herald.test/print/a.html")
-    c["canonical_url"] = "https://herald.test/a.html"
+    c = replace(c, canonical_url="https://herald.test/a.html")
     foreign = record("https://mirror.test/a.html")
-    foreign["canonical_url"] = "https://herald.test/a.html"  # another site cannot claim it
+    # another site cannot claim it
+    foreign = replace(foreign, canonical_url="https://herald.test/a.html")
     load_records(con, [a, b, c, foreign], [], SOURCES, "r1", NOW)
     assert scalar(con, "select count(distinct article_key) from fact_article") == 2
 
@@ -223,10 +198,10 @@ def test_reprocessing_keeps_what_robots_txt_said_at_fetch_time(tmp_path):
     the rights read from the page itself are read anew."""
     con = connect(tmp_path)
     fetched = record("http://herald.test/a")
-    fetched.update(robots_decision="allowed", robots_directives=None)
+    fetched = replace(fetched, robots_decision="allowed", robots_directives=None)
     load_records(con, [fetched], [], SOURCES, "r1", NOW)
     again = record("http://herald.test/a")
-    again.update(robots_decision=None, robots_directives="noarchive")
+    again = replace(again, robots_decision=None, robots_directives="noarchive")
     load_records(con, [again], [], SOURCES, "r2", NOW, versioning=False)
     rows = con.execute(
         "select robots_decision, robots_directives from fact_article where is_current"

@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from tests.builders import article
+from transforms.article import Article
 from transforms.keys import stable_key, stable_key_expr
 from transforms.model import (
     article_key,
@@ -17,22 +19,8 @@ from transforms.model import (
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
-def record(url: str, authors: list[str], day: date | None = date(2026, 11, 4)) -> dict:
-    return {
-        "url": url,
-        "source_name": "S",
-        "title": "T",
-        "text": "x y",
-        "word_count": 2,
-        "paragraph_count": 1,
-        "image_count": 0,
-        "authors": authors,
-        "published_local_date": day,
-        "fetched_at": NOW,
-        "content_hash": "h",
-        "extractor": "trafilatura",
-        "extractor_version": "2",
-    }
+def record(url: str, authors: list[str], day: date | None = date(2026, 11, 4)) -> Article:
+    return article(url, source_name="S", authors=tuple(authors), published_local_date=day)
 
 
 def test_keys_are_stable_and_match_between_scalar_and_expression():

@@ -38,8 +38,8 @@ def article(paragraphs: int = 6, extra: str = "") -> str:
 
 def test_a_plain_article_is_an_article_with_no_flags():
     record = extract_article(page(article()), "https://news.test/a", NOW)
-    assert record["is_paywalled"] is False
-    assert (record["robots_directives"], record["license_url"]) == (None, None)
+    assert record.is_paywalled is False
+    assert (record.robots_directives, record.license_url) == (None, None)
 
 
 def test_json_ld_not_free_loads_as_a_flagged_teaser():
@@ -49,7 +49,7 @@ def test_json_ld_not_free_loads_as_a_flagged_teaser():
         '"isAccessibleForFree": "False", "cssSelector": ".paywall"}}</script>'
     )
     record = extract_article(page(article(), jsonld), "https://paper.test/a", NOW)
-    assert record["is_paywalled"] is True
+    assert record.is_paywalled is True
 
 
 def test_a_short_text_beside_a_subscribe_prompt_is_a_teaser():
@@ -58,7 +58,7 @@ def test_a_short_text_beside_a_subscribe_prompt_is_a_teaser():
         "<p>Already a subscriber? Sign in.</p></div>"
     )
     record = extract_article(page(article(3, prompt)), "https://blog.test/b", NOW)
-    assert record["is_paywalled"] is True
+    assert record.is_paywalled is True
 
 
 WALL = (
@@ -105,14 +105,14 @@ def test_rights_directives_for_all_crawlers_or_gazette_and_a_declared_licence():
     record = extract_article(
         page(article(), head), "https://cc.test/a", NOW, headers=headers, robots_decision="allowed"
     )
-    assert record["robots_directives"] == "noarchive,nosnippet"  # otherbot's noindex is not ours
-    assert record["license_url"] == "https://creativecommons.org/licenses/by-nd/4.0/"
-    assert record["robots_decision"] == "allowed"
+    assert record.robots_directives == "noarchive,nosnippet"  # otherbot's noindex is not ours
+    assert record.license_url == "https://creativecommons.org/licenses/by-nd/4.0/"
+    assert record.robots_decision == "allowed"
     jsonld = (
         '<script type="application/ld+json">{"@type": "Article", "headline": "Ferry fares '
         'rise", "license": {"@id": "https://example.org/terms"}}</script>'
     )
-    assert extract_article(page(article(), jsonld), "https://j.test/a", NOW)["license_url"] == (
+    assert extract_article(page(article(), jsonld), "https://j.test/a", NOW).license_url == (
         "https://example.org/terms"
     )
 
@@ -155,13 +155,13 @@ def test_short_articles_about_privacy_or_named_404_are_still_articles():
         "misled users about what they accepted. The firm said it would appeal.</p></article>"
     )
     record = extract_article(page(brief, title="Regulator fines app"), "https://t.test/a", NOW)
-    assert record["title"]
+    assert record.title
     for title, headline in (
         ("Inside the AI slop factory | 404 Media", "Inside the AI slop factory"),
         ("Hiker: body not found after three days", "Search for missing hiker: body not found"),
     ):
         body = article().replace("<h1>Ferry fares rise</h1>", f"<h1>{headline}</h1>")
-        assert extract_article(page(body, title=title), "https://m.test/b", NOW)["title"]
+        assert extract_article(page(body, title=title), "https://m.test/b", NOW).title
 
 
 def test_an_agents_directives_run_to_the_next_agent():
@@ -170,4 +170,4 @@ def test_an_agents_directives_run_to_the_next_agent():
         '<meta name="robots" content="index, max-snippet:-1, max-image-preview:large, nosnippet">'
     )
     record = extract_article(page(article(), head), "https://x.test/a", NOW, headers=headers)
-    assert record["robots_directives"] == "noarchive,nosnippet"
+    assert record.robots_directives == "noarchive,nosnippet"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from expectations.suites import SOURCE_HEALTH_SQL
-from tests.builders import load_records
-from tests.test_load import record
+from tests.builders import load_records, record
 from transforms.model import SourceInfo
 from warehouse import ops
 from warehouse.db import connect
@@ -24,7 +24,8 @@ def nightly(con, night: int, herald: int, ledger: int) -> str:
     for name, count in (("Herald", herald), ("Ledger", ledger)):
         for i in range(count):
             r = record(f"http://{name.lower()}.test/{night}-{i}")
-            r.update(
+            r = replace(
+                r,
                 source_name=name,
                 content_hash=f"{name}{night}{i}",
                 published_at=when - timedelta(hours=1),

@@ -41,9 +41,9 @@ def recall(text: str, want: str) -> float:
 def test_a_collapsed_first_pass_is_run_again_with_the_comparison(url_part):
     html, row = truth(url_part)
     record = extract_article(html, row["url"], datetime.now(UTC))
-    method, _, why = record["extraction_method"].partition(": ")
+    method, _, why = record.extraction_method.partition(": ")
     assert (method, why.startswith("first pass kept")) == ("trafilatura_full", True)
-    assert recall(record["text"], row["text"]) > 0.9
+    assert recall(record.text, row["text"]) > 0.9
 
 
 def test_the_collapse_share_is_measured_against_paragraph_text():

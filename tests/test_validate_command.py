@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.builders import load_records
-from tests.test_load import record
+from tests.builders import load_records, record
 from transforms.model import SourceInfo
 from warehouse import ops
 from warehouse.db import connect
@@ -36,8 +36,9 @@ def warehouse_a_day_old(home) -> None:
         records = []
         for i in range(3):
             r = record(f"http://herald.test/{i}.html", title=f"Council approves library budget {i}")
-            text = " ".join([r["text"]] * 12)  # long enough for the marts' text-length check
-            r.update(
+            text = " ".join([r.text] * 12)  # long enough for the marts' text-length check
+            r = replace(
+                r,
                 text=text,
                 word_count=len(text.split()),
                 published_at=published,

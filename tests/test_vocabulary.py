@@ -264,7 +264,7 @@ def test_resolved_entities_of_an_article_have_types_of_the_vocabulary():
         "Prime Minister Mohammed Shia al-Sudani met Kurds in Baghdad on Tuesday. "
         "The United Nations said Iraq and Hezbollah leaders had talked. Al-Sudani left."
     )
-    types = {e["entity_type"] for e in article_entities(text, "en")}
+    types = {e.entity_type for e in article_entities(text, "en")}
     assert types == set(ENTITY_TYPES)
 
 
@@ -315,9 +315,10 @@ def test_counts_found_in_text_have_types_of_the_vocabulary_or_none():
 
 
 def test_bylines_write_both_author_types_and_nothing_else():
+    from tests.builders import article
     from transforms.model import build_dim_author
 
-    record = {"authors": ["Ana Ruiz"], "organisations": ["Reuters"]}
+    record = article("http://herald.test/a", authors=("Ana Ruiz",), organisations=("Reuters",))
     frame = build_dim_author([record], "r1")
     assert set(frame["author_type"]) == set(AUTHOR_TYPES)
 

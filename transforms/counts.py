@@ -90,7 +90,8 @@ class Count:
     offset: int
     context: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def row(self) -> dict[str, Any]:
+        """Its fact-table columns."""
         return {
             "count_value": self.value,
             "is_approximate": self.is_approximate,

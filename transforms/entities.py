@@ -582,22 +582,19 @@ class Entity:
     resolution: str = "name"
     offsets: list[tuple[int, int]] = field(default_factory=list)
     surfaces: list[str] = field(default_factory=list)
+    caption_mentions: int = 0  # mentions in the photo captions read after the text
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "entity_key": self.entity_key,
-            "entity_type": self.entity_type,
-            "name": self.name,
-            "country_code": self.country_code,
-            "latitude": self.latitude,
-            "longitude": self.longitude,
-            "geonames_id": self.geonames_id,
-            "resolution": self.resolution,
-            "mention_count": len(self.offsets),
-            "first_offset": min(s for s, _ in self.offsets),
-            "offsets": [list(o) for o in sorted(self.offsets)],
-            "aliases": sorted(set(self.surfaces)),
-        }
+    @property
+    def mention_count(self) -> int:
+        return len(self.offsets)
+
+    @property
+    def first_offset(self) -> int:
+        return min(s for s, _ in self.offsets)
+
+    @property
+    def aliases(self) -> list[str]:
+        return sorted(set(self.surfaces))
 
 
 def entity_key(entity_type: str, name: str) -> str:
@@ -774,7 +771,9 @@ def resolve_entities(text: str, mentions: list[Mention]) -> list[Entity]:
         person.offsets.extend(entity.offsets)
         person.surfaces.extend(entity.surfaces)
         del entities[key]
-    return sorted(entities.values(), key=lambda e: min(s for s, _ in e.offsets))
+    for entity in entities.values():
+        entity.offsets.sort()
+    return sorted(entities.values(), key=lambda e: e.offsets[0])
 
 
 def load_recogniser(spec: str = "rules") -> Recogniser:
@@ -795,12 +794,12 @@ def load_recogniser(spec: str = "rules") -> Recogniser:
 _RECOGNISERS: dict[str, Recogniser] = {}
 
 
-def article_entities(text: str, language: str | None, spec: str = "rules") -> list[dict[str, Any]]:
-    """The entities of one article's text, as plain dicts for the record."""
+def article_entities(text: str, language: str | None, spec: str = "rules") -> list[Entity]:
+    """The entities of one article's text, each with its mentions in reading order."""
     recogniser = _RECOGNISERS.get(spec)
     if recogniser is None:
         recogniser = _RECOGNISERS[spec] = load_recogniser(spec)
     if not text.strip():
         return []
     mentions = recogniser.recognise(text, language)
-    return [e.as_dict() for e in resolve_entities(text, mentions)]
+    return resolve_entities(text, mentions)

@@ -22,6 +22,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
+from transforms.article import Article
 from transforms.authors import parse_byline
 from transforms.captions import figure_captions, merge_credits, split_caption_lines
 from transforms.encoding import decode_page, parseable
@@ -666,14 +667,14 @@ def _main_text(
     return text, text, found, "baseline"
 
 
-def normalise_tags(tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def normalise_tags(tags: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """Lower case, whitespace squashed, one entry per tag (the first source wins)."""
     seen: dict[str, str] = {}
     for tag, source in tags:
         name = re.sub(r"\s+", " ", tag).strip(" #,;").lower()
         if name and len(name) <= 80 and name not in seen:
             seen[name] = source
-    return list(seen.items())
+    return tuple(seen.items())
 
 
 def _drop_leading_title(text: str, title: str) -> str:
@@ -693,8 +694,8 @@ def extract_article(
     content_type: str | None = None,
     headers: dict[str, str] | None = None,
     robots_decision: str | None = None,
-) -> dict[str, Any]:
-    """The article record for one page; raises ExtractionError with the reason when unusable
+) -> Article:
+    """The article of one page; raises ExtractionError with the reason when unusable
     (a wall, a shell or a not-found page by its kind: transforms/page_kind.py).
     `content_type` is the HTTP header, whose charset comes first in decoding the bytes;
     `headers` (X-Robots-Tag) and `robots_decision` are what the rights columns record."""
@@ -734,48 +735,48 @@ def extract_article(
     declared = choose_language(meta)
     detected, probability = detect_language(text)
     language = resolve_language(declared, detected, probability)
-    return {
+    return Article(
         **article_tone(text, language),
-        "url": url,
-        "canonical_url": canonical,
-        "source_name": source_name or (candidate.source_name if candidate else None),
-        "title": title,
-        "title_source": title_source,
-        "description": jsonld_text(meta, "description")
+        url=url,
+        canonical_url=canonical,
+        source_name=source_name or (candidate.source_name if candidate else None),
+        title=title,
+        title_source=title_source,
+        description=jsonld_text(meta, "description")
         or meta.meta.get("og:description")
         or meta.meta.get("description")
         or found.get("description"),
-        "language": language,
-        "language_declared": declared,
-        "language_detected": detected,
-        "authors": authors,
-        "organisations": organisations,
-        "authors_source": authors_source,
-        "text": text,
-        "text_markdown": markdown,
-        "image_credits": [c.as_dict() for c in credits],
-        "tags": normalise_tags(
+        language=language,
+        language_declared=declared,
+        language_detected=detected,
+        authors=tuple(authors),
+        organisations=tuple(organisations),
+        authors_source=authors_source,
+        text=text,
+        text_markdown=markdown,
+        image_credits=tuple(credits),
+        tags=normalise_tags(
             page_tags(meta) + [(t, "feed") for t in (candidate.tags if candidate else ())]
         ),
-        "word_count": count_words(text),
-        "paragraph_count": len(paragraphs),
-        "image_count": max(meta.image_count, len(credits)),
-        "published_at": published.value,
-        "published_at_source": published.source,
-        "published_at_precision": published.precision,
-        "published_local_date": published.local_date,
-        "dates_rejected": published.rejected,
-        "modified_at": choose_modified(meta, fetched_at),
-        "fetched_at": fetched_at,
-        "content_hash": hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
-        "simhash": content_fingerprint(text),
-        "extractor": EXTRACTOR,
-        "extractor_version": EXTRACTOR_VERSION,
-        "extraction_method": method,
-        "encoding": decoded.encoding,
-        "encoding_source": decoded.source,
-        "is_paywalled": is_paywalled(meta, ours, text),
-        "robots_decision": robots_decision,
-        "robots_directives": robots_directives(headers, meta),
-        "license_url": licence_url(meta, page),
-    }
+        word_count=count_words(text),
+        paragraph_count=len(paragraphs),
+        image_count=max(meta.image_count, len(credits)),
+        published_at=published.value,
+        published_at_source=published.source,
+        published_at_precision=published.precision,
+        published_local_date=published.local_date,
+        dates_rejected=published.rejected,
+        modified_at=choose_modified(meta, fetched_at),
+        fetched_at=fetched_at,
+        content_hash=hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
+        simhash=content_fingerprint(text),
+        extractor=EXTRACTOR,
+        extractor_version=EXTRACTOR_VERSION,
+        extraction_method=method,
+        encoding=decoded.encoding,
+        encoding_source=decoded.source,
+        is_paywalled=is_paywalled(meta, ours, text),
+        robots_decision=robots_decision,
+        robots_directives=robots_directives(headers, meta),
+        license_url=licence_url(meta, page),
+    )

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import polars as pl
 
+from transforms.article import ARTICLE_COLUMNS, Article
 from transforms.keys import date_key, stable_key
 from transforms.records import Candidate, FetchResult
 from transforms.urls import host_of, url_identity
 from transforms.vocabulary import AUTHOR_ORGANISATION, AUTHOR_PERSON
+
+if TYPE_CHECKING:
+    from transforms.counts import Count
+    from transforms.quotes import Quote
 
 FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "article_key": pl.String,
@@ -31,40 +36,7 @@ FACT_ARTICLE_SCHEMA: dict[str, Any] = {
     "is_first_in_story": pl.Boolean,
     "source_key": pl.String,
     "published_date_key": pl.Int32,
-    "url": pl.String,
-    "canonical_url": pl.String,
-    "title": pl.String,
-    "title_source": pl.String,
-    "description": pl.String,
-    "language": pl.String,
-    "language_declared": pl.String,
-    "language_detected": pl.String,
-    "text": pl.String,
-    "text_markdown": pl.String,
-    "word_count": pl.Int32,
-    "paragraph_count": pl.Int32,
-    "image_count": pl.Int32,
-    "tone": pl.Float64,
-    "positive_share": pl.Float64,
-    "negative_share": pl.Float64,
-    "published_at": pl.Datetime("us", "UTC"),
-    "published_at_source": pl.String,
-    "published_at_precision": pl.String,
-    "dates_rejected": pl.Int16,
-    "authors_source": pl.String,
-    "modified_at": pl.Datetime("us", "UTC"),
-    "fetched_at": pl.Datetime("us", "UTC"),
-    "content_hash": pl.String,
-    "simhash": pl.String,
-    "extractor": pl.String,
-    "extractor_version": pl.String,
-    "extraction_method": pl.String,
-    "encoding": pl.String,
-    "encoding_source": pl.String,
-    "is_paywalled": pl.Boolean,
-    "robots_decision": pl.String,
-    "robots_directives": pl.String,
-    "license_url": pl.String,
+    **ARTICLE_COLUMNS,  # the article's own fields, typed where it is defined
     "run_id": pl.String,
 }
 
@@ -119,8 +91,8 @@ def article_key(url: str, canonical: str | None = None) -> str:
     return stable_key("article", identity)
 
 
-def record_key(record: dict[str, Any]) -> str:
-    return article_key(record["url"], record.get("canonical_url"))
+def record_key(article: Article) -> str:
+    return article_key(article.url, article.canonical_url)
 
 
 def author_key(name: str) -> str:
@@ -171,48 +143,31 @@ def build_dim_source(sources: Sequence[SourceInfo], run_id: str, now: datetime) 
     ).unique("source_id", keep="first", maintain_order=True)
 
 
-def build_fact_article(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_fact_article(articles: Iterable[Article], run_id: str) -> pl.DataFrame:
     """fact_article candidates: one row per article; versions and stories are set at load."""
-    rows = []
-    for r in records:
-        local = r.get("published_local_date")
-        rows.append(
-            {
-                **{k: r.get(k) for k in FACT_ARTICLE_SCHEMA if k not in _DERIVED},
-                "article_key": record_key(r),
-                "source_key": source_id(r["source_name"]),
-                "published_date_key": date_key(local.year, local.month, local.day)
-                if local
-                else None,
-                "version": 1,
-                "valid_from": r["fetched_at"],
-                "is_current": True,
-                "run_id": run_id,
-            }
-        )
+    rows = [
+        {
+            **{k: getattr(a, k) for k in ARTICLE_COLUMNS},
+            **_article_context(a),
+            "version": 1,
+            "valid_from": a.fetched_at,
+            "is_current": True,
+            "run_id": run_id,
+        }
+        for a in articles
+    ]
     frame = pl.DataFrame(rows, schema=FACT_ARTICLE_SCHEMA)
     return frame.unique("article_key", keep="last", maintain_order=True)
 
 
-_DERIVED = {
-    "article_key",
-    "source_key",
-    "published_date_key",
-    "run_id",
-    "version",
-    "valid_from",
-    "is_current",
-}
-
-
-def _byline(record: dict[str, Any]) -> list[tuple[str, str]]:
+def _byline(article: Article) -> list[tuple[str, str]]:
     """(name, type) in byline order: people first, then organisations."""
-    people = [(" ".join(a.split()), AUTHOR_PERSON) for a in record.get("authors") or []]
-    orgs = [(" ".join(o.split()), AUTHOR_ORGANISATION) for o in record.get("organisations") or []]
+    people = [(" ".join(a.split()), AUTHOR_PERSON) for a in article.authors]
+    orgs = [(" ".join(o.split()), AUTHOR_ORGANISATION) for o in article.organisations]
     return people + orgs
 
 
-def build_dim_author(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_dim_author(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """dim_author: one row per normalised author name (people and organisations)."""
     rows = [
         {"author_key": author_key(name), "author_name": name, "author_type": kind}
@@ -227,7 +182,7 @@ def build_dim_author(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataF
     )
 
 
-def build_bridge_article_author(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_bridge_article_author(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """bridge_article_author: one row per article x author, byline order from 1."""
     rows = []
     for r in records:
@@ -256,9 +211,9 @@ def build_bridge_article_author(records: Iterable[dict[str, Any]], run_id: str) 
     )
 
 
-def build_dim_tag(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_dim_tag(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """dim_tag: one row per normalised tag."""
-    names = sorted({name for r in records for name, _ in r.get("tags") or []})
+    names = sorted({name for r in records for name, _ in r.tags})
     return pl.DataFrame(
         {
             "tag_key": [tag_key(n) for n in names],
@@ -269,7 +224,7 @@ def build_dim_tag(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFram
     )
 
 
-def build_bridge_article_tag(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_bridge_article_tag(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """bridge_article_tag: one row per article x tag."""
     rows = [
         {
@@ -279,7 +234,7 @@ def build_bridge_article_tag(records: Iterable[dict[str, Any]], run_id: str) -> 
             "run_id": run_id,
         }
         for r in records
-        for name, source in r.get("tags") or []
+        for name, source in r.tags
     ]
     schema = {
         "article_key": pl.String,
@@ -292,19 +247,19 @@ def build_bridge_article_tag(records: Iterable[dict[str, Any]], run_id: str) -> 
     )
 
 
-def build_fact_image_credit(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_fact_image_credit(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """fact_image_credit: one row per photo caption per article, in page order."""
     rows = [
         {
             "article_key": record_key(r),
             "image_order": i,
-            "caption": credit.get("caption"),
-            "credit_person": credit.get("credit_person"),
-            "credit_agency": credit.get("credit_agency"),
+            "caption": credit.caption,
+            "credit_person": credit.credit_person,
+            "credit_agency": credit.credit_agency,
             "run_id": run_id,
         }
         for r in records
-        for i, credit in enumerate(r.get("image_credits") or [], start=1)
+        for i, credit in enumerate(r.image_credits, start=1)
     ]
     schema = {
         "article_key": pl.String,
@@ -549,47 +504,48 @@ ENTITY_SCHEMA: dict[str, Any] = {
 }
 
 
-def build_dim_entity(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_dim_entity(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """dim_entity: one row per canonical entity, with every surface form seen for it."""
     merged: dict[str, dict[str, Any]] = {}
     for r in records:
-        for e in r.get("entities") or []:
-            row = merged.get(e["entity_key"])
+        for e in r.enrichment.entities:
+            row = merged.get(e.entity_key)
             if row is None:
-                row = merged[e["entity_key"]] = {
-                    **{k: e.get(k) for k in ENTITY_SCHEMA if k not in ("aliases", "run_id")},
+                row = merged[e.entity_key] = {
+                    **{k: getattr(e, k) for k in ENTITY_SCHEMA if k not in ("aliases", "run_id")},
                     "aliases": set(),
                     "run_id": run_id,
                 }
-            row["aliases"].update(e.get("aliases") or ())
+            row["aliases"].update(e.aliases)
     rows = [{**row, "aliases": sorted(row["aliases"])} for row in merged.values()]
     return pl.DataFrame(rows, schema=ENTITY_SCHEMA)
 
 
-def _article_context(r: dict[str, Any]) -> dict[str, Any]:
-    local = r.get("published_local_date")
+def _article_context(a: Article) -> dict[str, Any]:
+    """The keys every article-grained fact carries."""
+    local = a.published_local_date
     return {
-        "article_key": record_key(r),
-        "source_key": source_id(r["source_name"]),
+        "article_key": record_key(a),
+        "source_key": source_id(a.source_name),
         "published_date_key": date_key(local.year, local.month, local.day) if local else None,
     }
 
 
-def build_fact_entity_mention(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_fact_entity_mention(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """fact_entity_mention: one row per article x entity, with counts and offsets."""
     rows = [
         {
             **_article_context(r),
-            "entity_key": e["entity_key"],
-            "mention_count": e["mention_count"],
-            "caption_mention_count": e.get("caption_mentions", 0),
-            "first_offset": e["first_offset"],
-            "offsets": [list(o) for o in e["offsets"]],
-            "surface_forms": e.get("aliases") or [],
+            "entity_key": e.entity_key,
+            "mention_count": e.mention_count,
+            "caption_mention_count": e.caption_mentions,
+            "first_offset": e.first_offset,
+            "offsets": [list(o) for o in e.offsets],
+            "surface_forms": e.aliases,
             "run_id": run_id,
         }
         for r in records
-        for e in r.get("entities") or []
+        for e in r.enrichment.entities
     ]
     schema = {
         "article_key": pl.String,
@@ -616,23 +572,24 @@ _CONTEXT_SCHEMA: dict[str, Any] = {
 
 
 def _ordered_facts(
-    records: Iterable[dict[str, Any]],
+    records: Iterable[Article],
     run_id: str,
-    items: str,
+    items: Callable[[Article], Sequence[Quote | Count]],
     order: str,
     columns: dict[str, Any],
 ) -> pl.DataFrame:
-    """One row per item of each record's `items` list, numbered from 1 in `order`; `columns`
-    names the item's fields and their types."""
+    """One row per item of each article's `items`, numbered from 1 in `order`; `columns` names
+    the item's row fields and their types."""
     rows = [
         {
             **_article_context(r),
             order: i,
-            **{column: item[column] for column in columns},
+            **{column: row[column] for column in columns},
             "run_id": run_id,
         }
         for r in records
-        for i, item in enumerate(r.get(items) or [], start=1)
+        for i, item in enumerate(items(r), start=1)
+        for row in (item.row(),)
     ]
     schema = {**_CONTEXT_SCHEMA, order: pl.Int32, **columns, "run_id": pl.String}
     return pl.DataFrame(rows, schema=schema).unique(
@@ -640,7 +597,7 @@ def _ordered_facts(
     )
 
 
-def build_fact_quote(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_fact_quote(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """fact_quote: one row per quotation per article, in reading order."""
     columns = {
         "speaker": pl.String,
@@ -650,10 +607,10 @@ def build_fact_quote(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataF
         "quote_kind": pl.String,
         "char_offset": pl.Int32,
     }
-    return _ordered_facts(records, run_id, "quotes", "quote_order", columns)
+    return _ordered_facts(records, run_id, lambda a: a.enrichment.quotes, "quote_order", columns)
 
 
-def build_fact_count(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataFrame:
+def build_fact_count(records: Iterable[Article], run_id: str) -> pl.DataFrame:
     """fact_count: one row per counted thing per article ("five militants killed")."""
     columns = {
         "count_value": pl.Float64,
@@ -664,4 +621,4 @@ def build_fact_count(records: Iterable[dict[str, Any]], run_id: str) -> pl.DataF
         "context": pl.String,
         "char_offset": pl.Int32,
     }
-    return _ordered_facts(records, run_id, "counts", "count_order", columns)
+    return _ordered_facts(records, run_id, lambda a: a.enrichment.counts, "count_order", columns)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from transforms.entities import REPORTING_VERBS, SPEECH_VERBS
+from transforms.entities import REPORTING_VERBS, SPEECH_VERBS, Entity
 from transforms.vocabulary import QUOTE_DIRECT, QUOTE_REPORTED, QuoteKind
 
 MIN_QUOTE_WORDS = 3
@@ -57,7 +58,8 @@ class Quote:
     kind: QuoteKind
     offset: int
 
-    def as_dict(self) -> dict[str, Any]:
+    def row(self) -> dict[str, Any]:
+        """Its fact-table columns."""
         return {
             "quote": self.quote,
             "verb": self.verb,
@@ -71,10 +73,8 @@ class Quote:
 class _Mentions:
     """Entity mentions by offset, for finding who sits inside an attribution in log time."""
 
-    def __init__(self, entities: list[dict[str, Any]]) -> None:
-        rows = sorted(
-            (s, t, e["entity_type"], e["entity_key"]) for e in entities for s, t in e["offsets"]
-        )
+    def __init__(self, entities: Sequence[Entity]) -> None:
+        rows = sorted((s, t, e.entity_type, e.entity_key) for e in entities for s, t in e.offsets)
         self.rows = rows
         self.starts = [r[0] for r in rows]
         people = [r for r in rows if r[2] == "PERSON"]
@@ -134,7 +134,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find_quotes(text: str, entities: list[dict[str, Any]]) -> list[Quote]:
+def find_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
     """Quotations in reading order, with speakers where the text attributes them."""
     quotes: list[Quote] = []
     taken: list[tuple[int, int]] = []

@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import polars as pl
 
+from transforms.article import Article
 from transforms.extract import count_words
 from transforms.model import record_key
 
 
-def staging_frame(records: Sequence[dict[str, Any]]) -> pl.DataFrame:
-    """One row per record (row_id = its position), with the measures the gate checks."""
-    rows = []
-    for i, r in enumerate(records):
-        text = r.get("text") or ""
-        rows.append(
-            {
-                "row_id": i,
-                "article_key": record_key(r) if r.get("url") else None,
-                "url": r.get("url"),
-                "title": r.get("title"),
-                "title_length": len(r.get("title") or ""),
-                "text_length": len(text),
-                "published_at": r.get("published_at"),
-                "language": r.get("language"),
-                "word_count": r.get("word_count"),
-                "words_in_text": count_words(text),
-            }
-        )
+def staging_frame(articles: Sequence[Article]) -> pl.DataFrame:
+    """One row per article (row_id = its position), with the measures the gate checks."""
+    rows = [
+        {
+            "row_id": i,
+            "article_key": record_key(a) if a.url else None,
+            "url": a.url,
+            "title": a.title,
+            "title_length": len(a.title or ""),
+            "text_length": len(a.text or ""),
+            "published_at": a.published_at,
+            "language": a.language,
+            "word_count": a.word_count,
+            "words_in_text": count_words(a.text or ""),
+        }
+        for i, a in enumerate(articles)
+    ]
     schema = {
         "row_id": pl.Int64,
         "article_key": pl.String,

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import polars as pl
 
 from transforms import model
+from transforms.article import Article
 from transforms.records import FetchResult
 
 
@@ -24,7 +25,7 @@ class Batch:
     """What one batch hands the table builders: its records, its fetch attempts, and the
     archive rows of responses it kept without a fetch (ingested files)."""
 
-    records: Sequence[dict[str, Any]]
+    records: Sequence[Article]
     fetches: Sequence[FetchResult]
     run_id: str
     archived: Sequence[FetchResult] = ()
@@ -184,7 +185,7 @@ PARTITIONED = tuple(t.name for t in _REGISTRY if t.partitioned)
 
 
 def batch_tables(
-    records: Sequence[dict[str, Any]],
+    records: Sequence[Article],
     fetches: Sequence[FetchResult],
     run_id: str,
     archived: Sequence[FetchResult] = (),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Any
 
+from transforms.article import Article
 from transforms.captions import split_caption_lines
 from transforms.encoding import decode_page
 from transforms.extract import (
@@ -30,8 +30,9 @@ def text_article(
     fetched_at: datetime,
     source_name: str | None,
     content_type: str | None = None,
-) -> dict[str, Any]:
-    """The article record of a text document; its date comes from the `date` header."""
+    robots_decision: str | None = None,
+) -> Article:
+    """The article of a text document; its date comes from the `date` header."""
     decoded = decode_page(body, content_type)
     raw = decoded.text.replace("\r\n", "\n")
     match = _HEADER.match(raw)
@@ -55,38 +56,43 @@ def text_article(
     words = first.split()
     title = " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")
     language = resolve_language(None, detected, probability)
-    return {
+    return Article(
         **article_tone(text, language),
-        "url": url,
-        "canonical_url": None,
-        "source_name": source_name,
-        "title": title,
-        "title_source": "first_sentence",
-        "description": None,
-        "language": language,
-        "language_declared": None,
-        "language_detected": detected,
-        "authors": [],
-        "organisations": [],
-        "authors_source": None,
-        "text": text,
-        "text_markdown": "\n\n".join(paragraphs),
-        "image_credits": [c.as_dict() for c in image_credits],
-        "word_count": count_words(text),
-        "paragraph_count": len(paragraphs),
-        "image_count": len(image_credits),
-        "published_at": published,
-        "published_at_source": "text_header",
-        "published_at_precision": "day",
-        "published_local_date": published.date(),
-        "dates_rejected": 0,
-        "modified_at": None,
-        "fetched_at": fetched_at,
-        "content_hash": hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
-        "simhash": content_fingerprint(text),
-        "extractor": "gazette-text",
-        "extractor_version": EXTRACTOR_VERSION,
-        "extraction_method": "text_document",
-        "encoding": decoded.encoding,
-        "encoding_source": decoded.source,
-    }
+        url=url,
+        canonical_url=None,
+        source_name=source_name,
+        title=title,
+        title_source="first_sentence",
+        description=None,
+        language=language,
+        language_declared=None,
+        language_detected=detected,
+        authors=(),
+        organisations=(),
+        authors_source=None,
+        text=text,
+        text_markdown="\n\n".join(paragraphs),
+        image_credits=tuple(image_credits),
+        word_count=count_words(text),
+        paragraph_count=len(paragraphs),
+        image_count=len(image_credits),
+        published_at=published,
+        published_at_source="text_header",
+        published_at_precision="day",
+        published_local_date=published.date(),
+        dates_rejected=0,
+        modified_at=None,
+        fetched_at=fetched_at,
+        content_hash=hashlib.sha256(f"{title}\n{text}".encode()).hexdigest(),
+        simhash=content_fingerprint(text),
+        extractor="gazette-text",
+        extractor_version=EXTRACTOR_VERSION,
+        extraction_method="text_document",
+        encoding=decoded.encoding,
+        encoding_source=decoded.source,
+        is_paywalled=None,  # a text document says nothing of a wall, a licence or directives
+        robots_decision=robots_decision,
+        robots_directives=None,
+        license_url=None,
+        tags=(),
+    )
