@@ -364,7 +364,7 @@ def serve(
 ) -> None:
     """Run the nightly flow on a schedule, until stopped (Ctrl-C or SIGTERM)."""
     from flows.config import check_timezone
-    from flows.serving import check_cron
+    from flows.served import check_cron
 
     try:
         schedule = load_settings(sources).schedule

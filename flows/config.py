@@ -58,7 +58,7 @@ def _check_pattern(value: str | None) -> str | None:
 
 
 def _check_cron(value: str) -> str:
-    from flows.serving import check_cron  # Prefect's rule, where Prefect is allowed
+    from flows.served import check_cron  # Prefect's rule, where Prefect is allowed
 
     return check_cron(value)
 

@@ -38,7 +38,7 @@ from flows.config import (
 from flows.discovery import Discovery
 from flows.fetching import STOPPING, Fetcher, FetchPolicy
 from flows.ingest import LOCAL_SOURCE, read_inputs
-from flows.serving import check_served_parameters
+from flows.served import check_served_parameters
 from flows.staging import (
     BatchWork,
     Built,

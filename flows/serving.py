@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from flows.served import SERVED
+
 # on a machine at load 8-16 on 2 cores the server took over 20 s (Prefect's own limit) to
 # answer in half of the tries, and every try answered within 180 s (issue 34)
 SERVER_START_TIMEOUT_S = 180.0
@@ -316,13 +318,6 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def check_cron(value: str) -> str:
-    """Prefect's own rule (croniter's, less random and hashed fields): what serve will run."""
-    from prefect.schedules import validate_cron_string
-
-    return validate_cron_string(value)
-
-
 def stopped_runs(home: Path, since: datetime) -> list[str]:
     """Runs a stop of serve cut short: abandoned at or after `since` (the stop, less a
     margin), or still marked running (a run process killed before it could say so, marked
@@ -348,30 +343,6 @@ def stopped_runs(home: Path, since: datetime) -> list[str]:
     except WarehouseBusy:
         return []
     return [run_id for (run_id,) in rows]
-
-
-SERVED = "GAZETTE_SERVED"  # the home and sources file serve runs for: its runs inherit it
-
-
-class ServedParametersError(ValueError):
-    """A run of serve's deployment asked for another home, sources file or options."""
-
-
-def check_served_parameters(sources_file: Path, home: Path, options: object) -> None:
-    """In a run of `gazette serve`'s deployment, refuse any parameters but the ones serve
-    registered: its Prefect API answers any local process, and a flow run created with
-    another `home` made the serving process write a warehouse wherever it was told."""
-    served = os.environ.get(SERVED)
-    if not served:
-        return
-    fixed = json.loads(served)
-    asked = {"home": str(Path(home).resolve()), "sources_file": str(Path(sources_file).resolve())}
-    if asked != fixed or options is not None:
-        raise ServedParametersError(
-            f"this deployment runs for home {fixed['home']} with {fixed['sources_file']} "
-            f"only; a run asked for {asked}{' with options' if options is not None else ''}: "
-            "refused, nothing written"
-        )
 
 
 def serve_nightly(

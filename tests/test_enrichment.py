@@ -15,7 +15,8 @@ from transforms.article import Article
 from transforms.captions import ImageCredit
 from transforms.counts import find_counts
 from transforms.enrich import enrich, enrich_article
-from transforms.entities import Entity, Mention, article_entities, load_recogniser
+from transforms.entities import Entity, article_entities, load_recogniser
+from transforms.mentions import Mention
 from transforms.model import SourceInfo
 from transforms.quotes import find_quotes
 from warehouse.db import connect, scalar

@@ -14,11 +14,12 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from transforms.gazetteer import MAX_NAME_TOKENS, Entry, Place, fold, gazetteer
 from transforms.keys import stable_key
 from transforms.known_entities import CIVIC_SUFFIXES, ORG_PREFIXES, ORG_SUFFIXES, PERSON_TITLES
+from transforms.mentions import Mention, Recogniser
 from transforms.vocabulary import ENTITY_TYPES
 
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|&")
@@ -111,26 +112,6 @@ SPEECH_VERBS = {"said", "says", "say", "told", "tells", "added", "adds", "warned
                 "reports", "confirmed", "confirms", "denied", "denies", "acknowledged",
                 "admitted", "urged", "urges", "cautioned", "responded", "replied", "recalled",
                 "remembered", "agreed", "believes", "thinks", "described", "called"}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A span of the text naming something; `entry` is the gazetteer's reading, if any."""
-
-    start: int
-    end: int
-    surface: str
-    entity_type: str
-    entry: Entry | None = None
-    source: str = "rule"
-
-
-class Recogniser(Protocol):
-    """Anything that finds typed mentions in text: the rules below, spaCy, a service."""
-
-    name: str
-
-    def recognise(self, text: str, language: str | None) -> list[Mention]: ...
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from transforms.entities import Mention
+from transforms.mentions import Mention
 
 # spaCy's labels -> ours; FAC (buildings, airports) are places on a map too
 _LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "LOCATION", "LOC": "LOCATION",
