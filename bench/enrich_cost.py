@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.score_extraction import CORPUS, load_pages  # noqa: E402
-from flows.extracting import extract_pages  # noqa: E402
+from flows.staging.extract import extract_pages  # noqa: E402
 from transforms.enrich import enrich_record  # noqa: E402
 from transforms.extract import ExtractionError, extract_article  # noqa: E402
 from transforms.gazetteer import gazetteer  # noqa: E402

@@ -32,7 +32,7 @@ def main() -> None:
 
     from prefect import flow
 
-    from flows.demo_site import serve_demo
+    from flows.cli.demo_site import serve_demo
     from flows.nightly import nightly_news
 
     @flow

@@ -51,7 +51,7 @@ def bare(pages: list[Page]) -> None:
 
 
 def gazette(pages: list[Page]) -> None:
-    from flows.extracting import extract_one
+    from flows.staging.extract import extract_one
 
     now = datetime.now(UTC)
     for page in pages:

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from flows.fetching import FetchPolicy
+from flows.acquire.fetching import FetchPolicy
 from transforms.urls import origin_of, split_credentials, url_pattern
 
 DEFAULT_USER_AGENT = "gazette/0.1 (+https://github.com/gazette-news/gazette; news data warehouse)"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.extracting import extract_one
+from flows.staging.extract import extract_one
 from tests.builders import article
 from transforms.article import ARTICLE_COLUMNS, Article
 from transforms.model import FACT_ARTICLE_SCHEMA, build_fact_article

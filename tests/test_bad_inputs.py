@@ -213,7 +213,8 @@ def test_a_source_that_answers_nowhere_fails_by_name_and_the_run_says_so(
 ):
     """A whole source lost is not a quiet success: its reason (each place asked, with its
     outcome) reaches the summary, ops.etl_run and the exit code; the other source loads."""
-    from flows.nightly import SOURCE_FAILED_EXIT, nightly_news
+    from flows.nightly import nightly_news
+    from flows.summary import SOURCE_FAILED_EXIT
 
     site.add("/good.html", article("Harbour story"))
     site.add("/rss.xml", feed(site, ["/good.html"]), Content_Type="application/rss+xml")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.staging import BatchWork, StagingPool, fetched_work, stop_fork_server, worker_context
+from flows.staging.build import BatchWork, fetched_work
+from flows.staging.pool import StagingPool, stop_fork_server, worker_context
 from tests.test_bad_inputs import article
 from transforms.batches import after_same_host, host_batches
 from transforms.records import Candidate, FetchResult
@@ -131,7 +132,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.staging import StagingPool
+from flows.staging.pool import StagingPool
 from tests.test_batching import NOW, page, work
 
 home = Path(sys.argv[1])
@@ -209,7 +210,7 @@ def test_one_core_stages_as_pages_arrive_so_fetching_never_waits_on_it(tmp_path)
 def test_an_unreachable_dask_scheduler_is_a_clear_config_error(tmp_path):
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.commands import app
     from tests.test_bad_inputs import closed_port
 
     sources = tmp_path / "sources.toml"

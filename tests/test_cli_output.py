@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.tables import show_table
+from flows.cli.commands import app
+from flows.cli.tables import show_table
 
 GAZETTE = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "gazette"
 COLUMNS = ("run", "command", "started (UTC)", "took", "status", "quality", "new", "failures")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from flows.acquire.fetching import FetchPolicy
 from flows.config import load_settings
-from flows.fetching import FetchPolicy
 from tests.test_bad_inputs import article, feed
 
 SECRET = "op3rator-pa55"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.demo_site import serve_demo
+from flows.cli.commands import app
+from flows.cli.demo_site import serve_demo
 from warehouse.db import connect, scalar
 from warehouse.lock import RunLock, WarehouseBusy
 

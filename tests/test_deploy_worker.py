@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo_site import serve_demo
+from flows.cli.demo_site import serve_demo
 from flows.serving import LocalPrefectServer
 
 ROOT = Path(__file__).resolve().parents[1]

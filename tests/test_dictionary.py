@@ -4,7 +4,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.commands import app
 from warehouse.dictionary import data_dictionary, undocumented
 
 ROOT = Path(__file__).resolve().parents[1]

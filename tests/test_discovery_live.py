@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gzip
 
+from flows.acquire.discovery import Discovery
+from flows.acquire.fetching import Fetcher, FetchPolicy
 from flows.config import SourceSettings
-from flows.discovery import Discovery
-from flows.fetching import Fetcher, FetchPolicy
 from transforms.records import ArchiveRef, Validators
 
 POLICY = FetchPolicy(user_agent="gazette-test/0", per_host_delay_s=0, allow_private_hosts=True)

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.demo_site import DEMO_DIR, serve_demo
+from flows.cli.commands import app
+from flows.cli.demo_site import DEMO_DIR, serve_demo
 from warehouse.db import connect, query_frame, scalar
 
 ARTICLES = json.loads((DEMO_DIR / "articles.json").read_text())

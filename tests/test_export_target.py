@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.commands import app
 from transforms.tables import PARTITIONED
 from warehouse.db import connect
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from flows.fetching import Fetcher, FetchPolicy
+from flows.acquire.fetching import Fetcher, FetchPolicy
 
 ARTICLE = "<html><body><article><p>" + "words " * 200 + "</p></article></body></html>"
 
@@ -47,7 +47,7 @@ def test_loopback_refused_unless_allowed(site):
 
 def test_every_redirect_hop_is_checked_against_private_addresses(site, monkeypatch):
     """The first hop passes the guard; the redirect to 10.0.0.1 must be refused unsent."""
-    import flows.fetching as fetching
+    import flows.acquire.fetching as fetching
 
     real = fetching._non_public
     # pretend loopback is the public internet, so only the redirect target is private
@@ -62,7 +62,7 @@ def test_every_redirect_hop_is_checked_against_private_addresses(site, monkeypat
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254"])
 def test_private_addresses_are_not_public(host):
-    from flows.fetching import is_public_address
+    from flows.acquire.fetching import is_public_address
 
     assert is_public_address(host)[0] is False
 
@@ -179,7 +179,7 @@ def test_retry_after_too_long_gives_up_at_once(site):
 def test_retry_after_http_date():
     from datetime import UTC, datetime
 
-    from flows.fetching import retry_after_seconds
+    from flows.acquire.fetching import retry_after_seconds
 
     now = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("Thu, 26 Nov 2026 12:00:30 GMT", now) == 30
@@ -229,7 +229,7 @@ def test_empty_robots_txt_means_no_rules(site):
 
 
 def test_huge_crawl_delay_is_capped():
-    from flows import fetching
+    from flows.acquire import fetching
 
     with Fetcher(policy()) as fetcher:
         fetcher._remember_robots("a.test", "User-agent: *\nCrawl-delay: 1e9\n")
@@ -244,14 +244,14 @@ def test_huge_crawl_delay_is_capped():
 def test_cgnat_mapped_and_6to4_addresses_are_not_public(address):
     import ipaddress
 
-    from flows.fetching import _non_public
+    from flows.acquire.fetching import _non_public
 
     assert _non_public(ipaddress.ip_address(address))
 
 
 def test_dns_rebinding_is_caught_at_connect_time(site, monkeypatch):
     """The name resolves 'public' at check time, but the connection lands on loopback."""
-    import flows.fetching as fetching
+    import flows.acquire.fetching as fetching
 
     site.add("/admin.html", ARTICLE)
     monkeypatch.setattr(fetching, "is_public_address", lambda host: (True, ""))
@@ -321,7 +321,7 @@ def test_a_stopping_run_requests_nothing_more_and_its_fetch_threads_end(site):
     run says it is stopping, a thread in its pause stops there and asks for nothing else."""
     import threading
 
-    from flows.fetching import STOPPING, RunStopping
+    from flows.acquire.fetching import STOPPING, RunStopping
 
     for name in "abc":
         site.add(f"/{name}.html", ARTICLE)

@@ -74,7 +74,8 @@ def test_many_sources_are_discovered_by_groups_not_one_task_and_file_each(
     """10,000 sources with one URL each ran a task, a WARC file, a staged package and
     several statements per source, and did not finish in 900 s. Discovery now goes by groups
     of sources (bench/many_sources.py runs the 10,000)."""
-    from flows.nightly import DISCOVERY_GROUP, nightly_news
+    from flows.nightly import nightly_news
+    from flows.tasks import DISCOVERY_GROUP
 
     site.add("/robots.txt", "User-agent: *\n", Content_Type="text/plain")
     count = DISCOVERY_GROUP + 5

@@ -43,15 +43,17 @@ def test_lower_layers_do_not_import_upper_ones(package):
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_only_the_flow_and_serving_modules_import_prefect():
-    """The flows and their deployment are Prefect's; the CLI, fetching, extraction and the
-    layers below run without it."""
+def test_only_the_composition_at_the_top_of_flows_imports_prefect():
+    """The flows, their tasks, the run's ledger and the deployment are Prefect's; the
+    sub-packages (acquire: discovery, fetching, ingest; staging: the workers; cli: the
+    terminal) and the layers below run without it."""
     users = {
         str(p.relative_to(ROOT))
         for p in (ROOT / "flows").rglob("*.py")
         if "prefect" in imported_roots(p)
     }
-    assert users == {"flows/nightly.py", "flows/serving.py", "flows/served.py", "flows/cluster.py"}
+    top = {"nightly", "tasks", "ledger", "serving", "served", "cluster"}
+    assert users == {f"flows/{name}.py" for name in top}
 
 
 PACKAGES = ("flows", "transforms", "warehouse", "expectations")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from flows.staging import build_package, fetched_work, finish_package
+from flows.staging.build import build_package, fetched_work, finish_package
 from tests.test_batching import page
 from warehouse import packages
 from warehouse.raw_archive import WarcArchive
@@ -101,7 +101,7 @@ def test_the_row_gate_holds_back_a_failing_row_and_what_only_it_pointed_at(tmp_p
 def load(home, run_id: str, sources=()):
     from prefect.logging import disable_run_logger
 
-    from flows.nightly import load_task
+    from flows.tasks import load_task
 
     with disable_run_logger():
         return load_task.fn(home, run_id, NOW, list(sources), True)

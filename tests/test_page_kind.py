@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.fetching import Fetcher, FetchPolicy
+from flows.acquire.fetching import Fetcher, FetchPolicy
 from transforms.extract import ExtractionError, extract_article
 from transforms.page_kind import challenge_marker
 

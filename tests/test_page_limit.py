@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import polars as pl
 
-from flows.staging import StagingPool, fetched_work
+from flows.staging.build import fetched_work
+from flows.staging.pool import StagingPool
 from tests.test_bad_inputs import article
 from tests.test_batching import NOW, articles, page
 
@@ -97,7 +98,7 @@ def test_the_pools_preload_builds_dateparsers_locale_tables_before_any_page():
     import sys
 
     probe = (
-        "import flows.pool_preload\n"
+        "import flows.staging.preload\n"
         "from dateparser.languages.loader import default_loader\n"
         "print(len(default_loader._loaded_locales))"
     )

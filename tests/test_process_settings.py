@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flows import cli
+from flows.cli import commands as cli
 
 GAZETTE = Path(sys.executable).with_name("gazette")
 
@@ -26,12 +26,12 @@ def test_allocator_settings_reach_the_environment_and_the_user_wins(monkeypatch)
 
 def test_the_console_script_runs_main_so_the_settings_apply():
     """It once called the bare typer app, and no setting ever reached a run."""
-    assert "from flows.cli import main" in GAZETTE.read_text()
+    assert "from flows.cli.commands import main" in GAZETTE.read_text()
     done = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys; sys.argv = ['gazette', '--help']; from flows.cli import main\n"
+            "import sys; sys.argv = ['gazette', '--help']; from flows.cli.commands import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "import os, pyarrow as pa; print(os.environ['MALLOC_ARENA_MAX'],"
             " pa.default_memory_pool().backend_name)",

@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.commands import app
 from tests.test_bad_inputs import article
 from warehouse.db import connect
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo_site import serve_demo
+from flows.cli.demo_site import serve_demo
 
 GAZETTE = Path(sys.executable).with_name("gazette")
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.demo_site import serve_demo
+from flows.cli.demo_site import serve_demo
 from transforms.tables import MART_TABLES
 from warehouse.db import connect
 

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 import yaml
 
-from flows.demo_site import serve_demo
+from flows.cli.demo_site import serve_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 GAZETTE = Path(sys.executable).with_name("gazette")

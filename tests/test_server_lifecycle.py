@@ -44,7 +44,7 @@ def test_ingest_and_reprocess_start_their_server_as_the_run_does(tmp_path, monke
     story = tmp_path / "story.txt"
     story.write_text(STORY)
     env = dict(os.environ, PREFECT_LOGGING_LEVEL="INFO")
-    # ingest here; reprocess goes through the same function (flows/cli.py `_with_prefect`)
+    # ingest here; reprocess goes through the same function (flows/cli/commands.py `_with_prefect`)
     code, out, err = _gazette(["ingest", str(story), "--home", str(home)], env)
     assert code == 0, (out + err)[-3000:]
     assert "Starting temporary server" not in out + err  # not Prefect's own

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.commands import app
 from warehouse.db import connect
 from warehouse.export import export_marts, publish_snapshot
 from warehouse.lock import RunLock, run_waiting

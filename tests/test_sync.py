@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.commands import app
 from tests.test_bad_inputs import article
 from transforms.tables import MART_TABLES
 from warehouse.db import connect

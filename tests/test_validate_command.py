@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.commands import app
 from tests.builders import load_records, record
 from transforms.model import SourceInfo
 from warehouse import ops

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.demo_site import SITE_DIR, serve_demo
+from flows.cli.demo_site import SITE_DIR, serve_demo
 from warehouse.db import connect
 
 pytestmark = pytest.mark.e2e

@@ -194,7 +194,11 @@ def emitted_outcomes() -> tuple[set[str], list[str]]:
 
 def test_the_fetcher_and_ingest_are_found_as_outcome_producers():
     names = {str(p.relative_to(ROOT)) for p in outcome_producers()}
-    assert {"flows/fetching.py", "flows/ingest.py", "warehouse/raw_archive.py"} <= names
+    assert {
+        "flows/acquire/fetching.py",
+        "flows/acquire/ingest.py",
+        "warehouse/raw_archive.py",
+    } <= names
 
 
 def test_every_outcome_a_producer_can_record_is_in_the_vocabulary():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import secrets
 import threading
 import zlib
 from collections.abc import Iterator
@@ -200,3 +201,9 @@ def archived_page(home: Path, row: dict) -> FetchResult:
         headers=document.headers,  # X-Robots-Tag: what the rights columns read again
         candidate=evidence_candidate(row["evidence"]),
     )
+
+
+def stage_archive(home: Path, run_id: str, stage: str, now: datetime) -> WarcArchive:
+    """A WARC file of one stage of a run (discover, fetch, ingest), named so that no two
+    tasks or threads share one."""
+    return WarcArchive(home, f"{run_id}-{stage}-{secrets.token_hex(3)}", now)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flows.acquire.fetching import Fetcher
 from flows.config import SourceSettings
-from flows.fetching import Fetcher
 from transforms.discover import (
     FeedEntry,
     find_feed_links,

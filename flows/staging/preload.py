@@ -13,8 +13,8 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from flows.extracting import extract_one  # what build_package runs per page
-from flows.staging import build_package  # noqa: F401  (the workers' entry point)
+from flows.staging.build import build_package  # noqa: F401  (the workers' entry point)
+from flows.staging.extract import extract_one  # what build_package runs per page
 from transforms.extract import language_model
 from transforms.gazetteer import gazetteer
 

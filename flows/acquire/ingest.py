@@ -6,17 +6,21 @@ extraction, model, load) treats it like a page we fetched.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.staging.build import BatchWork
+from transforms.batches import batch_name
 from transforms.discover import parse_date
 from transforms.metadata import parse_html, read_page_meta
-from transforms.records import FetchResult
+from transforms.records import ArchiveRef, FetchResult
 from transforms.urls import host_of, normalise_url
 from transforms.vocabulary import OUTCOME_OK, OUTCOME_PARSE_ERROR
+from warehouse.raw_archive import stage_archive
 from warehouse.warc_reader import read_warc
 
 logger = logging.getLogger("gazette.ingest")
@@ -133,3 +137,56 @@ def _broken(url: str, reason: str) -> FetchResult:
     broken = _document(url, b"", "application/warc", host_of(url), datetime.now(UTC))
     broken.outcome, broken.error = OUTCOME_PARSE_ERROR, reason
     return broken
+
+
+def document_batches(
+    paths: list[Path],
+    home: Path,
+    run_id: str,
+    recogniser: str | None,
+    known: dict[tuple[str, str], ArchiveRef],
+    seen: Callable[[FetchResult], None],
+    batch_size: int,
+) -> Iterator[BatchWork]:
+    """Local files read one document at a time, archived first (a document `known` to the
+    archive by URL and digest is not copied again), handed on `batch_size` to a batch; `seen`
+    hears of every document, readable or not."""
+    with stage_archive(home, run_id, "ingest", datetime.now(UTC)) as archive:
+        documents: list[FetchResult] = []
+        index = 0
+        for doc in read_inputs(paths):
+            if doc.ok:  # a broken archive record goes on unarchived, quarantined with its reason
+                digest = hashlib.sha256(doc.body).hexdigest()
+                doc.archive = known.get((doc.url, digest)) or archive.write_resource(
+                    doc.url, doc.body, doc.content_type or "", doc.fetched_at, doc.url
+                )
+            seen(doc)
+            documents.append(doc)
+            if len(documents) == batch_size:
+                yield _documents_work(home, run_id, recogniser, batch_name("i", index), documents)
+                documents, index = [], index + 1
+        if documents:
+            yield _documents_work(home, run_id, recogniser, batch_name("i", index), documents)
+
+
+def _documents_work(
+    home: Path, run_id: str, recogniser: str | None, name: str, documents: list[FetchResult]
+) -> BatchWork:
+    return BatchWork(
+        home,
+        run_id,
+        name,
+        [d.url for d in documents],
+        pages=documents,
+        archived=[d for d in documents if d.ok],
+        recogniser=recogniser,
+        given_up={d.url: d.error or "unreadable" for d in documents if not d.ok},
+    )
+
+
+def host_homepage(name: str) -> str | None:
+    """An ingested source named by its host gets that host's homepage; one named by gazette's
+    own archive (a configured source's name) or a local file gets none."""
+    if name == LOCAL_SOURCE or any(c.isspace() for c in name) or "." not in name:
+        return None
+    return normalise_url(f"https://{name}/")

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.cli.tables import show_table
 from flows.config import (
     ConfigError,
     QualitySettings,
@@ -37,7 +38,6 @@ from flows.serving import (
     running_serve_api,
     temporary_prefect_api,
 )
-from flows.tables import show_table
 
 
 def _flags_without_a_type() -> None:
@@ -74,7 +74,7 @@ def _options(
     ] = False,
 ) -> None:
     """Progress bars for a person at a terminal; plain lines for logs, cron and --quiet."""
-    from flows import progress
+    from flows.cli import progress
 
     if quiet or not sys.stderr.isatty():
         progress.use(progress.Reporter())
@@ -268,7 +268,7 @@ SinceOption = Annotated[
 @app.command()
 def demo(home: HomeOption = None, wait: WaitOption = 300.0, verbose: VerboseOption = False) -> None:
     """Serve the bundled demo news site on 127.0.0.1 and run the nightly flow against it."""
-    from flows.demo_site import remember_ports, remembered_ports, serve_demo
+    from flows.cli.demo_site import remember_ports, remembered_ports, serve_demo
 
     home = resolve_home(home)
     home.mkdir(parents=True, exist_ok=True)
@@ -438,7 +438,7 @@ def ingest(
     verbose: VerboseOption = False,
 ) -> None:
     """Load local HTML, WARC and plain-text articles, with no network."""
-    from flows.ingest import IngestError, expand_paths
+    from flows.acquire.ingest import IngestError, expand_paths
 
     try:
         if not expand_paths(paths):
@@ -505,7 +505,7 @@ def sql(
         raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
     home = resolve_home(home)
     if query is None:
-        from flows.shell import SqlShell
+        from flows.cli.shell import SqlShell
 
         code = SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f, snapshot)).loop()
         if code:

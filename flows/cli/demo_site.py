@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 SITE_DIR = DEMO_DIR / "site"
 SOURCES_TEMPLATE = DEMO_DIR / "sources.toml"
 TEXT_TYPES = (".html", ".xml", ".txt", ".json")
