@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from e2e import run_command  # noqa: E402
 
 from tests.hostile_site import hostile_sites, hostile_sources  # noqa: E402
-from tests.test_bad_inputs import counts  # noqa: E402
+from tests.runs import mart_counts  # noqa: E402
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
             marts = []
             for _ in range(2):
                 runs.append(run_command(["run", "--sources", str(sources)], home))
-                marts.append(counts(home))
+                marts.append(mart_counts(home))
     finally:
         for server in servers:
             server.shutdown()

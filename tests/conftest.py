@@ -41,3 +41,30 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="module")
+def demo_site():
+    """The bundled demo news site, served for one test module."""
+    from flows.cli.demo_site import serve_demo
+
+    with serve_demo() as demo:
+        yield demo
+
+
+def _api_env(level: str) -> dict[str, str]:
+    from prefect.settings import PREFECT_API_URL
+
+    return dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value(), PREFECT_LOGGING_LEVEL=level)
+
+
+@pytest.fixture(scope="module")
+def api_env(prefect_harness):
+    """Subprocesses talk to the session's Prefect API instead of starting their own."""
+    return _api_env("WARNING")
+
+
+@pytest.fixture(scope="module")
+def quiet_api_env(prefect_harness):
+    """The same, with Prefect's warnings off: for tests that read what a command prints."""
+    return _api_env("ERROR")

@@ -1,4 +1,4 @@
-"""The hostile loopback site of tests/test_hostile_site.py, also served by
+"""The hostile loopback site of tests/e2e/test_hostile_site.py, also served by
 bench/hostile_run.py: every case on it is one gazette once got wrong (issue 17)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import gzip
 from http.server import ThreadingHTTPServer
 
+from tests.builders import article_html, feed, sources_toml
 from tests.siteserver import Site, start
-from tests.test_bad_inputs import article, feed, sources_toml
 
 SECRET = "s3cret-pa55"
 
@@ -39,7 +39,7 @@ def hostile_sites() -> tuple[Site, Site, list[ThreadingHTTPServer]]:
     servers = [start(site), start(walled)]
     site.add("/robots.txt", "User-agent: *\nAllow: /\n", Content_Type="text/plain")
     for name in ("with-password", "plain", "behind-the-bomb", "after-the-bomb", "listed"):
-        site.add(f"/{name}.html", article(f"The {name} story"))
+        site.add(f"/{name}.html", article_html(f"The {name} story"))
     one_line = "the council said the ferry was late again " * 22_000  # 0.9 MB, no full stop
     site.add("/one-line.html", f"<html><body><article><h1>One line</h1><p>{one_line}</p>")
     site.add("/thin.html", "<html><head><title>Thin</title></head><body><p>Hi.</p>")
@@ -64,7 +64,7 @@ def hostile_sites() -> tuple[Site, Site, list[ThreadingHTTPServer]]:
         "User-agent: *\nDisallow: /\n" + "".join(f"Disallow: /x/{i}/\n" for i in range(120_000)),
         Content_Type="text/plain",
     )
-    walled.add("/a.html", article("Behind the wall"))
+    walled.add("/a.html", article_html("Behind the wall"))
     return site, walled, servers
 
 

@@ -115,3 +115,19 @@ def test_no_import_cycles_even_through_function_level_imports():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_tests_mirror_the_code_and_share_helpers_never_test_files():
+    """A test file imports helpers (tests/builders.py, tests/runs.py, fixtures in conftest),
+    never another test file; and test files live in the folder of what they test."""
+    importers = {}
+    for path in (ROOT / "tests").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        taken = sorted(m for m in modules if m.startswith("tests.") and ".test_" in f".{m}")
+        if taken:
+            importers[str(path.relative_to(ROOT))] = taken
+    assert importers == {}
+    top = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    assert top == ["test_layering.py"]  # the architecture's own test; the rest by layer

@@ -298,36 +298,11 @@ class Fetcher:
                 decision = self._check_robots(url, source_name)
             response = self._follow(url, sent, validators, purpose, source_name)
             status = response.status
-            if response.refusal is not None:
-                raise response.refusal
+            _accept(response, purpose)
             if status == 304:
-                outcome, error = OUTCOME_NOT_MODIFIED, None
-            elif status >= 400:
-                marker = challenge_marker(status, response.body)
-                if marker:
-                    raise Refused(
-                        OUTCOME_BOT_CHALLENGE, f"HTTP {status}: a bot challenge ({marker})", status
-                    )
-                raise Refused(OUTCOME_HTTP_ERROR, f"HTTP {status}", status)
-            elif not response.body.strip():
-                raise Refused(OUTCOME_EMPTY, "empty body", status)
-            elif purpose == "article" and not _looks_like_html(
-                response.content_type, response.body
-            ):
-                raise Refused(
-                    OUTCOME_NOT_HTML, f"content type {response.content_type or 'unknown'}", status
-                )
-        except Refused as exc:
-            outcome, error = exc.outcome, str(exc)
-            status = exc.status if exc.status is not None else status
-        except httpx.TimeoutException as exc:
-            outcome, error = OUTCOME_TIMEOUT, f"timed out ({type(exc).__name__}) {exc}".strip()
-        except (httpx.TransportError, OSError) as exc:
-            outcome, error = OUTCOME_CONNECTION_ERROR, f"{type(exc).__name__}: {exc}"
-        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-            outcome, error = OUTCOME_INVALID_URL, f"{type(exc).__name__}: {exc}"
+                outcome = OUTCOME_NOT_MODIFIED
         except Exception as exc:  # one odd URL or server must not end the run
-            outcome, error = OUTCOME_CONNECTION_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+            outcome, error, status = _failure(exc, status)
         result = FetchResult(
             url=url,
             purpose=purpose,
@@ -694,3 +669,38 @@ def _looks_like_html(content_type: str | None, body: bytes) -> bool:
     if content_type and any(t in content_type.lower() for t in HTML_TYPES):
         return True
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head
+
+
+def _accept(response: _Response, purpose: str) -> None:
+    """Raises Refused, with the outcome, for a response that gives no page."""
+    status = response.status
+    if response.refusal is not None:
+        raise response.refusal
+    if status == 304:
+        return
+    if status >= 400:
+        marker = challenge_marker(status, response.body)
+        if marker:
+            raise Refused(
+                OUTCOME_BOT_CHALLENGE, f"HTTP {status}: a bot challenge ({marker})", status
+            )
+        raise Refused(OUTCOME_HTTP_ERROR, f"HTTP {status}", status)
+    if not response.body.strip():
+        raise Refused(OUTCOME_EMPTY, "empty body", status)
+    if purpose == "article" and not _looks_like_html(response.content_type, response.body):
+        raise Refused(
+            OUTCOME_NOT_HTML, f"content type {response.content_type or 'unknown'}", status
+        )
+
+
+def _failure(exc: Exception, status: int | None) -> tuple[str, str, int | None]:
+    """An attempt's exception as (outcome, error, status)."""
+    if isinstance(exc, Refused):
+        return exc.outcome, str(exc), exc.status if exc.status is not None else status
+    if isinstance(exc, httpx.TimeoutException):
+        return OUTCOME_TIMEOUT, f"timed out ({type(exc).__name__}) {exc}".strip(), status
+    if isinstance(exc, httpx.TransportError | OSError):
+        return OUTCOME_CONNECTION_ERROR, f"{type(exc).__name__}: {exc}", status
+    if isinstance(exc, httpx.InvalidURL | UnicodeError | ValueError):
+        return OUTCOME_INVALID_URL, f"{type(exc).__name__}: {exc}", status
+    return OUTCOME_CONNECTION_ERROR, f"unexpected {type(exc).__name__}: {exc}", status

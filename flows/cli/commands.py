@@ -529,20 +529,36 @@ def _query_and_print(home: Path, query: str, fmt: str, snapshot: bool = False) -
 
     import duckdb
 
-    from warehouse.db import (
-        NotReadOnly,
-        WarehouseLocked,
-        check_reader_statements,
-        connect,
-        damage_of,
-        query_frame,
-        reader_sandbox,
-    )
-    from warehouse.lock import holder, run_waiting
+    from warehouse.db import NotReadOnly, check_reader_statements, query_frame, reader_sandbox
 
-    source = home / "exports" if snapshot else home  # the snapshot is exports/gazette.duckdb
+    con = _open_reader(home, snapshot)
+    if isinstance(con, int):
+        return con
+    yielded = threading.Event()
     try:
-        con = connect(source, read_only=True)
+        reader_sandbox(con, Path(tempfile.gettempdir()) / "gazette-sql-spill")
+        check_reader_statements(con, query)
+        with _yielding_to_a_run(home, con, yielded, watch=not snapshot):
+            frame = query_frame(con, query)
+    except NotReadOnly as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return QUERY_FAILED_EXIT
+    except duckdb.Error as exc:
+        return _query_failed(home, exc, yielded.is_set())
+    finally:
+        con.close()
+    _print_frame(frame, fmt)
+    return 0
+
+
+def _open_reader(home: Path, snapshot: bool):
+    """A read-only connection to the warehouse (or its snapshot, exports/gazette.duckdb), or
+    the exit code that says why there is none."""
+    from warehouse.db import WarehouseLocked, connect
+    from warehouse.lock import holder
+
+    try:
+        return connect(home / "exports" if snapshot else home, read_only=True)
     except FileNotFoundError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return 2
@@ -554,7 +570,15 @@ def _query_and_print(home: Path, query: str, fmt: str, snapshot: bool = False) -
             highlight=False,
         )
         return BUSY_EXIT
-    yielded = threading.Event()
+
+
+@contextlib.contextmanager
+def _yielding_to_a_run(home: Path, con, yielded, watch: bool):
+    """While the query runs, a watcher interrupts it (and sets `yielded`) when a run waits."""
+    import threading
+
+    from warehouse.lock import run_waiting
+
     done = threading.Event()
 
     def yield_to_a_run() -> None:
@@ -564,33 +588,30 @@ def _query_and_print(home: Path, query: str, fmt: str, snapshot: bool = False) -
                 con.interrupt()
                 return
 
+    if watch:
+        threading.Thread(target=yield_to_a_run, daemon=True).start()
     try:
-        reader_sandbox(con, Path(tempfile.gettempdir()) / "gazette-sql-spill")
-        check_reader_statements(con, query)
-        if not snapshot:
-            threading.Thread(target=yield_to_a_run, daemon=True).start()
-        frame = query_frame(con, query)
-    except NotReadOnly as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return QUERY_FAILED_EXIT
-    except duckdb.Error as exc:
-        if yielded.is_set():
-            err.print(
-                f"[bold yellow]busy:[/] stopped the query: {holder(home)} needs the "
-                "warehouse. Run it again when that finishes, or now on the published "
-                "snapshot: gazette sql --snapshot",
-                highlight=False,
-            )
-            return BUSY_EXIT
-        if damage_of(exc):
-            raise  # not the statement's fault: main says what to do with the file
-        err.print(f"[bold red]error:[/] query failed: {exc}", highlight=False)
-        return QUERY_FAILED_EXIT
+        yield
     finally:
         done.set()
-        con.close()
-    _print_frame(frame, fmt)
-    return 0
+
+
+def _query_failed(home: Path, exc: Exception, yielded: bool) -> int:
+    from warehouse.db import damage_of
+    from warehouse.lock import holder
+
+    if yielded:
+        err.print(
+            f"[bold yellow]busy:[/] stopped the query: {holder(home)} needs the "
+            "warehouse. Run it again when that finishes, or now on the published "
+            "snapshot: gazette sql --snapshot",
+            highlight=False,
+        )
+        return BUSY_EXIT
+    if damage_of(exc):
+        raise exc  # not the statement's fault: main says what to do with the file
+    err.print(f"[bold red]error:[/] query failed: {exc}", highlight=False)
+    return QUERY_FAILED_EXIT
 
 
 @app.command()
@@ -945,6 +966,17 @@ def _print_summary(summary, show_queries: bool) -> None:
     console.print(f"Data quality: [bold {colour}]{summary.dq_verdict.upper()}[/]")
     for failed in summary.dq_failed:
         console.print(f"  critical failure: {failed}")
+    _print_outputs(summary)
+    if show_queries:
+        console.print("\nTry:")
+        for title, query in EXAMPLE_QUERIES:
+            console.print(f"  # {title}", style="dim")
+            # plain print: one line each, so they can be copied and pasted
+            print(f'  .venv/bin/gazette sql --home {summary.home} "{query}"')
+
+
+def _print_outputs(summary) -> None:
+    """Where the run's results are, and what a reprocess changed."""
     console.print(f"Warehouse:  {summary.home / 'gazette.duckdb'}")
     console.print(f"Exports:    {summary.exports}")
     if summary.snapshot is not None:
@@ -960,12 +992,6 @@ def _print_summary(summary, show_queries: bool) -> None:
         )
         for url, fields in summary.changes.examples[:10]:
             console.print(f"  {url}: {', '.join(fields)}", highlight=False)
-    if show_queries:
-        console.print("\nTry:")
-        for title, query in EXAMPLE_QUERIES:
-            console.print(f"  # {title}", style="dim")
-            # plain print: one line each, so they can be copied and pasted
-            print(f'  .venv/bin/gazette sql --home {summary.home} "{query}"')
 
 
 # glibc's malloc, tuned for processes that parse big pages one after another (mallopt's

@@ -50,6 +50,31 @@ class SqlShell:
     def loop(self) -> int:
         """Read and run statements until the end of input; the exit code for the command."""
         self._readline()
+        refused = self._greet()
+        if refused is not None:
+            return refused
+        buffer: list[str] = []
+        while (line := self._read(buffer)) is not None:
+            stripped = line.strip()
+            if not buffer and stripped.startswith("."):
+                if not self.command(stripped):
+                    break
+                continue
+            if not stripped and not buffer:
+                continue
+            buffer.append(line)
+            if stripped.endswith(";"):
+                code = self.run("\n".join(buffer).rstrip().rstrip(";"), self.fmt)
+                buffer.clear()
+                if code and not self.interactive:
+                    return code  # a script stops where it failed, as with `set -e`
+        if buffer and "".join(buffer).strip():
+            code = self.run("\n".join(buffer), self.fmt)
+            return 0 if self.interactive else code
+        return 0
+
+    def _greet(self) -> int | None:
+        """The banner at a terminal; for a script with no warehouse, the exit code."""
         missing = not db_path(self.home).exists()
         if missing and not self.interactive:
             print(
@@ -66,34 +91,19 @@ class SqlShell:
                     "or `gazette demo`, then query it here.",
                     file=sys.stderr,
                 )
-        buffer: list[str] = []
+        return None
+
+    def _read(self, buffer: list[str]) -> str | None:
+        """The next line, None at the end of input; Ctrl-C drops the statement being typed."""
         while True:
             prompt = ("   ...> " if buffer else "gazette> ") if self.interactive else ""
             try:
-                line = input(prompt)
+                return input(prompt)
             except EOFError:
-                break
+                return None
             except KeyboardInterrupt:
-                buffer = []
+                buffer.clear()
                 print()
-                continue
-            stripped = line.strip()
-            if not buffer and stripped.startswith("."):
-                if not self.command(stripped):
-                    break
-                continue
-            if not stripped and not buffer:
-                continue
-            buffer.append(line)
-            if stripped.endswith(";"):
-                code = self.run("\n".join(buffer).rstrip().rstrip(";"), self.fmt)
-                buffer = []
-                if code and not self.interactive:
-                    return code  # a script stops where it failed, as with `set -e`
-        if buffer and "".join(buffer).strip():
-            code = self.run("\n".join(buffer), self.fmt)
-            return 0 if self.interactive else code
-        return 0
 
     def command(self, text: str) -> bool:
         """A dot command; False means quit."""

@@ -13,7 +13,7 @@ import contextlib
 import ctypes
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -114,82 +114,104 @@ def page_body(home: Path, page: FetchResult) -> FetchResult:
 
 
 def build_package(work: BatchWork) -> Built:
-    """Extract, enrich and model one batch; write its tables to the batch's partial folder.
-
-    The extraction stack is imported here, not by the module: the run's own process hands
-    batches to the workers and never needs it (about 30 MB) unless a small run builds its
-    batches in-process."""
-    from flows.staging.extract import extract_one, work_item
+    """Extract, enrich and model one batch; write its tables to the batch's partial folder."""
     from transforms.staging import staging_frame
 
-    records: list[Article] = []
+    failures, dropped = _fetch_failures(work.fetches)
+    articles: list[Article] = []
     quarantined: list[dict[str, Any]] = []
-    failures: Counter[str] = Counter()
-    dropped: list[tuple[str, str, str]] = []
     warnings: list[str] = []
-    for f in work.fetches:
-        if f.purpose == "article" and f.outcome not in ("ok", "not_modified"):
-            failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
-            dropped.append(("fetch", f.url, f"{f.outcome}: {f.error or f.status}"))
-        elif f.outcome not in ("ok", "not_modified"):
-            failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
-    limit = work.page_time_limit_s
     for page in work.pages:
-        value: Article | str | None = work.given_up.get(page.url)
-        if value is None:
-            try:
-                page = page_body(work.home, page)
-            except Exception as exc:  # lost or damaged: OSError, warcio's, zlib's errors, ...
-                value = f"archived body unreadable ({type(exc).__name__}: {exc})"
-        if value is None:
-            try:
-                watch = on_page(work.home, work.batch, page.url) if work.watched else nullcontext()
-                with watch, time_limit(limit):
-                    value = extract_one(work_item(page, work.recogniser))
-            except PageTimeout:
-                value = timeout_reason(limit)
-        if isinstance(value, str):
-            failures[f"extract: {value.split(' (')[0]}"] += 1
-            dropped.append(("extract", page.url, value))
-            quarantined.append(
-                {
-                    "url": page.url,
-                    "article_key": None,
-                    "stage": "extract",
-                    "expectation": None,
-                    "reason": value,
-                    "record": f'{{"source_name": {_json(page.source_name)}}}',
-                }
-            )
+        found = extract_page(work, page)
+        if isinstance(found, str):
+            failures[f"extract: {found.split(' (')[0]}"] += 1
+            dropped.append(("extract", page.url, found))
+            quarantined.append(_quarantine_row(page, found))
             continue
-        error = value.enrichment.error
+        error = found.enrichment.error
         if error:
             # an article whose enrichment crashed still loads; the crash is counted, not hidden
             failures[f"enrich: {error.split(':')[0]}"] += 1
-            warnings.append(f"enrichment failed for {value.url}: {error}")
-        records.append(value)
-    records = list({record_key(r): r for r in records}.values())
-    frames = batch_tables(records, work.fetches, work.run_id, work.archived)
-    frames["gate"] = staging_frame(records)
+            warnings.append(f"enrichment failed for {found.url}: {error}")
+        articles.append(found)
+    articles = list({record_key(a): a for a in articles}.values())
+    frames = batch_tables(articles, work.fetches, work.run_id, work.archived)
+    frames["gate"] = staging_frame(articles)
     frames["quarantine"] = pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA)
     folder = partial_dir(work.home, work.run_id, work.batch)
     if folder.exists():  # a batch retried after its worker died
         shutil.rmtree(folder)
     write_tables(folder, frames)
-    warc_files = {
-        f.archive.warc_file for f in (*work.fetches, *work.archived) if f.archive is not None
+    manifest = _manifest(work, articles, failures)
+    del articles, frames
+    release_memory()  # a worker's heap goes back to the size of its stack between batches
+    return Built(folder, manifest, dropped, warnings)
+
+
+def extract_page(work: BatchWork, page: FetchResult) -> Article | str:
+    """The page's article, or why there is none: given up before (its worker died on it), its
+    archived body lost, the extractor's reason, or its time limit.
+
+    The extraction stack is imported here, not by the module: the run's own process hands
+    batches to the workers and never needs it (about 30 MB) unless a small run builds its
+    batches in-process."""
+    from flows.staging.extract import extract_one, work_item
+
+    given_up = work.given_up.get(page.url)
+    if given_up is not None:
+        return given_up
+    try:
+        page = page_body(work.home, page)
+    except Exception as exc:  # lost or damaged: OSError, warcio's, zlib's errors, ...
+        return f"archived body unreadable ({type(exc).__name__}: {exc})"
+    limit = work.page_time_limit_s
+    try:
+        watch = on_page(work.home, work.batch, page.url) if work.watched else nullcontext()
+        with watch, time_limit(limit):
+            return extract_one(work_item(page, work.recogniser))
+    except PageTimeout:
+        return timeout_reason(limit)
+
+
+def _fetch_failures(
+    fetches: Sequence[FetchResult],
+) -> tuple[Counter[str], list[tuple[str, str, str]]]:
+    """Failed fetches by reason, and the article URLs they cost, as (stage, url, reason)."""
+    failures: Counter[str] = Counter()
+    dropped: list[tuple[str, str, str]] = []
+    for f in fetches:
+        if f.outcome in ("ok", "not_modified"):
+            continue
+        failures[f"{f.outcome} ({f.status})" if f.outcome == "http_error" else f.outcome] += 1
+        if f.purpose == "article":
+            dropped.append(("fetch", f.url, f"{f.outcome}: {f.error or f.status}"))
+    return failures, dropped
+
+
+def _quarantine_row(page: FetchResult, reason: str) -> dict[str, Any]:
+    return {
+        "url": page.url,
+        "article_key": None,
+        "stage": "extract",
+        "expectation": None,
+        "reason": reason,
+        "record": f'{{"source_name": {_json(page.source_name)}}}',
     }
-    manifest = Manifest(
+
+
+def _manifest(work: BatchWork, articles: list[Article], failures: Counter[str]) -> Manifest:
+    kept = (*work.fetches, *work.archived)
+    return Manifest(
         run_id=work.run_id,
         batch=work.batch,
         urls=list(work.urls),
         outcomes=dict(Counter(f.outcome for f in work.fetches)),
         failures=dict(failures),
-        warc_files=sorted(warc_files),
-        extracted=len(records),
+        warc_files=sorted({f.archive.warc_file for f in kept if f.archive is not None}),
+        extracted=len(articles),
         sources=sorted(
-            {r.source_name for r in records if r.source_name}
-            | {f.source_name for f in (*work.fetches, *work.archived) if f.source_name}
+            {a.source_name for a in articles if a.source_name}
+            | {f.source_name for f in kept if f.source_name}
         ),
         retry=sorted(
             {
@@ -202,9 +224,6 @@ def build_package(work: BatchWork) -> Built:
         ),
         versioning=work.versioning,
     )
-    del records, frames
-    release_memory()  # a worker's heap goes back to the size of its stack between batches
-    return Built(folder, manifest, dropped, warnings)
 
 
 def _json(value: str | None) -> str:

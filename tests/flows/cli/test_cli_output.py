@@ -1,0 +1,72 @@
+"""What a person reads: whole values in a pipe or an 80-column terminal, no `<bool>` in help."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+from rich.console import Console
+from typer.testing import CliRunner
+
+from flows.cli.commands import app
+from flows.cli.tables import show_table
+
+GAZETTE = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "gazette"
+COLUMNS = ("run", "command", "started (UTC)", "took", "status", "quality", "new", "failures")
+ROWS = [
+    ("20261201T020000123456Z", "run", "2026-12-01 02:00", "84 s", "succeeded", "PASS", "120", "3"),
+    (
+        "20261202T020000654321Z",
+        "ingest",
+        "2026-12-02 02:00",
+        "9 s",
+        "failed_quality",
+        "FAIL",
+        "0",
+        "0",
+    ),
+]
+
+
+def rendered(terminal: bool, width: int) -> str:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=terminal, width=width, color_system=None)
+    show_table(console, "Last runs", COLUMNS, ROWS, right=("new",))
+    return out.getvalue()
+
+
+def test_a_wide_terminal_gets_the_table():
+    text = rendered(True, 160)
+    assert "┃" in text or "│" in text
+    assert "20261201T020000123456Z" in text
+
+
+def test_a_narrow_terminal_and_a_pipe_get_every_value_whole():
+    for text in (rendered(True, 80), rendered(False, 80)):
+        assert "…" not in text and "│" not in text
+        for row in ROWS:
+            for value in row:
+                assert value in text
+        assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_flags_show_no_type_in_help():
+    result = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    assert "--refresh" in result.output and "--verbose" in result.output
+    assert "<bool>" not in result.output
+    assert "<path>" in result.output  # options that take a value keep theirs
+
+
+def test_a_long_error_stays_one_line_when_piped(tmp_path):
+    home = tmp_path / ("a-home-with-a-long-name-" * 3)
+    result = subprocess.run(
+        [str(GAZETTE), "sql", "--home", str(home), "select 1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    [line] = [x for x in result.stderr.splitlines() if "no warehouse" in x]
+    assert str(home) in line and "gazette demo" in line
