@@ -131,3 +131,55 @@ def render(url: str, profile) -> str:
     ).stdout
     dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+
+
+class Terminal:
+    """A real terminal: a command in a detached tmux session, its screen read back with
+    `capture-pane` (scrollback included), keys sent as a person types them."""
+
+    def __init__(self, command: str, width: int = 100, height: int = 40) -> None:
+        import uuid
+
+        self.session = f"gz-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", "-L", self.session]
+        size = ["-x", str(width), "-y", str(height)]
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", "-s", self.session, *size, command], check=True
+        )
+        subprocess.run([*self.tmux, "set-option", "-t", self.session, "remain-on-exit", "on"])
+
+    def screen(self, history: bool = False) -> str:
+        start = ["-S", "-5000"] if history else []
+        return subprocess.run(
+            [*self.tmux, "capture-pane", "-p", *start, "-t", self.session],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen(history=True)
+            if screen.count(text) >= count:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never showed:\n{screen}")
+            time.sleep(0.2)
+
+    def type(self, text: str) -> None:
+        if text.endswith(";"):  # tmux reads a bare trailing ";" as the end of its own command
+            text = text[:-1] + "\\;"
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, "-l", text], check=True)
+
+    def keys(self, *names: str) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, *names], check=True)
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], check=False)
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -124,6 +124,9 @@ EXAMPLE_QUERIES = [
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
+    from flows.cli import progress
+
+    progress.settle()
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 
@@ -934,6 +937,9 @@ def _export_changes(home: Path, fmt: str, out: Path | None, since: datetime) -> 
 
 
 def _print_summary(summary, show_queries: bool) -> None:
+    from flows.cli import progress
+
+    progress.settle()  # bars that redraw would cut the summary into fragments
     per_source = summary.per_source
     show_table(
         console,

@@ -101,7 +101,12 @@ class RichReporter(Reporter):
     def __init__(self, console: Console | None = None) -> None:
         super().__init__()
         self.console = console or Console(stderr=True)
-        self.progress = Progress(
+        self.progress = self._bars()
+        self._ids: dict[int, int] = {}
+        self._started = False
+
+    def _bars(self) -> Progress:
+        return Progress(
             TextColumn("{task.description:<10}"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -110,13 +115,12 @@ class RichReporter(Reporter):
             console=self.console,
             transient=False,
         )
-        self._ids: dict[int, int] = {}
-        self._started = False
 
     def stage(self, name: str, total: int | None = None) -> Stage:
         """The live display starts with the first long stage, not with the command: a live
         display redraws its line, and under `gazette sql` it erased what the user typed."""
         if not self._started:
+            self.progress = self._bars()  # a new run's bars: the last run's stay printed above
             self.progress.start()
             self._started = True
         stage = Stage(self, name, total)
@@ -142,10 +146,14 @@ class RichReporter(Reporter):
 
     def run_done(self, line: str) -> None:
         _log(logging.INFO, line)  # the summary table says it at a terminal
+        self.close()  # the run's stages are over: nothing may redraw over its summary
 
     def close(self) -> None:
+        """Stop redrawing: the bars stay on screen as they last were, and whatever prints
+        next (the summary, an error) is not drawn over. A later stage starts them again."""
         if self._started:
             self.progress.stop()
+            self._started = False
 
 
 _current: Reporter = Reporter()
@@ -167,6 +175,11 @@ def _log(level: int, line: str) -> None:
 
 def reporter() -> Reporter:
     return _current
+
+
+def settle() -> None:
+    """Close the live display, if any, before printing anything of one's own."""
+    _current.close()
 
 
 def use(new: Reporter) -> Reporter:

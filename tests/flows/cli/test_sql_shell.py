@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.runs import GAZETTE, Terminal
 from warehouse.db import connect
-
-GAZETTE = Path(sys.executable).with_name("gazette")
 
 
 @pytest.fixture()
@@ -53,40 +50,14 @@ def test_a_script_that_succeeds_exits_0(home):
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (a real terminal)")
 def test_typed_text_stays_on_screen_in_a_terminal(home):
-    session = f"gz-{uuid.uuid4().hex[:8]}"
-    tmux = ["tmux", "-L", session]
-    command = f"{GAZETTE} sql --home {home}"
-    subprocess.run(
-        [*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command],
-        check=True,
-    )
-    try:
-        screen = wait_for(tmux, session, "gazette>")
+    with Terminal(f"{GAZETTE} sql --home {home}", width=120, height=30) as terminal:
+        terminal.wait_for("gazette>")
         typed = "select title from v_article"
-        subprocess.run([*tmux, "send-keys", "-t", session, "-l", typed], check=True)
+        terminal.type(typed)
         time.sleep(1.5)  # a live display redraws several times a second: give it the chance
-        screen = capture(tmux, session)
+        screen = terminal.screen()
         assert f"gazette> {typed}" in screen, screen
-        subprocess.run([*tmux, "send-keys", "-t", session, "-l", "\\;"], check=True)
-        subprocess.run([*tmux, "send-keys", "-t", session, "Enter"], check=True)
-        screen = wait_for(tmux, session, "gazette>", count=2)  # ran, and prompts again
+        terminal.type(";")
+        terminal.keys("Enter")
+        screen = terminal.wait_for("gazette>", count=2)  # ran, and prompts again
         assert f"gazette> {typed};" in screen, screen
-    finally:
-        subprocess.run([*tmux, "kill-server"], check=False)
-
-
-def capture(tmux: list[str], session: str) -> str:
-    return subprocess.run(
-        [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def wait_for(tmux: list[str], session: str, text: str, count: int = 1, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        screen = capture(tmux, session)
-        if screen.count(text) >= count:
-            return screen
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{text!r} never showed:\n{screen}")
-        time.sleep(0.2)
