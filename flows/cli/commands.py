@@ -21,7 +21,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from flows.cli.tables import show_table
 from flows.config import (
@@ -60,9 +59,18 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help is plain text: "[quality]" is a TOML table, not markup
 )
 # piped output is not wrapped at 80 columns: a long error or path stays one line for grep
 console = Console(soft_wrap=not sys.stdout.isatty())
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"gazette {version('gazette')}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -71,6 +79,10 @@ def _options(
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="Plain log lines, no progress bars (as when piped)."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     """Progress bars for a person at a terminal; plain lines for logs, cron and --quiet."""
@@ -485,13 +497,32 @@ def reprocess(
     raise typer.Exit(summary.exit_code)
 
 
+FORMATS = ("table", "line", "csv", "json", "markdown")
+QUERY_FAILED_EXIT = 1  # a statement failed; 2 is no warehouse (or bad usage), 3 busy
+CANCELLED_EXIT = 130  # Ctrl-C, as a shell reports it
+PIPE_CLOSED_EXIT = 141  # the reader of the output went away (SIGPIPE), as other tools exit
+MAX_ROWS = 40  # rows a person is shown (the first and last 20), as DuckDB's shell does
+BATCH_ROWS = 2048  # rows fetched at once: what a streamed result holds in memory
+
+
 @app.command()
 def sql(
     query: Annotated[
         str | None, typer.Argument(help="A read-only SQL query; none opens a shell.")
     ] = None,
     home: HomeOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, line, csv, json or markdown.")
+    ] = "table",
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows",
+            min=0,
+            help="Rows a table or line result shows, the first and last half (0: all); "
+            "csv, json and markdown always have them all.",
+        ),
+    ] = MAX_ROWS,
     snapshot: Annotated[
         bool,
         typer.Option(
@@ -505,53 +536,102 @@ def sql(
 
     A query on the live warehouse is stopped when a run needs the file (exit 3)."""
     if fmt not in FORMATS:
-        raise _fail(f"--format: unknown format {fmt!r}; use table, csv, json or markdown")
+        raise _fail(f"--format: unknown format {fmt!r}; use {', '.join(FORMATS)}")
     home = resolve_home(home)
     if query is None:
         from flows.cli.shell import SqlShell
 
-        code = SqlShell(home, fmt, lambda q, f: _query_and_print(home, q, f, snapshot)).loop()
+        shell = SqlShell(
+            home, fmt, lambda q, f, n: _query_and_print(home, q, f, snapshot, n), max_rows
+        )
+        code = shell.loop()
         if code:
             raise typer.Exit(code)
         return
-    code = _query_and_print(home, query, fmt, snapshot)
+    code = _query_and_print(home, query, fmt, snapshot, max_rows)
     if code:
         raise typer.Exit(code)
 
 
-FORMATS = ("table", "csv", "json", "markdown")
-QUERY_FAILED_EXIT = 1  # a statement failed; 2 is no warehouse (or bad usage), 3 busy
-
-
-def _query_and_print(home: Path, query: str, fmt: str, snapshot: bool = False) -> int:
-    """One read-only query. The live file is opened for it alone and let go of as soon as a
-    run wants the home: a long query must never make the nightly run give up. With
-    `snapshot`, the published BI snapshot is read instead (no run ever waits for it)."""
+def _query_and_print(
+    home: Path, query: str, fmt: str, snapshot: bool = False, max_rows: int = MAX_ROWS
+) -> int:
+    """One read-only query, its result printed as it streams in. The live file is opened for
+    it alone and let go of as soon as a run wants the home: a long query must never make the
+    nightly run give up. With `snapshot`, the published BI snapshot is read instead (no run
+    ever waits for it). Ctrl-C cancels the query, not the shell."""
     import tempfile
     import threading
 
     import duckdb
 
-    from warehouse.db import NotReadOnly, check_reader_statements, query_frame, reader_sandbox
+    from warehouse.db import NotReadOnly, check_reader_statements, reader_sandbox
 
     con = _open_reader(home, snapshot)
     if isinstance(con, int):
         return con
-    yielded = threading.Event()
+    yielded, cancelled = threading.Event(), threading.Event()
     try:
         reader_sandbox(con, Path(tempfile.gettempdir()) / "gazette-sql-spill")
         check_reader_statements(con, query)
-        with _yielding_to_a_run(home, con, yielded, watch=not snapshot):
-            frame = query_frame(con, query)
+        with (
+            _yielding_to_a_run(home, con, yielded, watch=not snapshot),
+            _cancelling(con, cancelled),
+        ):
+            reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
+            _print_result(reader, fmt, max_rows)
     except NotReadOnly as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return QUERY_FAILED_EXIT
-    except duckdb.Error as exc:
+    except BrokenPipeError:  # `gazette sql … | head -3`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return PIPE_CLOSED_EXIT
+    except (duckdb.Error, KeyboardInterrupt) as exc:
+        if cancelled.is_set() or isinstance(exc, KeyboardInterrupt):
+            err.print("cancelled", highlight=False)
+            return CANCELLED_EXIT
         return _query_failed(home, exc, yielded.is_set())
     finally:
         con.close()
-    _print_frame(frame, fmt)
     return 0
+
+
+@contextlib.contextmanager
+def _cancelling(con, cancelled):
+    """Ctrl-C while the query runs interrupts DuckDB (a query ran on for minutes after it,
+    with no prompt); in the main thread only, where signals arrive."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame) -> None:
+        cancelled.set()
+        con.interrupt()
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _print_result(reader, fmt: str, max_rows: int) -> None:
+    from flows.cli import results
+
+    out = sys.stdout
+    if fmt == "csv":
+        results.write_csv(reader, out)
+    elif fmt == "json":
+        results.write_json(reader, out)
+    elif fmt == "markdown":
+        results.write_markdown(reader.schema, reader, out)
+    else:
+        found = results.sample(reader.schema, reader, max_rows)
+        lines = results.box(found, console.width) if fmt == "table" else results.records(found)
+        out.write("\n".join(lines) + "\n")
+    out.flush()
 
 
 def _open_reader(home: Path, snapshot: bool):
@@ -623,44 +703,6 @@ def schema() -> None:
     from warehouse.dictionary import data_dictionary
 
     sys.stdout.write(data_dictionary() + "\n")
-
-
-def _flat_for_csv(frame):
-    """CSV has no lists or structs: such cells (aliases, offsets) are written as JSON."""
-    import polars as pl
-
-    nested = [c for c, t in frame.schema.items() if isinstance(t, (pl.List, pl.Array, pl.Struct))]
-    return frame.with_columns(
-        pl.Series(
-            c, [None if v is None else json.dumps(v, default=str) for v in frame[c].to_list()]
-        )
-        for c in nested
-    )
-
-
-def _print_frame(frame, fmt: str) -> None:
-    if fmt == "csv":
-        sys.stdout.write(_flat_for_csv(frame).write_csv())
-    elif fmt == "json":
-        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1))
-        sys.stdout.write("\n")
-    elif fmt == "markdown":
-        cols = frame.columns
-        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for row in frame.iter_rows():
-            cells = (
-                "" if v is None else str(v).replace("|", "\\|").replace("\n", " ") for v in row
-            )
-            lines.append("| " + " | ".join(cells) + " |")
-        sys.stdout.write("\n".join(lines) + "\n")
-    else:
-        table = Table(show_lines=False)
-        for col in frame.columns:
-            table.add_column(col, overflow="fold")
-        for row in frame.iter_rows():
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
-        console.print(f"{frame.height} row(s)", style="dim")
 
 
 @app.command()
