@@ -166,11 +166,13 @@ def fetch_and_stage_task(batches: list[list[Candidate]], context: StageContext) 
         return fetched_work(context.home, context.run_id, name, urls, fetched, context.recogniser)
 
     report = progress.reporter()
+    pages = sum(len(b) for b in batches)
+    fetching = report.stage("fetch", pages)  # made first: the bars read in the stages' order
     with (
-        report.stage("stage", sum(len(b) for b in batches)) as staging,
+        report.stage("stage", pages) as staging,
         StagingPool(context.now, on_staged=_reporting(staging.advance)) as pool,
     ):
-        with report.stage("fetch", sum(len(b) for b in batches)) as fetching:
+        with fetching:
             failed = fetch_into(
                 pool,
                 batches,

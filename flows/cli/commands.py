@@ -161,9 +161,20 @@ def _prepare_prefect(verbose: bool) -> None:
 
 def _run_flow(sources: Path, home: Path, verbose: bool, options: RunOptions):
     try:
-        load_settings(sources)  # reject a bad config before Prefect starts
+        settings = load_settings(sources)  # reject a bad config before Prefect starts
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    from flows.cli import progress
+
+    if isinstance(progress.reporter(), progress.RichReporter):
+        # a person waits: a first line at once, as Prefect and the imports take seconds
+        # before discovery reports (logs and pipes keep one line per event, errors one line)
+        count = len(settings.sources)
+        err.print(
+            f"gazette {options.command}: {count} source{'' if count == 1 else 's'} from "
+            f"{sources}, home {home}",
+            highlight=False,
+        )
     if options.dask_address and options.task_runner != "dask":
         raise _fail("--dask-address goes with --task-runner dask")
     if options.dask_address:

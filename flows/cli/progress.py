@@ -16,10 +16,10 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 
@@ -109,9 +109,11 @@ class RichReporter(Reporter):
         return Progress(
             TextColumn("{task.description:<10}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
+            TextColumn("{task.fields[count]:>11}"),
+            TextColumn("{task.fields[rate]:>8}"),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[eta]}"),
+            TimeRemainingColumn(),
             console=self.console,
             transient=False,
         )
@@ -124,19 +126,30 @@ class RichReporter(Reporter):
             self.progress.start()
             self._started = True
         stage = Stage(self, name, total)
-        self._ids[id(stage)] = self.progress.add_task(name, total=total, rate="")
+        count = f"0/{total}" if total is not None else ""
+        eta = "eta" if total else ""
+        self._ids[id(stage)] = self.progress.add_task(
+            name, total=total, rate="", count=count, eta=eta
+        )
         return stage
 
     def _advanced(self, stage: Stage, n: int) -> None:
         seconds = time.monotonic() - stage.started
         rate = f"{stage.done_count / seconds:.1f}/s" if seconds > 0 else ""
-        self.progress.update(self._ids[id(stage)], completed=stage.done_count, rate=rate)
+        count = f"{stage.done_count}/{stage.total}" if stage.total is not None else ""
+        task = self._ids[id(stage)]
+        self.progress.update(task, completed=stage.done_count, rate=rate, count=count)
 
     def _finished(self, stage: Stage) -> None:
+        """A counted stage ends full; one without a count (validate, export) says done, not
+        `0/0`."""
         _log(logging.INFO, stage_line(stage))
         task = self._ids[id(stage)]
-        total = stage.total if stage.total is not None else stage.done_count
-        self.progress.update(task, total=total, completed=max(stage.done_count, total or 0))
+        if stage.total is None:
+            self.progress.update(task, total=1, completed=1, count="done", eta="")
+            return
+        done = max(stage.done_count, stage.total)
+        self.progress.update(task, completed=done, count=f"{stage.done_count}/{stage.total}")
 
     def dropped(self, what: str, url: str, reason: str) -> None:
         _log(logging.INFO, f"dropped ({what}): {url}: {reason}")

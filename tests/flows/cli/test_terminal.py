@@ -43,6 +43,10 @@ def test_a_runs_summary_is_printed_after_the_bars_stop_not_through_them(site, ap
     assert any(line.startswith("Data Docs:") for line in summary), screen
     assert any(line.startswith("Report:") for line in summary), screen
     assert any(BAR.search(line) for line in lines[:first]), screen  # the bars were there, above
+    said = [line for line in lines if line.strip()]
+    assert said[0].startswith("gazette run: 1 source from"), screen  # at once, before Prefect
+    stages = [line.split()[0] for line in lines[:first] if BAR.search(line)]
+    assert stages.index("fetch") < stages.index("stage"), screen  # in the order they run
 
 
 @pytest.fixture()
