@@ -82,6 +82,22 @@ def damage_of(exc: BaseException | None) -> str | None:
     return None
 
 
+# the storage version gazette writes: every DuckDB from 1.1 on reads it, as do the BI drivers
+# that still ship a 1.x engine (a file in 2.0's own format stops them: "version number 69,
+# can only read 64-68"). DuckDB numbers it 64 in the file's header.
+STORAGE_COMPATIBILITY = "v1.1.0"
+READABLE_STORAGE = 64
+
+
+def storage_number(path: Path) -> int | None:
+    """The storage version in a DuckDB file's header (None: not a DuckDB file)."""
+    with open(path, "rb") as handle:
+        head = handle.read(20)
+    if len(head) < 20 or head[8:12] != b"DUCK":
+        return None
+    return int.from_bytes(head[12:20], "little")
+
+
 def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying while another process holds DuckDB's file lock.
 
@@ -91,7 +107,10 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            if read_only:
+                return duckdb.connect(str(path), read_only=True)
+            config = {"storage_compatibility_version": STORAGE_COMPATIBILITY}
+            return duckdb.connect(str(path), config=config)
         except duckdb.Error as exc:
             if damage_of(exc):
                 raise WarehouseDamaged(path, str(exc)) from None

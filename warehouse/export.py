@@ -19,7 +19,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.tables import MART_TABLES, PARTITIONED
-from warehouse.db import SQL_DIR, export_memory, path_literal, query_frame, run, scalar
+from warehouse.db import (
+    READABLE_STORAGE,
+    SQL_DIR,
+    STORAGE_COMPATIBILITY,
+    export_memory,
+    path_literal,
+    query_frame,
+    run,
+    scalar,
+    storage_number,
+)
 from warehouse.faults import checkpoint
 
 # their folders' columns, one declared type for every reader: hive folder names carry no type,
@@ -397,6 +407,8 @@ def _copy_checkpointed(source: Path, target: Path) -> bool:
     False (nothing copied) when a log is there."""
     if Path(f"{source}.wal").exists():
         return False
+    if (storage_number(source) or 0) > READABLE_STORAGE:  # a warehouse of an older gazette
+        return False  # copied through DuckDB, into the format 1.x tools read
     shutil.copyfile(source, target)
     if Path(f"{source}.wal").exists():  # a writer came in meanwhile: this copy may be torn
         target.unlink(missing_ok=True)
@@ -411,7 +423,8 @@ def _copy_database(source: Path, target: Path) -> None:
         # a bare connection may cache up to 80 % of the machine's memory while it copies
         run(con, "set memory_limit = ?", [export_memory()])
         run(con, f"attach '{path_literal(source)}' as gazette (read_only)")
-        run(con, f"attach '{path_literal(target)}' as snapshot")
+        storage = f"(storage_version '{STORAGE_COMPATIBILITY}')"
+        run(con, f"attach '{path_literal(target)}' as snapshot {storage}")
         run(con, "copy from database gazette to snapshot")
         run(con, "detach snapshot")
     finally:

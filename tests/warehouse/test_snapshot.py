@@ -8,7 +8,7 @@ import sys
 
 import duckdb
 
-from warehouse.db import connect
+from warehouse.db import READABLE_STORAGE, connect, db_path, storage_number
 from warehouse.export import publish_snapshot
 
 
@@ -53,3 +53,24 @@ def test_a_log_left_by_a_dead_writer_is_in_the_snapshot(tmp_path):
     assert (home / "gazette.duckdb.wal").exists()
     snapshot = publish_snapshot(home, "r2")
     assert _runs(snapshot) == 2
+
+
+def test_the_snapshot_opens_in_duckdb_1x_tools_whatever_wrote_the_warehouse(tmp_path):
+    """DuckDB 1.x (BI drivers ship it still) refused the snapshot: "version number 69, can
+    only read 64-68". New warehouses and every snapshot are written in the 1.1 format; a
+    warehouse in 2.0's format (an older gazette's) is copied into it."""
+    fresh = tmp_path / "fresh"
+    connect(fresh).close()
+    assert storage_number(db_path(fresh)) == READABLE_STORAGE
+    assert storage_number(publish_snapshot(fresh, "a")) == READABLE_STORAGE
+
+    older = tmp_path / "older"
+    older.mkdir()
+    duckdb.connect(str(db_path(older))).close()  # DuckDB 2.0's own format
+    connect(older).close()
+    assert storage_number(db_path(older)) > READABLE_STORAGE
+    snapshot = publish_snapshot(older, "b")
+    assert storage_number(snapshot) == READABLE_STORAGE
+    con = duckdb.connect(str(snapshot), read_only=True)
+    assert con.execute("select count(*) from fact_article").fetchone() == (0,)
+    con.close()
