@@ -43,6 +43,22 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def _name_flow_run(run_id: str) -> None:
+    """The Prefect flow run is named after gazette's run id (not `infrared-marmoset`), so the
+    UI, ops.etl_run and the run report name one run alike."""
+    from prefect.client.orchestration import get_client
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_name(context.flow_run.id, run_id)
+    except Exception as exc:  # the UI's label must not fail the run
+        get_run_logger().warning("flow run not renamed: %s: %s", type(exc).__name__, exc)
+
+
 class RunLedger:
     """Bookkeeping of one run in ops.etl_run, and the stages every flow ends with."""
 
@@ -64,6 +80,7 @@ class RunLedger:
         self.lock.__enter__()
         self.now = datetime.now(UTC)
         self.run_id = new_run_id(self.now)
+        _name_flow_run(self.run_id)
         self.summary = RunSummary(run_id=self.run_id, home=home, sources=sources)
         self.stage_failures: Counter[str] = Counter()
         self.discovery_cut: Counter[str] = Counter()  # URLs past a source's cap, by source

@@ -68,6 +68,16 @@ def first_run(prefect_harness, demo_site, tmp_path_factory):
     return home, sources, summary, demo_site
 
 
+def test_the_prefect_flow_run_is_named_after_gazettes_run_id(first_run):
+    """It was `infrared-marmoset`: the UI and ops.etl_run now name one run alike."""
+    from prefect.client.orchestration import get_client
+
+    _, _, summary, _ = first_run
+    with get_client(sync_client=True) as client:
+        names = {run.name for run in client.read_flow_runs()}
+    assert summary.run_id in names
+
+
 def test_every_outlet_loads_every_existing_article(first_run):
     home, _, summary, _ = first_run
     expected = Counter(NAMES[a["outlet"]] for a in ARTICLES if not a["missing"])
