@@ -299,13 +299,25 @@ def warehouse_folder(con: duckdb.DuckDBPyConnection) -> tuple[Path, ...]:
     return (Path(str(path)).parent,) if path else ()
 
 
+# the one spelling of a timestamp in what gazette writes as text (CSV exports, `gazette sql`'s
+# csv and json, `status --format json`): ISO 8601, UTC, microseconds, a Z
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def iso_timestamp(value: datetime) -> str:
+    """A timestamp as gazette writes it; a naive one (no zone) without the Z."""
+    if value.tzinfo is None:
+        return value.strftime(TIMESTAMP_FORMAT[:-1])
+    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
 def write_csv(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
-    """UTF-8 with a header; timestamps in ISO 8601 UTC with a Z."""
+    """UTF-8 with a header; timestamps as `TIMESTAMP_FORMAT` says."""
     path = path_literal(target)
     run(
         con,
         f"copy ({select}) to '{path}' "
-        "(format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')",
+        f"(format csv, header true, timestampformat '{TIMESTAMP_FORMAT}')",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import duckdb
 
 from warehouse.db import query_frame
+from warehouse.export import iso_timestamp
 
 LAST_RUNS = 10
 
@@ -55,7 +57,7 @@ def collect_status(con: duckdb.DuckDBPyConnection, home: Path, now: datetime | N
     articles = con.execute("select count(*) from fact_article where is_current").fetchone()[0]
     return {
         "home": str(home),
-        "checked_at": now.isoformat(),
+        "checked_at": iso_timestamp(now),
         "runs": [_jsonable(r) for r in runs],
         "sources": [_jsonable(s) for s in sources],
         "articles": int(articles),
@@ -68,8 +70,18 @@ def collect_status(con: duckdb.DuckDBPyConnection, home: Path, now: datetime | N
     }
 
 
+JSON_COLUMNS = {"failures_by_reason"}  # stored as JSON text: given back as nested JSON
+
+
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+    def value(key: str, v: Any) -> Any:
+        if isinstance(v, datetime):
+            return iso_timestamp(v)
+        if key in JSON_COLUMNS and isinstance(v, str):
+            return json.loads(v)
+        return v
+
+    return {k: value(k, v) for k, v in row.items()}
 
 
 def articles_per_source(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, int, int]]:

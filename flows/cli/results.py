@@ -13,9 +13,12 @@ import json
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, TextIO
 
 import pyarrow as pa
+
+from warehouse.export import iso_timestamp
 
 MAX_ROWS = 40  # what DuckDB's shell shows by default
 MAX_CELL = 40  # characters of one value in a table before it is cut
@@ -184,10 +187,10 @@ def write_csv(batches: Iterable[pa.RecordBatch], out: TextIO) -> None:
         ]
         frame = frame.with_columns(
             pl.Series(
-                c, [None if v is None else json.dumps(v, default=str) for v in frame[c].to_list()]
+                c, [None if v is None else json.dumps(v, default=_text) for v in frame[c].to_list()]
             )
             for c in nested
-        )
+        ).with_columns(_timestamps(frame.schema))
         out.write(frame.write_csv(include_header=header))
         header = False
 
@@ -198,7 +201,9 @@ def write_json(batches: Iterable[pa.RecordBatch], out: TextIO) -> None:
     out.write("[")
     for batch in batches:
         for row in batch.to_pylist():
-            out.write(("\n" if first else ",\n") + json.dumps(row, default=str, ensure_ascii=False))
+            out.write(
+                ("\n" if first else ",\n") + json.dumps(row, default=_text, ensure_ascii=False)
+            )
             first = False
     out.write("\n]\n")
 
@@ -211,3 +216,26 @@ def write_markdown(schema: pa.Schema, batches: Iterable[pa.RecordBatch], out: Te
                 "" if v is None else str(v).replace("|", "\\|").replace("\n", " ") for v in row
             )
             out.write("| " + " | ".join(cells) + " |\n")
+
+
+def _text(value: Any) -> str:
+    """What JSON has no type for: timestamps in gazette's one spelling, the rest as text."""
+    if isinstance(value, datetime):
+        return iso_timestamp(value)
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _timestamps(schema: Any) -> list[Any]:
+    """Timestamp columns as gazette spells them (polars would write `+0000`, not a Z)."""
+    import polars as pl
+
+    spelled = []
+    for name, kind in schema.items():
+        if isinstance(kind, pl.Datetime):
+            column = pl.col(name)
+            if kind.time_zone is not None:
+                column = column.dt.convert_time_zone("UTC")
+                spelled.append(column.dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").alias(name))
+            else:
+                spelled.append(column.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f").alias(name))
+    return spelled

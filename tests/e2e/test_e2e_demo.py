@@ -628,7 +628,9 @@ def test_status_says_how_the_last_runs_went(first_run):
     first = runs[summary.run_id]
     assert first["status"] == "succeeded" and first["dq_verdict"] == "pass"
     assert first["duration_s"] >= 0
-    assert json.loads(first["failures_by_reason"]) == {"http_error (404)": 1}
+    assert first["failures_by_reason"] == {"http_error (404)": 1}  # nested, not a string
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"  # one spelling, as the CSV export's
+    assert re.fullmatch(stamp, first["started_at"]) and re.fullmatch(stamp, info["checked_at"])
     sources = {s["source_name"]: s for s in info["sources"]}
     assert {n: s["articles"] for n, s in sources.items()} == {
         NAMES[o]: n for o, n in Counter(a["outlet"] for a in ARTICLES if not a["missing"]).items()

@@ -111,3 +111,16 @@ def test_version_and_help_that_keeps_its_brackets():
     assert version.returncode == 0 and version.stdout.startswith("gazette ")
     helped = subprocess.run([str(GAZETTE), "validate", "--help"], capture_output=True, text=True)
     assert "whose [quality] sets" in " ".join(helped.stdout.split())
+
+
+def test_a_timestamp_is_spelled_one_way_in_csv_and_json():
+    """Three spellings across CSV, JSON and the CSV export before; now the export's."""
+    query = "select timestamptz '2026-11-04 08:00:00.5+00' as at, date '2026-11-04' as day"
+    out = io.StringIO()
+    write_csv(result(query), out)
+    assert out.getvalue().splitlines()[1] == "2026-11-04T08:00:00.500000Z,2026-11-04"
+    out = io.StringIO()
+    write_json(result(query), out)
+    assert json.loads(out.getvalue()) == [
+        {"at": "2026-11-04T08:00:00.500000Z", "day": "2026-11-04"}
+    ]
