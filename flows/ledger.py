@@ -20,7 +20,7 @@ from flows.acquire.fetching import STOPPING
 from flows.cli import progress
 from flows.config import QualitySettings
 from flows.staging.build import BatchWork, build_package, finish_package
-from flows.summary import RunSummary, run_line, summary_facts
+from flows.summary import RunSummary, run_line, summary_facts, written_label
 from flows.tasks import export_task, load_task, snapshot_task, validate_task
 from transforms.model import SourceInfo
 from transforms.records import FetchResult
@@ -210,7 +210,7 @@ def publish_artifacts(summary: RunSummary) -> None:
         )
         create_table_artifact(
             table=[
-                {"source": name, "articles": total, "new or changed this run": fresh}
+                {"source": name, "articles": total, written_label(summary): fresh}
                 for name, total, fresh in summary.per_source
             ],
             key="gazette-sources",

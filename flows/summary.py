@@ -48,6 +48,12 @@ class RunSummary:
         return SOURCE_FAILED_EXIT if self.failed_sources else 0
 
 
+def written_label(summary: RunSummary) -> str:
+    """What the per-source count of this run's rows means: a reprocess rewrites articles in
+    place (its new and changed are 0 when the extraction did not move), a run adds versions."""
+    return "rewritten this run" if summary.changes is not None else "new or changed this run"
+
+
 def run_line(summary: RunSummary) -> str:
     """`run 20261201T020000Z: PASS, 16 new, 2 changed, 1 failure`: one line a run."""
     load = summary.load

@@ -993,13 +993,15 @@ def _print_summary(summary, show_queries: bool) -> None:
     from flows.cli import progress
 
     progress.settle()  # bars that redraw would cut the summary into fragments
-    per_source = summary.per_source
+    from flows.summary import written_label
+
+    written = written_label(summary)
     show_table(
         console,
         f"Run {summary.run_id}",
-        ("source", "articles in warehouse", "new or changed this run"),
-        [(name, str(total), str(fresh)) for name, total, fresh in per_source],
-        right=("articles in warehouse", "new or changed this run"),
+        ("source", "articles in warehouse", written),
+        [(name, str(total), str(fresh)) for name, total, fresh in summary.per_source],
+        right=("articles in warehouse", written),
     )
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
     console.print(

@@ -70,3 +70,19 @@ def test_a_long_error_stays_one_line_when_piped(tmp_path):
     assert result.returncode == 2
     [line] = [x for x in result.stderr.splitlines() if "no warehouse" in x]
     assert str(home) in line and "gazette demo" in line
+
+
+def test_a_reprocess_summary_says_rewritten_where_a_run_says_new_or_changed(capsys, tmp_path):
+    """The table said 16 "new or changed" beside "0 new, 0 changed" on the next line: a
+    reprocess rewrites articles in place, and its table says so."""
+    from flows.cli.commands import _print_summary
+    from flows.summary import RunSummary
+    from warehouse.changes import Changes
+
+    run = RunSummary("r1", tmp_path, per_source=[("Herald", 16, 16)])
+    _print_summary(run, show_queries=False)
+    assert "new or changed this run" in capsys.readouterr().out
+    reprocess = RunSummary("r2", tmp_path, per_source=[("Herald", 16, 16)], changes=Changes(16))
+    _print_summary(reprocess, show_queries=False)
+    said = capsys.readouterr().out
+    assert "rewritten this run" in said and "new or changed" not in said
