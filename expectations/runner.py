@@ -41,6 +41,10 @@ class DQReport:
         return [r for r in self.results if not r["success"] and r["severity"] == "critical"]
 
     @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if not r["success"] and r["severity"] != "critical"]
+
+    @property
     def verdict(self) -> str:
         if self.critical_failures:
             return "fail"
@@ -453,3 +457,12 @@ def suite_frames(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, chunk_rows: in
             f"select * from ({spec.sql}) where hash({spec.partition_by}) % ? = ?",
             [*params, parts, part],
         ).df()
+
+
+def check_line(result: dict[str, Any]) -> str:
+    """One check as one line: `fact_article.expect_column_values_to_be_between(title_length):
+    3 unexpected`."""
+    column = f"({result['column_name']})" if result.get("column_name") else ""
+    unexpected = result.get("unexpected_count")
+    count = f": {unexpected} unexpected" if unexpected else ""
+    return f"{result['suite']}.{result['expectation']}{column}{count}"

@@ -334,3 +334,31 @@ class RunOptions:
             raise ValueError(f"unknown task runner {self.task_runner!r}: use local or dask")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+
+
+SOURCES_USED = "sources-used.txt"  # in the home: the sources file its last run read
+
+
+def remember_sources(home: Path, sources: Path) -> None:
+    """Which sources file the home's runs read, so that commands without one (validate,
+    reprocess) judge the warehouse by the same [quality] as its runs did."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / SOURCES_USED).write_text(str(Path(sources).resolve()) + "\n", encoding="utf-8")
+
+
+def quality_of(home: Path, sources: Path | None = None) -> QualitySettings:
+    """[quality] as the home's runs read it: an explicit sources file (it must exist and be
+    valid), else ./sources.toml if there is one, else the file the home's last run read, else
+    the defaults. The demo's runs said PASS where a bare `validate` said WARN: it judged the
+    demo's frozen archive by the default 48 hours."""
+    if sources is not None:
+        return load_settings(sources).quality
+    remembered = home / SOURCES_USED
+    for path in (Path("sources.toml"), Path(_read(remembered)) if remembered.exists() else None):
+        if path is not None and path.exists():
+            return load_settings(path).quality
+    return QualitySettings()
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8").strip()

@@ -121,9 +121,8 @@ class RunLedger:
         summary.failures = dict(problems)
         summary.quarantined = summary.load.quarantined
         with report.stage("validate"):
-            summary.dq_verdict, summary.dq_failed, summary.docs_index = validate_task(
-                self.home, self.run_id, self.now, self.quality, quote(gate)
-            )
+            checked = validate_task(self.home, self.run_id, self.now, self.quality, quote(gate))
+            summary.dq_verdict, summary.dq_failed, summary.dq_warned, summary.docs_index = checked
         with report.stage("export"):
             summary.exports = export_task(self.home, self.run_id)
             if summary.dq_verdict != "fail":  # BI keeps the last good snapshot

@@ -19,7 +19,14 @@ from prefect.utilities.annotations import quote  # Prefect walks parameters look
 from flows.acquire.archived import archived_batches
 from flows.acquire.ingest import LOCAL_SOURCE, document_batches, host_homepage
 from flows.cli import progress
-from flows.config import RunOptions, Settings, load_settings, recogniser_from_env
+from flows.config import (
+    RunOptions,
+    Settings,
+    load_settings,
+    quality_of,
+    recogniser_from_env,
+    remember_sources,
+)
 from flows.ledger import RunLedger, absolute_home, guarded
 from flows.served import check_served_parameters
 from flows.summary import RunSummary
@@ -174,6 +181,7 @@ def nightly_news(sources_file: Path, home: Path, options: RunOptions | None = No
     """Discover, fetch, extract, model, load, validate, export: one run."""
     check_served_parameters(Path(sources_file), Path(home), options)
     settings = load_settings(Path(sources_file).resolve())
+    remember_sources(absolute_home(home), Path(sources_file))
     return run_pipeline(settings, absolute_home(home), options or RunOptions())
 
 
@@ -224,7 +232,9 @@ def reprocess_archive(
 ) -> RunSummary:
     """Re-extract and re-model every archived article, with no network."""
     home = absolute_home(home)
-    run = RunLedger(home, "reprocess", 0, wait_s, recogniser=recogniser_from_env())
+    run = RunLedger(
+        home, "reprocess", 0, wait_s, quality_of(home), recogniser=recogniser_from_env()
+    )
 
     def body() -> RunSummary:
         con = connect(home)

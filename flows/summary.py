@@ -32,6 +32,7 @@ class RunSummary:
     load: LoadCounts | None = None
     dq_verdict: str = "not run"
     dq_failed: list[str] = field(default_factory=list)
+    dq_warned: list[str] = field(default_factory=list)  # the checks that warned, a line each
     docs_index: Path | None = None
     exports: Path | None = None
     report: Path | None = None
@@ -83,5 +84,6 @@ def summary_facts(summary: RunSummary) -> dict[str, Any]:
         "skipped": dict(summary.skipped),
         "failures": dict(summary.failures),
         "critical": list(summary.dq_failed),
+        "warnings": list(summary.dq_warned),
         "report": str(summary.report) if summary.report else None,
     }

@@ -315,7 +315,7 @@ def validate_task(
     now: datetime,
     quality: QualitySettings,
     staging: list[dict[str, Any]],
-) -> tuple[str, list[str], Path | None]:
+) -> tuple[str, list[str], list[str], Path | None]:
     """The second gate: the marts as a whole, across runs too; results to ops.dq_result,
     Data Docs rebuilt. Critical failures of either gate fail the run's verdict."""
     from expectations.marts_gate import validate_marts
@@ -329,10 +329,10 @@ def validate_task(
         quality.trailing_days,
         earlier_results=staging,
     )
-    failed = [
-        f"{r['suite']}.{r['expectation']}({r['column_name']})" for r in report.critical_failures
-    ]
-    return report.verdict, failed, report.docs_index
+    from expectations.runner import check_line
+
+    failed = [check_line(r) for r in report.critical_failures]
+    return report.verdict, failed, [check_line(r) for r in report.warnings], report.docs_index
 
 
 @task(name="export-marts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

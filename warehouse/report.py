@@ -313,6 +313,7 @@ def summary_markdown(facts: dict[str, Any]) -> str:
         lines += [f"| {k} | {v} |" for k, v in sorted(facts["skipped"].items())]
     lines += ["", f"## Data quality: {facts['verdict'].upper()}", ""]
     lines += [f"- critical failure: {c}" for c in facts["critical"]] or ["No critical failure."]
+    lines += [f"- warning: {w}" for w in facts.get("warnings", [])]
     if facts.get("report"):
         lines += ["", f"Run report: `{facts['report']}`"]
     return "\n".join(lines) + "\n"

@@ -724,15 +724,21 @@ def validate(
         typer.Option(
             "--sources",
             help="sources.toml whose [quality] sets the source-health thresholds "
-            "(default: sources.toml if present, else the defaults).",
+            "(default: ./sources.toml if present, else the file the home's last run read, "
+            "else the defaults).",
         ),
     ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="List every check, not only those that did not pass.")
+    ] = False,
 ) -> None:
-    """Run every suite on the warehouse, rebuild Data Docs; exit 1 on a critical failure."""
+    """Run every suite on the warehouse, rebuild Data Docs; exit 1 on a critical failure.
+
+    Prints the verdict, one line for each check that warned or failed, and the counts."""
     from expectations.marts_gate import validate_marts
 
-    quality = _quality_settings(sources)
     home = resolve_home(home)
+    quality = _quality_settings(home, sources)
     if not (home / "gazette.duckdb").exists():
         raise _fail(f"no warehouse at {home}: run `gazette run` or `gazette demo` first")
     now = datetime.now(UTC)
@@ -747,35 +753,53 @@ def validate(
             quality.trailing_days,
         )
     )
-    show_table(
-        console,
-        f"Data quality: {report.verdict.upper()}",
-        ("suite", "expectation", "column", "severity", "result", "unexpected"),
-        [
-            (
-                r["suite"],
-                r["expectation"],
-                r["column_name"] or "",
-                r["severity"],
-                "[green]pass[/]" if r["success"] else "[red]FAIL[/]",
-                str(r["unexpected_count"] or 0),
-            )
-            for r in report.results
-        ],
-        right=("unexpected",),
-    )
-    console.print(f"Data Docs: {report.docs_index}")
+    if every:
+        show_table(
+            console,
+            f"Data quality: {report.verdict.upper()}",
+            ("suite", "expectation", "column", "severity", "result", "unexpected"),
+            [
+                (
+                    r["suite"],
+                    r["expectation"],
+                    r["column_name"] or "",
+                    r["severity"],
+                    "[green]pass[/]" if r["success"] else "[red]FAIL[/]",
+                    str(r["unexpected_count"] or 0),
+                )
+                for r in report.results
+            ],
+            right=("unexpected",),
+        )
+    else:
+        _print_checks(report)
+    console.print(f"Data Docs: {report.docs_index}", highlight=False)
     raise typer.Exit(1 if report.verdict == "fail" else 0)
 
 
-def _quality_settings(sources: Path | None) -> QualitySettings:
-    """[quality] of the sources file, as the nightly run reads it: an explicit --sources must
-    exist and be valid; without one, ./sources.toml if there is one, else the defaults."""
-    path = sources if sources is not None else Path("sources.toml")
-    if sources is None and not path.exists():
-        return QualitySettings()
+def _print_checks(report) -> None:
+    """The verdict, a line for each check that did not pass, then the counts."""
+    from expectations.runner import check_line
+
+    colour = {"pass": "green", "warn": "yellow", "fail": "red"}[report.verdict]
+    console.print(f"Data quality: [bold {colour}]{report.verdict.upper()}[/]")
+    for result in report.critical_failures:
+        console.print(f"  [red]FAIL[/] {check_line(result)}", highlight=False)
+    for result in report.warnings:
+        console.print(f"  [yellow]warn[/] {check_line(result)}", highlight=False)
+    passed = sum(1 for r in report.results if r["success"])
+    console.print(
+        f"{len(report.results)} checks: {passed} passed, {len(report.warnings)} warned, "
+        f"{len(report.critical_failures)} failed (--all lists every check)",
+        highlight=False,
+    )
+
+
+def _quality_settings(home: Path, sources: Path | None) -> QualitySettings:
+    from flows.config import quality_of
+
     try:
-        return load_settings(path).quality
+        return quality_of(home, sources)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
 
@@ -1026,7 +1050,9 @@ def _print_summary(summary, show_queries: bool) -> None:
     colour = {"pass": "green", "warn": "yellow", "fail": "red"}.get(summary.dq_verdict, "white")
     console.print(f"Data quality: [bold {colour}]{summary.dq_verdict.upper()}[/]")
     for failed in summary.dq_failed:
-        console.print(f"  critical failure: {failed}")
+        console.print(f"  critical failure: {failed}", highlight=False)
+    for warned in summary.dq_warned:
+        console.print(f"  warning: {warned}", highlight=False)
     _print_outputs(summary)
     if show_queries:
         console.print("\nTry:")

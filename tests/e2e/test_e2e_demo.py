@@ -78,6 +78,15 @@ def test_the_prefect_flow_run_is_named_after_gazettes_run_id(first_run):
     assert summary.run_id in names
 
 
+def test_validate_after_a_run_says_what_the_run_said(first_run):
+    """The home remembers the sources file its run read: a bare validate judges by its
+    [quality] (the demo's frozen archive has no freshness check) and agrees with the run."""
+    home, sources, summary, _ = first_run
+    assert (home / "sources-used.txt").read_text().strip() == str(sources.resolve())
+    said = CliRunner().invoke(app, ["validate", "--home", str(home)])
+    assert said.output.splitlines()[0] == f"Data quality: {summary.dq_verdict.upper()}"
+
+
 def test_every_outlet_loads_every_existing_article(first_run):
     home, _, summary, _ = first_run
     expected = Counter(NAMES[a["outlet"]] for a in ARTICLES if not a["missing"])

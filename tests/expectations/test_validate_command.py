@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli.commands import app
+from flows.config import remember_sources
 from tests.builders import load_records, record
 from transforms.model import SourceInfo
 from warehouse import ops
@@ -91,6 +92,27 @@ def test_validate_uses_the_freshness_threshold_of_quality(tmp_path, monkeypatch)
     assert explicit.exit_code == 0, explicit.output
     assert "Data quality: WARN" in explicit.output
     assert freshness_results(home) == [True, False, False]
+    # one line a check that did not pass, not a table of every check
+    warned = [line for line in explicit.output.splitlines() if line.startswith("  warn ")]
+    assert warned == [
+        "  warn source_health.expect_column_values_to_be_between(hours_since_newest): "
+        "1 unexpected"
+    ]
+    assert len(explicit.output.splitlines()) <= 5, explicit.output
+
+
+def test_validate_judges_by_the_quality_the_homes_runs_read(tmp_path, monkeypatch):
+    """After the demo (its sources file in the home, a frozen archive: no freshness check),
+    a bare `validate` said WARN where the demo had said PASS."""
+    monkeypatch.chdir(tmp_path)  # no ./sources.toml here
+    home = tmp_path / "data"
+    warehouse_a_day_old(home)
+    strict = tmp_path / "elsewhere" / "strict.toml"
+    strict.parent.mkdir()
+    strict.write_text(SOURCES_TOML.format(freshness_hours=12), encoding="utf-8")
+    remember_sources(home, strict)  # what a run with --sources elsewhere/strict.toml leaves
+    said = CliRunner().invoke(app, ["validate", "--home", str(home)])
+    assert "Data quality: WARN" in said.output, said.output
 
 
 @pytest.mark.parametrize(
