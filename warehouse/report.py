@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return query_frame(con, sql, params).to_dicts()
 
 
+def calendar_days(days: list[str]) -> list[str]:
+    """Every day from the first to the last (ISO dates): a time axis, where a day with no
+    article is a gap of its width, not a neighbour's column moved up."""
+    if not days:
+        return []
+    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    return [(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
+
+
 def report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     """Every number the report shows, from the warehouse."""
     (run,) = _rows(
@@ -53,15 +63,14 @@ def report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     volume = _rows(
         con,
         """
-        with days as (
-            select distinct date from v_daily_source_volume order by date desc limit ?
-        )
+        with newest as (select max(date) as last from v_daily_source_volume)
         select v.source_name, strftime(v.date, '%Y-%m-%d') as day, v.articles
-        from v_daily_source_volume v join days using (date)
+        from v_daily_source_volume v, newest
+        where v.date > newest.last - to_days(?)
         """,
         [REPORT_DAYS],
     )
-    data.days = sorted({r["day"] for r in volume})
+    data.days = calendar_days(sorted({r["day"] for r in volume}))
     for r in volume:
         series = data.volume.setdefault(r["source_name"], [0] * len(data.days))
         series[data.days.index(r["day"])] = int(r["articles"])
@@ -266,6 +275,7 @@ h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.1em; margin-top: 2em; }}
 table {{ border-collapse: collapse; margin: .5em 0; }}
 td, th {{ border: 1px solid #cbd5e0; padding: .2em .6em; text-align: left; }}
 .verdict-PASS {{ color: #276749; }} .verdict-FAIL {{ color: #c53030; }}
+.verdict-WARN {{ color: #b7791f; }}
 </style></head>
 <body>
 <h1>gazette run <code>{escape(run["run_id"])}</code>:

@@ -75,3 +75,15 @@ def test_a_warn_says_why_and_a_killed_run_is_among_the_last_runs(tmp_path):
     assert "20261130T020000 abandoned" in quality
     table = re.search(r'<table class="quality">(.*?)</table>', page, re.S).group(1)
     assert "20261130T020000Z-killed</td><td>abandoned" in table
+
+
+def test_the_daily_chart_is_a_time_axis_with_whole_dates():
+    """Days were categories labelled MM-DD: a day with no article vanished and no year showed."""
+    from warehouse.charts import stacked_columns
+    from warehouse.report import calendar_days
+
+    days = calendar_days(["2026-12-30", "2027-01-02"])
+    assert days == ["2026-12-30", "2026-12-31", "2027-01-01", "2027-01-02"]
+    svg = stacked_columns("Articles per day", days, {"Herald": [3, 0, 0, 2]})
+    assert svg.count("<title>") == 2  # a bar for each day with articles, gaps for the rest
+    assert ">2026-12-30</text>" in svg and ">2027-01-02</text>" in svg

@@ -61,3 +61,13 @@ def test_typed_text_stays_on_screen_in_a_terminal(home):
         terminal.keys("Enter")
         screen = terminal.wait_for("gazette>", count=2)  # ran, and prompts again
         assert f"gazette> {typed};" in screen, screen
+
+
+def test_schema_alone_lists_every_column_and_a_missing_name_says_so(home):
+    """`.schema` alone was an unknown command; `.schema nope` printed an empty table."""
+    done = piped(home, ".schema\n")
+    assert done.returncode == 0, done.stderr
+    tables = {line.split(",")[0] for line in done.stdout.splitlines()[1:]}
+    assert {"fact_article", "dim_source", "ops.etl_run", "v_article"} <= tables
+    done = piped(home, ".schema nope\n")
+    assert "no such table or view: nope" in done.stderr and done.stdout == ""
