@@ -87,6 +87,18 @@ def test_validate_after_a_run_says_what_the_run_said(first_run):
     assert said.output.splitlines()[0] == f"Data quality: {summary.dq_verdict.upper()}"
 
 
+def test_the_demo_warehouse_has_the_shape_it_had_before_the_typed_article(first_run):
+    """Rows per table and a digest of their keys (ports and run times aside), recorded from
+    the demo before the article became a typed record and flows/ was split: a refactor that
+    changes what loads changes this. A change of extraction that should change it records
+    the new shape (`tests/e2e/warehouse_shape.py`) and says why in its commit."""
+    from tests.e2e.warehouse_shape import shape
+
+    home, *_ = first_run
+    recorded = json.loads((Path(__file__).parent / "demo_warehouse_shape.json").read_text())
+    assert shape(home) == recorded
+
+
 def test_every_outlet_loads_every_existing_article(first_run):
     home, _, summary, _ = first_run
     expected = Counter(NAMES[a["outlet"]] for a in ARTICLES if not a["missing"])

@@ -95,8 +95,7 @@ def test_validate_uses_the_freshness_threshold_of_quality(tmp_path, monkeypatch)
     # one line a check that did not pass, not a table of every check
     warned = [line for line in explicit.output.splitlines() if line.startswith("  warn ")]
     assert warned == [
-        "  warn source_health.expect_column_values_to_be_between(hours_since_newest): "
-        "1 unexpected"
+        "  warn source_health.expect_column_values_to_be_between(hours_since_newest): 1 unexpected"
     ]
     assert len(explicit.output.splitlines()) <= 5, explicit.output
 
