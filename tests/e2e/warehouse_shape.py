@@ -17,7 +17,7 @@ SHAPE_KEYS = {
     "dim_source": "source_name",
     "dim_date": "date_key",
     "dim_author": "author_key",
-    "fact_article": "url, title, version",
+    "fact_article": "url, title, version, content_hash, published_at, authors_source",
     "bridge_article_author": "url, author_key, author_order",
     "fact_image_credit": "url, image_order, caption",
     "fact_fetch": "fetch_url, purpose, attempt, outcome",
@@ -25,7 +25,7 @@ SHAPE_KEYS = {
     "dim_tag": "tag_key",
     "bridge_article_tag": "url, tag_key",
     "dim_entity": "entity_key, name",
-    "fact_entity_mention": "url, entity_key, mention_count",
+    "fact_entity_mention": "url, entity_key, mention_count, first_offset",
     "fact_quote": "url, quote_order, quote",
     "fact_count": "url, count_order, counted",
 }

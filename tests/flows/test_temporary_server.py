@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -19,7 +20,9 @@ from flows.serving import (
     running_serve_api,
 )
 from tests.builders import article_html, feed, sources_toml
-from tests.runs import GAZETTE, without_api
+from tests.runs import GAZETTE, Terminal, without_api
+
+BAR = re.compile(r"━.* \d+/\d+")  # a progress bar and its count (a table's rule has none)
 
 
 def test_api_configured_by_env_or_by_the_active_profile(tmp_path, monkeypatch):
@@ -40,26 +43,26 @@ def test_api_configured_by_env_or_by_the_active_profile(tmp_path, monkeypatch):
 
 
 @pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (a terminal)")
 def test_run_starts_and_stops_its_own_temporary_server(site, tmp_path, monkeypatch):
+    """One run in a real terminal (tmux), read back with capture-pane, checks two things: the
+    temporary server (started by gazette, reported to, stopped), and what a person sees: a
+    first line at once, the bars in the stages' order, and a summary printed after the bars
+    stop (they used to redraw through it, and their last frame landed below it)."""
     prefect_home = tmp_path / "prefect-home"
-    without_api(monkeypatch, prefect_home)
+    without_api(monkeypatch, prefect_home)  # the terminal's environment is this process's
     home = tmp_path / "home"
-    env = dict(os.environ, PREFECT_LOGGING_LEVEL="INFO")
     paths = [f"/story{i}.html" for i in range(3)]  # the server is under test, not extraction
     for i, path in enumerate(paths):
         site.add(path, article_html(f"Harbour story {i}", f"Story {i}. "))
     site.add("/feed.xml", feed(site, paths), Content_Type="application/rss+xml")
     sources = tmp_path / "sources.toml"
     sources.write_text(sources_toml(site))
-    done = subprocess.run(
-        [str(GAZETTE), "run", "--sources", str(sources), "--home", str(home)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
+    run = f"{GAZETTE} run --sources {sources} --home {home}"
+    command = f"env PREFECT_LOGGING_LEVEL=INFO {run}; echo EXIT=$?; sleep 600"
+    with Terminal(command, width=250, height=60) as terminal:
+        output = terminal.wait_for("EXIT=", timeout=300)
+    assert "EXIT=0" in output, output[-3000:]
     # the run reported to the server gazette started: its database is under PREFECT_HOME
     with sqlite3.connect(prefect_home / "prefect.db") as db:
         runs = db.execute(
@@ -72,6 +75,17 @@ def test_run_starts_and_stops_its_own_temporary_server(site, tmp_path, monkeypat
     (port,) = set(re.findall(r"server for this run at http://127\.0\.0\.1:(\d+)/", output))
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", int(port))) != 0, "the server outlived the run"
+
+    lines = output.splitlines()
+    said = [line for line in lines if line.strip()]
+    assert said[0].startswith("gazette run: 1 source from"), output  # at once, before Prefect
+    first = next(i for i, line in enumerate(lines) if line.startswith("Discovered "))
+    summary = lines[first : next(i for i, line in enumerate(lines) if line.startswith("EXIT="))]
+    assert not [line for line in summary if BAR.search(line)], output
+    assert any(line.startswith("Data Docs:") for line in summary), output
+    assert any(line.startswith("Report:") for line in summary), output
+    stages = [line.split()[0] for line in lines[:first] if BAR.search(line)]
+    assert stages.index("fetch") < stages.index("stage"), output  # in the order they run
 
 
 def test_a_server_that_cannot_start_is_one_clear_error(tmp_path, monkeypatch):
