@@ -121,7 +121,9 @@ def _fetch_batch(batch: list[Candidate], context: StageContext) -> list[FetchRes
         stage_archive(context.home, context.run_id, "fetch", datetime.now(UTC)) as archive,
         Fetcher(context.policy, archive=archive.write_response, robots=context.robots) as fetcher,
     ):
-        fetcher.fetch_many(batch, validators=context.validators)
+        fetcher.fetch_many(
+            batch, validators=context.validators, on_each=lambda _: progress.advance("fetch")
+        )
         return fetcher.log
 
 
@@ -181,8 +183,7 @@ def fetch_and_stage_task(batches: list[list[Candidate]], context: StageContext) 
                 work,
                 MAX_FETCHING,
                 MAX_AHEAD,
-                on_fetched=fetching.advance,
-            )
+            )  # the fetch bar moves a page at a time, from the fetch threads
         staged = pool.finish()
     staged.failed.update(failed)
     return staged

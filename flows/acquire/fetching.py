@@ -248,8 +248,10 @@ class Fetcher:
         candidates: Iterable[Candidate],
         purpose: str = "article",
         validators: dict[str, Validators] | None = None,
+        on_each: Callable[[FetchResult], None] | None = None,
     ) -> list[FetchResult]:
-        """Concurrent across hosts, one at a time within a host; final results in input order."""
+        """Concurrent across hosts, one at a time within a host; final results in input order.
+        `on_each` hears of each URL as it is done (progress), from the fetch threads."""
         items = list(candidates)
         known = validators or {}
         by_host: dict[str, list[int]] = defaultdict(list)
@@ -260,7 +262,9 @@ class Fetcher:
         def work(indexes: list[int]) -> None:
             for i in indexes:
                 c = items[i]
-                results[i] = self.get(c.url, purpose, c.source_name, c, known.get(c.url))
+                results[i] = result = self.get(c.url, purpose, c.source_name, c, known.get(c.url))
+                if on_each is not None:
+                    on_each(result)
 
         workers = max(1, min(self.policy.max_hosts_in_parallel, len(by_host)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:

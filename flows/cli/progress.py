@@ -63,6 +63,7 @@ class Reporter:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
+        self.active: dict[str, Stage] = {}  # running stages by name, for `advance`
 
     def _write(self, line: str) -> None:
         stream = self.stream or sys.stderr
@@ -70,12 +71,14 @@ class Reporter:
         stream.flush()
 
     def stage(self, name: str, total: int | None = None) -> Stage:
-        return Stage(self, name, total)
+        self.active[name] = stage = Stage(self, name, total)
+        return stage
 
     def _advanced(self, stage: Stage, n: int) -> None:
         pass
 
     def _finished(self, stage: Stage) -> None:
+        self.active.pop(stage.name, None)
         line = stage_line(stage)
         _log(logging.INFO, line)
         self._write(line)
@@ -125,7 +128,7 @@ class RichReporter(Reporter):
             self.progress = self._bars()  # a new run's bars: the last run's stay printed above
             self.progress.start()
             self._started = True
-        stage = Stage(self, name, total)
+        self.active[name] = stage = Stage(self, name, total)
         count = f"0/{total}" if total is not None else ""
         eta = "eta" if total else ""
         self._ids[id(stage)] = self.progress.add_task(
@@ -143,6 +146,7 @@ class RichReporter(Reporter):
     def _finished(self, stage: Stage) -> None:
         """A counted stage ends full; one without a count (validate, export) says done, not
         `0/0`."""
+        self.active.pop(stage.name, None)
         _log(logging.INFO, stage_line(stage))
         task = self._ids[id(stage)]
         if stage.total is None:
@@ -188,6 +192,14 @@ def _log(level: int, line: str) -> None:
 
 def reporter() -> Reporter:
     return _current
+
+
+def advance(name: str, n: int = 1) -> None:
+    """Advance the running stage called `name`, if there is one: a worker thread (a fetch)
+    reports each page as it is done, not the batch when the whole of it is."""
+    stage = _current.active.get(name)
+    if stage is not None:
+        stage.advance(n)
 
 
 def settle() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import time
 
 import pytest
 
 from flows.acquire.fetching import Fetcher, FetchPolicy
+from transforms.records import Candidate
 
 ARTICLE = "<html><body><article><p>" + "words " * 200 + "</p></article></body></html>"
 
@@ -350,3 +352,29 @@ def test_a_stopping_run_requests_nothing_more_and_its_fetch_threads_end(site):
     assert not thread.is_alive()
     assert [type(e) for e in outcome] == [RunStopping]
     assert site.hits == ["/robots.txt"]
+
+
+def test_each_page_is_reported_as_it_is_fetched_not_its_batch(site):
+    """The fetch bar moved in steps of a batch (50 pages): now a page at a time, from the
+    fetch threads, into the stage of that name that is running."""
+    from flows.cli import progress
+
+    urls = [f"/p{n}.html" for n in range(4)]
+    for url in urls:
+        site.add(url, "<html><body><p>A page.</p></body></html>")
+    reporter = progress.Reporter(io.StringIO())
+    previous = progress.use(reporter)
+    try:
+        with reporter.stage("fetch", len(urls)) as stage:
+            seen = []
+            with Fetcher(policy()) as fetcher:
+                fetcher.fetch_many(
+                    [Candidate(site.url(u), "S", "feed") for u in urls],
+                    on_each=lambda r: (seen.append(r.url), progress.advance("fetch")),
+                )
+            assert sorted(seen) == sorted(site.url(u) for u in urls)
+            assert stage.done_count == len(urls)
+        progress.advance("fetch")  # the stage is over: nothing to advance, and no error
+        assert stage.done_count == len(urls)
+    finally:
+        progress.use(previous)
