@@ -1159,9 +1159,32 @@ class _NoEnvironmentTracebacks(logging.Filter):
         return not self._signs(record.getMessage())
 
 
+class PrefectQuiet(logging.Filter):
+    """Keeps Prefect's own machinery off the terminal unless asked for (`-v`): its events and
+    API workers' warnings, and "Crash detected!" for a run that was stopped (Ctrl-C, serve's
+    SIGTERM), which gazette reports itself as abandoned. The run's own lines (its logger,
+    `prefect.flow_runs`) still show, and the API's handler gets every record, for the UI."""
+
+    RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("prefect") and not record.name.startswith(self.RUN_LOGGERS):
+            return False
+        message = record.getMessage()
+        if not message.startswith("Crash detected!"):
+            return True
+        stopped = record.exc_info is not None and isinstance(record.exc_info[1], BaseException)
+        signal_words = ("TerminationSignal", "SIGTERM", "KeyboardInterrupt", "interrupt signal")
+        return not (
+            any(word in message for word in signal_words)
+            or (stopped and not isinstance(record.exc_info[1], Exception))
+        )
+
+
 def _filter_terminal_logs(home: Path) -> None:
-    """Add the filter to every handler that writes to the terminal (after Prefect set its
-    logging up)."""
+    """Add the filters to every handler that writes to the terminal (after Prefect set its
+    logging up); Prefect's own lines only when its logging level asks for INFO or more."""
+    quiet = os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING").upper() not in ("DEBUG", "INFO")
     loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
     for logger in loggers:
         for handler in getattr(logger, "handlers", []):
@@ -1173,6 +1196,8 @@ def _filter_terminal_logs(home: Path) -> None:
                 isinstance(f, _NoEnvironmentTracebacks) for f in handler.filters
             ):
                 handler.addFilter(_NoEnvironmentTracebacks(home))
+                if quiet:
+                    handler.addFilter(PrefectQuiet())
 
 
 if __name__ == "__main__":

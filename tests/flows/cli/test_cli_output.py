@@ -86,3 +86,26 @@ def test_a_reprocess_summary_says_rewritten_where_a_run_says_new_or_changed(caps
     _print_summary(reprocess, show_queries=False)
     said = capsys.readouterr().out
     assert "rewritten this run" in said and "new or changed" not in said
+
+
+def test_prefects_own_lines_stay_off_the_terminal_but_the_runs_and_real_crashes_show():
+    import logging
+
+    from flows.cli.commands import PrefectQuiet
+
+    def record(name: str, message: str, exc: BaseException | None = None) -> logging.LogRecord:
+        info = (type(exc), exc, None) if exc is not None else None
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, message, None, info)
+
+    quiet = PrefectQuiet()
+    assert not quiet.filter(record("prefect.events.worker", "EventsWorker: still sending"))
+    assert not quiet.filter(record("prefect._internal.analytics", "telemetry is on"))
+    assert quiet.filter(record("prefect.flow_runs", "discarded the staged package x: y"))
+    crash = "Crash detected! Execution was interrupted by an unexpected exception: "
+    assert not quiet.filter(record("prefect.flow_runs", crash + "TerminationSignal: SIGTERM"))
+    assert not quiet.filter(
+        record("prefect.flow_runs", "Crash detected! Execution was aborted", KeyboardInterrupt())
+    )
+    bug = record("prefect.flow_runs", crash + "ValueError: a bug", ValueError("a bug"))
+    assert quiet.filter(bug)  # a real crash shows
+    assert quiet.filter(record("gazette", "a line of our own"))
