@@ -47,6 +47,12 @@ SERVER_RECORD = "server.json"
 REUSE_HEALTH_TIMEOUT_S = 1.0
 
 
+def load_prefect() -> None:
+    """Import Prefect now (it sets its logging up on import), for a caller that must wrap its
+    handlers before the first run logs anything."""
+    import prefect  # noqa: F401
+
+
 def deployment_name(home: Path) -> str:
     """One deployment per home: its concurrency limit of one is then one run per home."""
     digest = hashlib.md5(str(home.resolve()).encode(), usedforsecurity=False).hexdigest()[:8]

@@ -410,6 +410,7 @@ def serve(
     from flows.serving import (
         LocalPrefectServer,
         Terminated,
+        load_prefect,
         serve_nightly,
         sigterm_as_interrupt,
         stopped_runs,
@@ -417,6 +418,8 @@ def serve(
 
     home = resolve_home(home)
     home.mkdir(parents=True, exist_ok=True)
+    load_prefect()  # its logging set up, for the filters to wrap
+    _filter_terminal_logs(home)
     if auth := os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
         # the server serve starts asks every client for it; serve and its runs are clients
         os.environ.setdefault("PREFECT_API_AUTH_STRING", auth)
