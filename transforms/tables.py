@@ -31,12 +31,16 @@ class Batch:
     archived: Sequence[FetchResult] = ()
 
 
+TableKind = Literal["dimension", "fact", "bridge", "raw", "quality"]
+Builder = Callable[["Batch"], pl.DataFrame]
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     name: str
-    kind: Literal["dimension", "fact", "bridge", "raw", "quality"]
+    kind: TableKind
     # a batch's rows of the table; None where the loader or the quality gate makes them
-    build: Callable[[Batch], pl.DataFrame] | None = None
+    build: Builder | None = None
     by_article: bool = False  # rows hang off one article row and are replaced with it
     # a dimension row stays in a package only while a row of this fact, by this key, uses it
     used_by: tuple[str, str] | None = None
@@ -56,110 +60,57 @@ def _records(builder: Callable[[Any, str], pl.DataFrame]) -> Callable[[Batch], p
     return lambda batch: builder(batch.records, batch.run_id)
 
 
+def _mart(name: str, kind: TableKind, build: Builder, **flags: Any) -> Table:
+    """A table built from each batch, staged in its package, loaded and exported: most are."""
+    return Table(name, kind, build, staged=True, loaded=True, exported=True, **flags)
+
+
 _REGISTRY = (
-    Table("dim_source", "dimension", exported=True),
-    Table("dim_date", "dimension", exported=True),
-    Table(
+    Table("dim_source", "dimension", exported=True),  # versioned by the loader from the config
+    Table("dim_date", "dimension", exported=True),  # the loader fills the days between
+    _mart(
         "dim_author",
         "dimension",
         _records(model.build_dim_author),
         used_by=("bridge_article_author", "author_key"),
-        staged=True,
-        loaded=True,
-        exported=True,
     ),
-    Table(
-        "fact_article",
-        "fact",
-        _records(model.build_fact_article),
-        staged=True,
-        loaded=True,
-        exported=True,
-        partitioned=True,
-    ),
-    Table(
+    _mart("fact_article", "fact", _records(model.build_fact_article), partitioned=True),
+    _mart(
         "bridge_article_author",
         "bridge",
         _records(model.build_bridge_article_author),
         by_article=True,
-        staged=True,
-        loaded=True,
-        exported=True,
     ),
-    Table(
-        "fact_image_credit",
-        "fact",
-        _records(model.build_fact_image_credit),
-        by_article=True,
-        staged=True,
-        loaded=True,
-        exported=True,
-    ),
-    Table(
-        "fact_fetch",
-        "fact",
-        lambda batch: model.build_fact_fetch(batch.fetches, batch.run_id),
-        staged=True,
-        loaded=True,
-        exported=True,
-    ),
+    _mart("fact_image_credit", "fact", _records(model.build_fact_image_credit), by_article=True),
+    _mart("fact_fetch", "fact", lambda batch: model.build_fact_fetch(batch.fetches, batch.run_id)),
     Table("fact_article_edit", "fact", exported=True),  # the loader compares versions
-    Table(
+    _mart(
         "dim_tag",
         "dimension",
         _records(model.build_dim_tag),
         used_by=("bridge_article_tag", "tag_key"),
-        staged=True,
-        loaded=True,
-        exported=True,
     ),
-    Table(
-        "bridge_article_tag",
-        "bridge",
-        _records(model.build_bridge_article_tag),
-        by_article=True,
-        staged=True,
-        loaded=True,
-        exported=True,
+    _mart(
+        "bridge_article_tag", "bridge", _records(model.build_bridge_article_tag), by_article=True
     ),
-    Table(
+    _mart(
         "dim_entity",
         "dimension",
         _records(model.build_dim_entity),
         used_by=("fact_entity_mention", "entity_key"),
-        staged=True,
-        loaded=True,
-        exported=True,
     ),
-    Table(
+    _mart(
         "fact_entity_mention",
         "fact",
         _records(model.build_fact_entity_mention),
         by_article=True,
-        staged=True,
-        loaded=True,
-        exported=True,
         partitioned=True,
     ),
-    Table(
-        "fact_quote",
-        "fact",
-        _records(model.build_fact_quote),
-        by_article=True,
-        staged=True,
-        loaded=True,
-        exported=True,
-        partitioned=True,
+    _mart(
+        "fact_quote", "fact", _records(model.build_fact_quote), by_article=True, partitioned=True
     ),
-    Table(
-        "fact_count",
-        "fact",
-        _records(model.build_fact_count),
-        by_article=True,
-        staged=True,
-        loaded=True,
-        exported=True,
-        partitioned=True,
+    _mart(
+        "fact_count", "fact", _records(model.build_fact_count), by_article=True, partitioned=True
     ),
     Table(
         "raw_fetch",
