@@ -1,7 +1,7 @@
 """What enrichment costs per article, against extraction alone (issue 7).
 
 Two measurements over the real news pages in ../shared/corpus:
-1. In one process: ms per page for extract_article, then for enrich_record on its output,
+1. In one process: ms per page for extract_article, then for enrich_article on its output,
    after a warm-up (the gazetteer is built once per process; its build time is printed
    separately, since every pool worker pays it once).
 2. The pipeline's own path: extract_pages over all pages in the process pool, with
@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 from bench.score_extraction import CORPUS, load_pages  # noqa: E402
 from flows.staging.extract import extract_pages  # noqa: E402
-from transforms.enrich import enrich_record  # noqa: E402
+from transforms.enrich import enrich_article  # noqa: E402
 from transforms.extract import ExtractionError, extract_article  # noqa: E402
 from transforms.gazetteer import gazetteer  # noqa: E402
 from transforms.records import FetchResult  # noqa: E402
@@ -60,11 +60,11 @@ def main() -> None:
         except ExtractionError:
             continue
         t1 = time.perf_counter()
-        out = enrich_record(record)
+        out = enrich_article(record).enrichment
         t2 = time.perf_counter()
         extract_ms.append(1000 * (t1 - t0))
         enrich_ms.append(1000 * (t2 - t1))
-        found += len(out["entities"])
+        found += len(out.entities)
 
     fetched = [
         FetchResult(
@@ -94,7 +94,7 @@ def main() -> None:
     print(f"{n} corpus pages extracted; {found} entities found ({found / max(1, n):.1f} a page)")
     print(f"gazetteer build, once per process: {build_s:.2f} s")
     print("per page, one process     median ms   p90 ms   mean ms")
-    for label, values in (("extract_article", extract_ms), ("enrich_record", enrich_ms)):
+    for label, values in (("extract_article", extract_ms), ("enrich_article", enrich_ms)):
         print(
             f"  {label:<22} {statistics.median(values):>10.1f} {_pct(values, 0.9):>8.1f}"
             f" {statistics.mean(values):>9.1f}"

@@ -24,6 +24,10 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transforms.article import Article, Enrichment
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATE = "--validate" in sys.argv
@@ -34,7 +38,10 @@ WORDS = (
 ).split()
 
 
-def synthetic_records(start: int, count: int, rng: random.Random) -> list[dict]:
+def synthetic_records(start: int, count: int, rng: random.Random) -> list[Article]:
+    from transforms.article import Article
+    from transforms.captions import ImageCredit
+
     records = []
     base = datetime(2020, 1, 1, tzinfo=UTC)
     for i in range(start, start + count):
@@ -44,37 +51,54 @@ def synthetic_records(start: int, count: int, rng: random.Random) -> list[dict]:
         value = random.Random(i).getrandbits(64)
         if i % 20 == 0 and i > 0:
             value = random.Random(i - 1).getrandbits(64) ^ (1 << (i % 64)) ^ (1 << ((i + 7) % 64))
-        simhash = f"{value:016x}"
         records.append(
-            {
-                "url": f"https://outlet{i % 50}.example/{published:%Y/%m/%d}/story-{i}.html",
-                "source_name": f"Outlet {i % 50}",
-                "title": f"Story {i}: {text[:60]}",
-                "text": text,
-                "text_markdown": text,
-                "word_count": 160,
-                "paragraph_count": 4,
-                "image_count": 1,
-                "authors": [f"Reporter {i % 997}"] + ([f"Editor {i % 89}"] if i % 3 == 0 else []),
-                "organisations": ["Wire Agency"] if i % 10 == 0 else [],
-                "tags": [
+            Article(
+                url=f"https://outlet{i % 50}.example/{published:%Y/%m/%d}/story-{i}.html",
+                canonical_url=None,
+                source_name=f"Outlet {i % 50}",
+                title=f"Story {i}: {text[:60]}",
+                title_source="h1",
+                description=None,
+                language="en",
+                language_declared="en",
+                language_detected="en",
+                text=text,
+                text_markdown=text,
+                word_count=160,
+                paragraph_count=4,
+                image_count=1,
+                tone=None,
+                positive_share=None,
+                negative_share=None,
+                published_at=published,
+                published_at_source="jsonld",
+                published_at_precision="minute",
+                published_local_date=published.date(),
+                dates_rejected=0,
+                authors=(f"Reporter {i % 997}", *((f"Editor {i % 89}",) if i % 3 == 0 else ())),
+                organisations=("Wire Agency",) if i % 10 == 0 else (),
+                authors_source="jsonld",
+                modified_at=None,
+                fetched_at=published + timedelta(hours=1),
+                content_hash=f"{i:032x}",
+                simhash=f"{value:016x}",
+                extractor="trafilatura",
+                extractor_version="2.3.1",
+                extraction_method="trafilatura",
+                encoding="utf-8",
+                encoding_source="http_header",
+                is_paywalled=False,
+                robots_decision="allowed",
+                robots_directives=None,
+                license_url=None,
+                image_credits=(ImageCredit(f"Photo of story {i}", None, "AP"),),
+                tags=(
                     (f"topic-{i % 40}", "meta"),
                     (f"place-{i % 300}", "meta"),
                     ("news", "section"),
-                ],
-                "published_at": published,
-                "published_at_source": "jsonld",
-                "published_local_date": published.date(),
-                "fetched_at": published + timedelta(hours=1),
-                "content_hash": f"{i:032x}",
-                "simhash": simhash,
-                "language": "en",
-                "extractor": "trafilatura",
-                "extractor_version": "2.3.1",
-                "extraction_method": "trafilatura",
-                "title_source": "h1",
-                **enrichment(i),
-            }
+                ),
+                enrichment=enrichment(i),
+            )
         )
     return records
 
@@ -83,37 +107,31 @@ ENTITIES = 5_000
 TYPES = ("PERSON", "ORG", "LOCATION", "NORP")
 
 
-def enrichment(i: int) -> dict:
-    """What enrich_record gives a page of the scored corpus, about as many rows of each kind."""
+def enrichment(i: int) -> Enrichment:
+    """What enrichment gives a page of the scored corpus, about as many rows of each kind."""
+    from transforms.article import Enrichment
+    from transforms.counts import Count
+    from transforms.entities import Entity
+    from transforms.quotes import Quote
+
     entities = []
     for j in range(25):
         k = (i * 7 + j * 131) % ENTITIES  # 25 distinct entities an article
+        mentions = [(40 * j + 1000 * m, 40 * j + 1000 * m + 9) for m in range(1 + j % 3)]
         entities.append(
-            {
-                "entity_key": f"{k:032x}",
-                "entity_type": TYPES[k % 4],
-                "name": f"Entity {k}",
-                "aliases": [f"Entity {k}"],
-                "resolution": "name",
-                "mention_count": 1 + j % 3,
-                "first_offset": 40 * j,
-                "offsets": [(40 * j, 40 * j + 9)],
-            }
-        )
-    quotes = [
-        {"speaker": f"Reporter {i % 997}", "speaker_entity_key": None, "verb": "said",
-         "quote": f"Quote {q} of story {i}", "quote_kind": ("direct", "reported")[q % 2],
-         "char_offset": 100 * q}
+            Entity(f"{k:032x}", TYPES[k % 4], f"Entity {k}", offsets=mentions,
+                   surfaces=[f"Entity {k}"])
+        )  # fmt: skip
+    quotes = tuple(
+        Quote(f"Quote {q} of story {i}", "said", f"Reporter {i % 997}", None,
+              ("direct", "reported")[q % 2], 100 * q)
         for q in range(6)
-    ]  # fmt: skip
-    counts = [
-        {"count_value": float(5 + c), "is_approximate": False, "counted": "people",
-         "event_word": "killed", "count_type": "KILL", "context": f"{5 + c} people killed",
-         "char_offset": 300 + c}
+    )  # fmt: skip
+    counts = tuple(
+        Count(float(5 + c), False, "people", "killed", "KILL", 300 + c, f"{5 + c} people killed")
         for c in range(3)
-    ]  # fmt: skip
-    credits = [{"caption": f"Photo of story {i}", "credit_person": None, "credit_agency": "AP"}]
-    return {"entities": entities, "quotes": quotes, "counts": counts, "image_credits": credits}
+    )
+    return Enrichment(tuple(entities), quotes, counts, "rules")
 
 
 PACKAGE = 5_000  # records per staged package
@@ -167,7 +185,7 @@ def stage_night(home: Path, run_id: str, records: list[dict]) -> list:
         frames["dq_result"] = pl.DataFrame(schema=DQ_RESULT_SCHEMA)
         folder = partial_dir(home, run_id, name)
         write_tables(folder, frames)
-        staged.append(seal(folder, Manifest(run_id, name, urls=[r["url"] for r in chunk])))
+        staged.append(seal(folder, Manifest(run_id, name, urls=[r.url for r in chunk])))
     return staged
 
 

@@ -2,7 +2,7 @@
 
 Two labelled sets, each listing per article every entity once with its type, name and every
 surface form used: bench/labels/demo_entities.json (the demo site's fictional pages, which
-go through the real path, HTML -> extract_article -> enrich_record) and
+go through the real path, HTML -> extract_article -> enrich) and
 bench/labels/heldout_entities.json (real-world articles written and labelled apart from the
 recogniser). Entities are scored at the article level, the grain of fact_entity_mention: a
 predicted entity is right when its type matches a labelled entity and its name or one of its
