@@ -11,7 +11,12 @@ one sitemap, per-host delay 0) by a server in this process. Then, in this proces
 It prints pages/s for both, their ratio, per-stage times, peak memory, and one summary line
 (`BENCH e2e ...`) to compare between revisions.
 
-    .venv/bin/python bench/e2e.py [--copies 10] [--task-runner local|dask]
+    .venv/bin/python bench/e2e.py [--copies 10] [--task-runner local|dask] [--profile DIR]
+
+Where the CPU goes (issue 38, item 1): the tree's CPU per process role (the run, its pool
+workers, Prefect's server) and per stage is always printed; `--profile DIR` also samples the
+first run with py-spy (every process of the tree, 50 times a second) and prints, per role,
+the parts of the code its CPU went to (`bench/run_profile.py` reads the samples again).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import json
 import os
 import re
 import resource
@@ -33,8 +39,15 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.run_profile import report, role  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "corpus"
 GAZETTE = ROOT / ".venv" / "bin" / "gazette"
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+RATE = 50  # py-spy's samples a second, per thread
 STAGE = re.compile(r"\[gazette\] ([a-z ]+): (?:(\d+)/(\d+) in|done in) ([\d.]+) s")
 
 
@@ -137,21 +150,33 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def run_gazette(
-    sources: Path, home: Path, task_runner: str, api_url: str | None, timeline: Path | None = None
+    sources: Path,
+    home: Path,
+    task_runner: str,
+    api_url: str | None,
+    timeline: Path | None = None,
+    profile: Path | None = None,
 ) -> dict:
     """Wall time, stage times and peak RSS (the whole process tree, sampled) of one run."""
     arguments = ["run", "--sources", str(sources)]
     if task_runner != "local":
         arguments += ["--task-runner", task_runner]
-    return run_command(arguments, home, api_url, timeline)
+    return run_command(arguments, home, api_url, timeline, profile)
 
 
 def run_command(
-    arguments: list[str], home: Path, api_url: str | None = None, timeline: Path | None = None
+    arguments: list[str],
+    home: Path,
+    api_url: str | None = None,
+    timeline: Path | None = None,
+    profile: Path | None = None,
 ) -> dict:
     """Wall time, stage times and peak RSS (the whole process tree, sampled) of one gazette
     command."""
     command = [str(GAZETTE), "--quiet", *arguments, "--home", str(home)]
+    if profile:  # py-spy runs the command: its own CPU is left out of the roles below
+        spy = [str(PY_SPY), "record", "--subprocesses", "--nonblocking", "--rate", str(RATE)]
+        command = [*spy, "--format", "raw", "--output", str(profile), "--", *command]
     trace = timeline.open("w") if timeline else None
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     if api_url:
@@ -163,6 +188,9 @@ def run_command(
     peak, peak_pss, at_peak, at_peak_pss = 0, 0, {}, {}
     peak_unique, at_peak_unique = 0, {}
     cpu_seen: dict[int, float] = {}  # pool workers forked by a fork server are not our children
+    role_of: dict[int, str] = {}
+    already: dict[int, float] = {}
+    started_at = time.time()
     phase = ["start-up"]  # the stage running: the one after the last the run said was done
     stop = threading.Event()
 
@@ -174,10 +202,17 @@ def run_command(
         while not stop.is_set():
             try:
                 tree = [p for p in [root, *root.children(recursive=True)] if p.is_running()]
+                kept = kept_server(home)  # a home's kept server is no child of a later run
+                if kept is not None and kept.pid not in {p.pid for p in tree}:
+                    tree.append(kept)
                 memory = {p.pid: p.memory_full_info() for p in tree}
                 for p in tree:
                     times = p.cpu_times()
-                    cpu_seen[p.pid] = times.user + times.system
+                    if p.pid not in cpu_seen and p.create_time() < started_at:
+                        already[p.pid] = times.user + times.system  # not this run's CPU
+                    cpu_seen[p.pid] = times.user + times.system - already.get(p.pid, 0.0)
+                    if p.pid not in role_of:
+                        role_of[p.pid] = _role(p)
                 rss = sum(m.rss for m in memory.values())
                 pss = sum(m.pss for m in memory.values())
                 names = {p.pid: f"{p.pid} {_role(p)}" for p in tree}
@@ -209,7 +244,7 @@ def run_command(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stages: dict[str, float] = {}
-    run_cpu: dict[str, float] = {}  # the run's own process, as each stage ends (issue 20, item 3)
+    stage_cpu: dict[str, dict[str, float]] = {}  # the tree's CPU by role, as each stage ends
     first_stage_at = None
     output: list[str] = []
     assert process.stdout is not None
@@ -222,9 +257,8 @@ def run_command(
                 first_stage_at = time.perf_counter() - started - float(match.group(4))
             stages[match.group(1)] = float(match.group(4))
             phase[0] = match.group(1)
-            with contextlib.suppress(psutil.Error):
-                times = root.cpu_times()
-                run_cpu[match.group(1)] = times.user + times.system
+            time.sleep(0.25)  # one more sample of the tree
+            stage_cpu[match.group(1)] = by_role(cpu_seen, role_of)
     process.wait()
     wall = time.perf_counter() - started
     # CPU of the whole tree: the run waits for its pool workers and its Prefect server
@@ -235,6 +269,9 @@ def run_command(
     if trace:
         trace.close()
     cpu = max(cpu, sum(cpu_seen.values()))
+    if profile:  # py-spy's own CPU is in the children's rusage
+        used = by_role(cpu_seen, role_of)
+        cpu = sum(seconds for kind, seconds in used.items() if kind != "py-spy")
     if process.returncode != 0:
         sys.stdout.writelines(output[-40:])
         sys.exit(f"gazette {arguments[0]} failed with exit code {process.returncode}")
@@ -249,20 +286,68 @@ def run_command(
         "peak_unique": peak_unique,
         "at_peak_unique": at_peak_unique,
         "cpu": cpu,
+        "cpu_by_role": by_role(cpu_seen, role_of),
+        "stage_cpu": stage_cpu,
         # fetching, robots, archiving and sealing each batch: the run's process from the end of
         # discovery to the end of staging (its pool workers are processes of their own)
-        "fetch_cpu": run_cpu.get("stage", 0.0) - run_cpu.get("discover", 0.0),
+        "fetch_cpu": stage_cpu.get("stage", {}).get("gazette", 0.0)
+        - stage_cpu.get("discover", {}).get("gazette", 0.0),
     }
+
+
+def kept_server(home: Path) -> psutil.Process | None:
+    """The Prefect server the home keeps between runs (flows/kept_server.py), if up."""
+    try:
+        pid = json.loads((home / "prefect" / "kept-server.json").read_text())["pid"]
+        return psutil.Process(pid)
+    except (OSError, ValueError, KeyError, psutil.Error):
+        return None
+
+
+def stop_kept_server(home: Path) -> None:
+    """The benchmark's homes go with it: their servers too, at once."""
+    process = kept_server(home)
+    if process is not None:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+            process.wait(20)
+
+
+def by_role(cpu_seen: dict[int, float], role_of: dict[int, str]) -> dict[str, float]:
+    """CPU seconds so far, summed by what each process of the tree is."""
+    totals: dict[str, float] = {}
+    for pid, seconds in cpu_seen.items():
+        role = role_of.get(pid, "other")
+        totals[role] = totals.get(role, 0.0) + seconds
+    return totals
 
 
 def _role(process: psutil.Process) -> str:
     """What a process of the tree is, from its command line."""
-    line = " ".join(process.cmdline())
-    if "uvicorn" in line or "prefect.server" in line or "server start" in line:
-        return "prefect-server"
-    if "multiprocessing" in line or "spawn_main" in line:
-        return "pool-worker"
-    return "gazette" if "gazette" in line else line[:40]
+    return role(" ".join(process.cmdline()))
+
+
+def print_cpu(run: dict, n: int) -> None:
+    """The tree's CPU by role, and by stage (what each role used from one stage's end to the
+    next): where every millisecond a page goes."""
+    roles = [kind for kind in run["cpu_by_role"] if kind != "py-spy"]
+    print(
+        "CPU by process, ms a page: "
+        + ", ".join(f"{kind} {run['cpu_by_role'][kind] * 1000 / n:.1f}" for kind in roles)
+    )
+    print(f"  {'stage':<18}" + "".join(f"{kind:>16}" for kind in roles))
+    before: dict[str, float] = {}
+    for stage, used in run["stage_cpu"].items():
+        cells = "".join(
+            f"{(used.get(kind, 0.0) - before.get(kind, 0.0)) * 1000 / n:13.1f} ms" for kind in roles
+        )
+        print(f"  {stage:<18}{cells}")
+        before = used
+    rest = "".join(
+        f"{(run['cpu_by_role'][kind] - before.get(kind, 0.0)) * 1000 / n:13.1f} ms"
+        for kind in roles
+    )
+    print(f"  {'(after, exit)':<18}{rest}")
 
 
 def articles(home: Path) -> int:
@@ -297,6 +382,12 @@ def main() -> None:
         default=None,
         help="write the first run's memory each second (phase, each process's PSS) to this file",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="sample the first run's process tree with py-spy into this directory",
+    )
     args = parser.parse_args()
     pages = corpus_pages()
     n = len(pages) * args.copies
@@ -326,10 +417,17 @@ def main() -> None:
         else:
             bare = bare_loop(pages, args.copies)
             print(f"bare trafilatura loop, one process: {bare:.1f} s, {n / bare:.1f} pages/s")
-        first = run_gazette(sources, home, args.task_runner, api_url, args.timeline)
+        samples = None
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            samples = args.profile / "first.txt"
+        first = run_gazette(sources, home, args.task_runner, api_url, args.timeline, samples)
         loaded = articles(home)
         rerun = run_gazette(sources, home, args.task_runner, api_url)
+        stop_kept_server(home)
     server.shutdown()
+    if samples:
+        report(samples, 15, RATE)
     pps = n / first["wall"]
     warm = n / (first["wall"] - first["startup"])
     print(
@@ -343,6 +441,7 @@ def main() -> None:
         f"CPU of the gazette process tree: {first['cpu']:.1f} s, "
         f"{first['cpu'] / first['wall']:.2f} of {os.cpu_count()} cores on average"
     )
+    print_cpu(first, n)
     print(
         f"CPU of the run's own process while fetching and staging: {first['fetch_cpu']:.1f} s, "
         f"{first['fetch_cpu'] * 1000 / n:.1f} ms a page"

@@ -25,8 +25,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
+from flows.kept_server import answers, live_record
 from flows.served import SERVED
 
 # on a machine at load 8-16 on 2 cores the server took over 20 s (Prefect's own limit) to
@@ -102,6 +101,7 @@ class LocalPrefectServer:
     While it answers, its address is recorded for runs on the same home to reuse."""
 
     advertised = True
+    dies_with_starter = True  # a kept server (flows/kept_server.py) outlives its run
 
     def __init__(self, home: Path, port: int | None = None) -> None:
         self.home = home / "prefect"
@@ -109,6 +109,10 @@ class LocalPrefectServer:
         self.url = f"http://127.0.0.1:{self.port}/api"
         self.log_path = self.home / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def _command(self) -> tuple[list[str], dict[str, str]]:
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -132,7 +136,7 @@ class LocalPrefectServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_dies_with_this_process(),
+            preexec_fn=_dies_with_this_process() if self.dies_with_starter else None,
         )
         log.close()
 
@@ -143,9 +147,8 @@ class LocalPrefectServer:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise PrefectServerError(f"the Prefect server exited at start: see {self.log_path}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
-                    return
+            if answers(self.url):
+                return
             time.sleep(0.2)
         self.stop()
         raise PrefectServerError(
@@ -228,6 +231,23 @@ class TemporaryPrefectServer(LocalPrefectServer):
         return command, env
 
 
+class KeptPrefectServer(TemporaryPrefectServer):
+    """The same server, kept up for the runs that follow on this home until it has been idle
+    for `keep_s` (flows/kept_server.py says how a run and the server agree)."""
+
+    dies_with_starter = False
+
+    def __init__(self, home: Path, keep_s: float) -> None:
+        super().__init__(home)
+        self.keep_s = keep_s
+        self.log_path = self.home / "kept-server.log"
+
+    def _command(self) -> tuple[list[str], dict[str, str]]:
+        _, env = super()._command()
+        command = [sys.executable, "-m", "flows.kept_server", "--home", str(self.home.parent)]
+        return [*command, "--port", str(self.port), "--keep-s", str(self.keep_s)], env
+
+
 def prefect_api_configured() -> bool:
     """Whether Prefect will talk to a server of the user's (env or active profile), read
     without importing Prefect."""
@@ -248,30 +268,11 @@ def running_serve_api(home: Path) -> str | None:
     """The API of the server a `gazette serve` keeps for this home, if it is up and answers.
 
     A record left by a serve that was killed names a dead process, or a port nothing (or
-    something else) answers on: then None, and the run starts a temporary server as before.
-    Only a loopback address is taken from the file."""
-    try:
-        record = json.loads((home / "prefect" / SERVER_RECORD).read_text())
-        url, pid = str(record["url"]), int(record["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+    something else) answers on: then None, and the run starts a server as it would anyway."""
+    record = live_record(home / "prefect" / SERVER_RECORD)
+    if record is None or not answers(record["url"], REUSE_HEALTH_TIMEOUT_S):
         return None
-    if not url.startswith("http://127.0.0.1:") or not _alive(pid):
-        return None
-    try:
-        answer = httpx.get(f"{url}/health", timeout=REUSE_HEALTH_TIMEOUT_S)
-    except httpx.HTTPError:
-        return None
-    return url if answer.status_code == 200 else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, under another user
-        return True
-    return True
+    return record["url"]
 
 
 @contextlib.contextmanager

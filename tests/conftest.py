@@ -13,6 +13,9 @@ from tests.siteserver import Site, start
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# a server per run, stopped with it: a test's home is gone when it ends, and a server kept
+# for it would idle on for hours (tests/flows/test_kept_server.py tests the kept one)
+os.environ.setdefault("GAZETTE_PREFECT_KEEP_S", "0")
 
 
 def _served() -> Iterator[Site]:

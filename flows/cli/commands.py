@@ -30,7 +30,9 @@ from flows.config import (
     load_settings,
     resolve_home,
 )
+from flows.kept_server import KEEP_ENV, Lease, keep_seconds, share, take_lease, write_record
 from flows.serving import (
+    KeptPrefectServer,
     PrefectServerError,
     TemporaryPrefectServer,
     prefect_api_configured,
@@ -199,7 +201,7 @@ def _with_prefect(home: Path, call):
     from warehouse.db import check_readable
 
     check_readable(home)  # a damaged file: one line (main), before any server starts
-    server = _early_prefect_server(home)
+    server, lease = _early_prefect_server(home)
     try:
         import flows.nightly  # noqa: F401  imports while the server starts
 
@@ -209,7 +211,13 @@ def _with_prefect(home: Path, call):
 
             import_gx()  # every run's gates need it; the server is not up yet anyway
         with temporary_prefect_api(server):
-            if server is not None:  # up and answering: say where, as a serve's run does
+            if isinstance(server, KeptPrefectServer):
+                err.print(
+                    f"Prefect: started this home's server at {server.url}; it stays up for the "
+                    f"next runs until idle for {_duration(server.keep_s)} ({KEEP_ENV})",
+                    highlight=False,
+                )
+            elif server is not None:  # up and answering: say where, as a serve's run does
                 err.print(
                     f"Prefect: a temporary server for this run at {server.url}", highlight=False
                 )
@@ -217,28 +225,56 @@ def _with_prefect(home: Path, call):
     except PrefectServerError as exc:
         raise _fail(str(exc), ENVIRONMENT_EXIT) from None
     finally:
-        if server is not None:
+        if server is not None and not isinstance(server, KeptPrefectServer):
             server.stop()
+        if lease is not None:
+            lease.release()
 
 
-def _early_prefect_server(home: Path) -> TemporaryPrefectServer | None:
-    """A fresh process with no Prefect API configured spawns the temporary server first, so it
-    comes up while the run imports (TemporaryPrefectServer says why). A process that has
-    imported Prefect already (tests, a notebook) keeps the server Prefect manages. With a
-    `gazette serve` up on this home, the run reports to its server and starts none: the
-    6 to 7 s a temporary server takes to answer are most of a run's start-up."""
+def _early_prefect_server(
+    home: Path,
+) -> tuple[TemporaryPrefectServer | None, Lease | None]:
+    """A fresh process with no Prefect API configured has a server start first, so it comes
+    up while the run imports (TemporaryPrefectServer says why), or finds the one this home
+    keeps between runs (flows/kept_server.py): the 6 to 7 s a server takes to answer were
+    most of a run's start-up. A process that has imported Prefect already (tests, a
+    notebook) keeps the server Prefect manages. With a `gazette serve` up on this home, the
+    run reports to its server and starts none. The lease, if any, is held until the run
+    ends, so the kept server cannot stop under it."""
     if "prefect" in sys.modules or prefect_api_configured():
-        return None
+        return None, None
     if (url := running_serve_api(home)) is not None:
         os.environ["PREFECT_API_URL"] = url  # the pool's workers inherit it too
         err.print(f"Reporting to the Prefect server of `gazette serve`: {url}", highlight=False)
-        return None
-    server = TemporaryPrefectServer(home)
-    server.spawn()
+        return None, None
+    lease = None
+    if (keep_s := keep_seconds()) > 0:
+        lease, url = take_lease(home)
+        if url is not None:
+            os.environ["PREFECT_API_URL"] = url
+            err.print(f"Prefect: this home's server at {url}", highlight=False)
+            return None, lease
+        server: TemporaryPrefectServer = KeptPrefectServer(home, keep_s)
+    else:
+        server = TemporaryPrefectServer(home)
+    try:
+        server.spawn()
+        if lease is not None:
+            assert server.pid is not None
+            write_record(home, server.url, server.pid)
+    finally:
+        if lease is not None:
+            share(lease)
     # for the whole process and the pool's workers: a Prefect call after the run (a late
     # log record) must not start a temporary server of Prefect's own, which would outlive us
     os.environ["PREFECT_API_URL"] = server.url
-    return server
+    return server, lease
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def _check_scheduler(address: str, timeout_s: float = 5.0) -> None:
