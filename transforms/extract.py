@@ -11,6 +11,7 @@ import hashlib
 import html
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -422,16 +423,51 @@ def _given_name_first(value: str) -> str:
 
 
 def choose_authors(
-    meta: PageMeta, extracted_author: str | None, sites: set[str] = frozenset()
+    meta: PageMeta,
+    extracted_author: str | Callable[[], str | None] | None,
+    sites: set[str] = frozenset(),
 ) -> tuple[list[str], list[str], str | None]:
     """(people, organisations, source): the first voice that names people wins.
 
     JSON-LD, then meta tags, then byline-like elements of the page, then the byline trafilatura
     found in the text. Organisations (wire
     agencies, desks, the site itself) are collected from every voice and kept apart.
+    `extracted_author` may be a search to run only if it is needed: trafilatura's walk of the
+    page for byline elements repeats ours (3 ms a page), and is asked only when no earlier
+    voice named a person.
     """
     ld_people, ld_orgs = jsonld_people(meta)
-    voices: list[tuple[str, list[str]]] = [("jsonld", ld_people + ld_orgs)]
+    organisations: list[str] = []
+    chosen: tuple[list[str], list[str]] = ([], [])  # the people, and the voice that named them
+    passed: list[str] = []  # voices before the winner that named no person
+    for source, values in _author_voices(meta, ld_people + ld_orgs, extracted_author, chosen):
+        people: list[str] = []
+        for value in values:
+            found, orgs = parse_byline(value, sites)
+            people.extend(p for p in found if p not in people)
+            organisations.extend(o for o in orgs if o not in organisations)
+        if people and not chosen[0]:
+            chosen[0].extend(people)
+            chosen[1].append(source)
+        elif not chosen[0] and values != [] and source not in passed:
+            passed.append(source)
+    people, source = chosen[0], (chosen[1] or [None])[0]
+    if people and passed:
+        source = f"{source}: {', '.join(passed)} named no person"
+    if not people and organisations:
+        source = "jsonld" if ld_orgs else "meta"
+    return people, organisations, source
+
+
+def _author_voices(
+    meta: PageMeta,
+    jsonld: list[str],
+    extracted_author: str | Callable[[], str | None] | None,
+    chosen: tuple[list[str], list[str]],
+) -> Iterator[tuple[str, list[str]]]:
+    """The voices on the authors, in order of trust; the byline search, if deferred, runs
+    only when the voices before it named nobody (`chosen` still empty)."""
+    yield "jsonld", jsonld
     for key in _META_AUTHOR_KEYS:
         value = meta.meta.get(key)
         if value and not value.startswith(("http://", "https://")):
@@ -441,33 +477,16 @@ def choose_authors(
                 "author",
             ):
                 continue
-            voices.append(("meta", [value]))
+            yield "meta", [value]
     cited = [_given_name_first(v) for v in meta.meta_all.get("citation_author", [])]
     if cited:
-        voices.append(("meta", [" and ".join(cited)]))
+        yield "meta", [" and ".join(cited)]
     for byline in meta.bylines:
-        voices.append(("byline", [byline]))
+        yield "byline", [byline]
+    if callable(extracted_author):
+        extracted_author = None if chosen[0] else extracted_author()
     if extracted_author:
-        voices.append(("text", extracted_author.split(";")))
-    organisations: list[str] = []
-    chosen: tuple[list[str], str | None] = ([], None)
-    passed: list[str] = []  # voices before the winner that named no person
-    for source, values in voices:
-        people: list[str] = []
-        for value in values:
-            found, orgs = parse_byline(value, sites)
-            people.extend(p for p in found if p not in people)
-            organisations.extend(o for o in orgs if o not in organisations)
-        if people and not chosen[0]:
-            chosen = (people, source)
-        elif not chosen[0] and values != [] and source not in passed:
-            passed.append(source)
-    people, source = chosen
-    if people and passed:
-        source = f"{source}: {', '.join(passed)} named no person"
-    if not people and organisations:
-        source = voices[0][0] if ld_orgs else "meta"
-    return people, organisations, source
+        yield "text", extracted_author.split(";")
 
 
 def choose_language(meta: PageMeta) -> str | None:
@@ -557,7 +576,7 @@ def _extractor_voices(tree: Any, url: str) -> dict[str, Any]:
     return {
         "date": find_date(tree, url=url, **DATE_SEARCH),
         "title": metadata.title,
-        "author": metadata.author or extract_author(tree),
+        "author": metadata.author or (lambda: extract_author(tree)),
         "description": metadata.description,
     }
 

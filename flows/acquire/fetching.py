@@ -12,6 +12,7 @@ import email.utils
 import ipaddress
 import math
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -171,6 +172,14 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per process, shared by every fetcher's connections: httpx makes a new
+    one per client, reading the CA bundle each time (1.3 ms of the run's CPU a page, with one
+    fetcher per batch of 50)."""
+    return httpx.create_ssl_context()
+
+
 class Fetcher:
     """One fetcher per task: it remembers robots.txt and last-request times per host."""
 
@@ -184,7 +193,7 @@ class Fetcher:
     ) -> None:
         self.policy = policy
         if client is None:
-            transport = httpx.HTTPTransport()
+            transport = httpx.HTTPTransport(verify=_tls_context())
             pool = getattr(transport, "_pool", None)
             if pool is not None and hasattr(pool, "_network_backend"):
                 # connect to the address we checked, not to a second DNS answer (rebinding)

@@ -6,6 +6,7 @@ import pytest
 
 from transforms.extract import (
     ExtractionError,
+    choose_authors,
     choose_published,
     extract_article,
     split_authors,
@@ -122,6 +123,23 @@ def test_what_only_trafilatura_and_htmldate_find_still_counts():
     assert (list(record.authors), record.authors_source) == (["Ana Ruiz"], "text")
     assert str(record.published_local_date) == "2026-11-12"
     assert record.published_at_source == "text"
+
+
+def test_trafilaturas_byline_search_runs_only_when_no_voice_before_it_names_a_person():
+    """The search copies and walks the whole page (3 ms a page, issue 38): asked only when
+    JSON-LD, meta tags and our byline reading named nobody, and then it still counts."""
+    asked: list[bool] = []
+
+    def search() -> str:
+        asked.append(True)
+        return "Tomás Ferreira"
+
+    named = read_page_meta(parse_html('<html><head><meta name="author" content="Lena Ortiz">'))
+    assert choose_authors(named, search)[0] == ["Lena Ortiz"]
+    assert asked == []
+    nobody = read_page_meta(parse_html("<html><head><title>x</title></head></html>"))
+    assert choose_authors(nobody, search)[0] == ["Tomás Ferreira"]
+    assert asked == [True]
 
 
 def test_a_dateline_with_an_update_dates_both():
