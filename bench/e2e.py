@@ -287,12 +287,22 @@ def run_command(
         "at_peak_unique": at_peak_unique,
         "cpu": cpu,
         "cpu_by_role": by_role(cpu_seen, role_of),
+        "tracebacks": sum("Traceback" in line for line in output),  # a clean shutdown has none
         "stage_cpu": stage_cpu,
         # fetching, robots, archiving and sealing each batch: the run's process from the end of
         # discovery to the end of staging (its pool workers are processes of their own)
-        "fetch_cpu": stage_cpu.get("stage", {}).get("gazette", 0.0)
-        - stage_cpu.get("discover", {}).get("gazette", 0.0),
+        "fetch_cpu": _run_cpu_between(stage_cpu, "discover", "load"),
     }
+
+
+def _run_cpu_between(stage_cpu: dict[str, dict[str, float]], first: str, before: str) -> float:
+    """The run's own CPU from the end of stage `first` to the end of the stage before
+    `before` (staging: "stage" locally, "fetch and stage" on Dask)."""
+    names = list(stage_cpu)
+    if first not in names or before not in names or names.index(before) < 1:
+        return 0.0
+    last = names[names.index(before) - 1]
+    return stage_cpu[last].get("gazette", 0.0) - stage_cpu[first].get("gazette", 0.0)
 
 
 def kept_server(home: Path) -> psutil.Process | None:
@@ -442,6 +452,7 @@ def main() -> None:
         f"{first['cpu'] / first['wall']:.2f} of {os.cpu_count()} cores on average"
     )
     print_cpu(first, n)
+    print(f"tracebacks in the run's output: {first['tracebacks']} (rerun {rerun['tracebacks']})")
     print(
         f"CPU of the run's own process while fetching and staging: {first['fetch_cpu']:.1f} s, "
         f"{first['fetch_cpu'] * 1000 / n:.1f} ms a page"

@@ -127,18 +127,22 @@ def _fetch_batch(batch: list[Candidate], context: StageContext) -> list[FetchRes
         return fetcher.log
 
 
-@task(
-    name="fetch-and-stage-batch",
-    task_run_name="fetch and stage {batch[0].url} and the rest",
-    cache_policy=NO_CACHE,
-)
-def stage_remote_task(batch: list[Candidate], name: str, context: StageContext) -> Package:
-    """Scale-out: one batch fetched and staged where it runs (a Dask worker), as the same
-    package a local pool worker makes; only its manifest travels back. The home must be
-    storage every worker and the loader share."""
+@task(name="fetch-batch", task_run_name="fetch {name}: {batch[0].url} and the rest",
+      cache_policy=NO_CACHE)  # fmt: skip
+def fetch_remote_task(batch: list[Candidate], name: str, context: StageContext) -> BatchWork:
+    """Scale-out: one batch fetched where it runs (a Dask worker) and archived in the shared
+    home; what travels on to the worker that stages it is the batch's work, page bodies
+    left in the archive."""
     fetched = _fetch_batch(batch, context)
     urls = [c.url for c in batch]
-    work = fetched_work(context.home, context.run_id, name, urls, fetched, context.recogniser)
+    return fetched_work(context.home, context.run_id, name, urls, fetched, context.recogniser)
+
+
+@task(name="stage-batch", task_run_name="stage {work.batch}", cache_policy=NO_CACHE)
+def stage_remote_task(work: BatchWork, context: StageContext) -> Package:
+    """Scale-out: one fetched batch staged where it runs, as the same package a local pool
+    worker makes; only its manifest travels back. The home must be storage every worker and
+    the loader share."""
     return stage_batch(work, context.now)
 
 
@@ -219,6 +223,9 @@ def stage_on_cluster(
         return staged
     logger = get_run_logger()
     with dask_runner(address) as runner:
+        # a batch's fetch waits for the fetch of the last batch on its hosts (politeness), not
+        # for its staging: waiting for the whole of it left one core extracting per host
+        fetches: list[Any] = []
         futures: list[Any] = []
         for i, (batch, waits) in enumerate(zip(batches, after_same_host(batches), strict=True)):
             parameters = {
@@ -226,8 +233,10 @@ def stage_on_cluster(
                 "name": batch_name("b", i),
                 "context": context,
             }
-            wait_for = [futures[j] for j in waits]
-            futures.append(runner.submit(stage_remote_task, parameters, wait_for=wait_for))
+            wait_for = [fetches[j] for j in waits]
+            fetches.append(runner.submit(fetch_remote_task, parameters, wait_for=wait_for))
+            staging = {"work": fetches[-1], "context": context}
+            futures.append(runner.submit(stage_remote_task, staging))
         sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
         with progress.reporter().stage("fetch and stage", sum(sizes.values())) as stage:
             for future in as_completed(list(futures)):

@@ -16,6 +16,28 @@ from tests.e2e.warehouse_shape import shape
 pytestmark = pytest.mark.e2e
 
 
+def _task_runs(run_id: str) -> tuple[dict, dict]:
+    """The run's fetch-batch and stage-batch task runs from Prefect's API, by batch:
+    (host, start, end) and (start, end)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run_id]))
+        )
+    fetched, staged = {}, {}
+    for run in runs:
+        kind, _, rest = run.name.partition(" ")
+        batch = rest.split(":")[0]
+        if kind == "fetch" and ":" in rest:  # fetch b000001: http://host:port/... and the rest
+            host = rest.split("://", 1)[1].split("/", 1)[0]
+            fetched[batch] = (host, run.start_time, run.end_time)
+        elif kind == "stage":
+            staged[batch] = (run.start_time, run.end_time)
+    return fetched, staged
+
+
 def test_dask_cluster_run_makes_the_warehouse_a_local_run_makes(prefect_harness, tmp_path):
     from distributed import Client, LocalCluster, get_task_stream
 
@@ -42,12 +64,28 @@ def test_dask_cluster_run_makes_the_warehouse_a_local_run_makes(prefect_harness,
                     options=RunOptions(
                         task_runner="dask",
                         dask_address=cluster.scheduler_address,
-                        batch_size=20,  # a batch per outlet: three batches for two workers
+                        batch_size=8,  # two or more batches per outlet (host), for two workers
                     ),
                 )
-    # the batches ran on the cluster's two workers, not in this process
-    assert len(stream.data) == 3
+    # the batches ran on the cluster's two workers, not in this process: a fetch and a
+    # staging task for each
+    fetched, staged = _task_runs(scaled.run_id)
+    assert len(fetched) == len(staged) >= 6
+    assert len(stream.data) == 2 * len(fetched)
     assert len({task["worker"] for task in stream.data}) == 2
+    # politeness waits for the fetch of a host's earlier batch, not for its staging too: a
+    # host's second batch was fetched while its first was still being staged (before issue
+    # 38 a host's batches ran whole, one after another, one worker at a time)
+    hosts: dict[str, list[str]] = {}
+    for batch, (host, _, _) in sorted(fetched.items()):
+        hosts.setdefault(host, []).append(batch)
+    assert len(hosts) == 3 and min(len(batches) for batches in hosts.values()) >= 2, fetched
+    overlapped = [
+        host
+        for host, (first, second, *_) in hosts.items()
+        if fetched[second][1] < staged[first][1]  # the fetch started before the staging ended
+    ]
+    assert overlapped, (fetched, staged)
     assert scaled.articles_extracted == 45
     assert scaled.dq_verdict == "pass"
     recorded = json.loads((Path(__file__).parent / "demo_warehouse_shape.json").read_text())
