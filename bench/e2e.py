@@ -179,6 +179,8 @@ def run_command(
         command = [*spy, "--format", "raw", "--output", str(profile), "--", *command]
     trace = timeline.open("w") if timeline else None
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    if profile:  # py-spy follows every process of the tree until the last exits: a server
+        env["GAZETTE_PREFECT_KEEP_S"] = "0"  # kept for the home would keep it sampling
     if api_url:
         env["PREFECT_API_URL"] = api_url
     started = time.perf_counter()
