@@ -30,7 +30,15 @@ from flows.config import (
     load_settings,
     resolve_home,
 )
-from flows.kept_server import KEEP_ENV, Lease, keep_seconds, share, take_lease, write_record
+from flows.kept_server import (
+    KEEP_ENV,
+    Lease,
+    keep_seconds,
+    read_record,
+    share,
+    take_lease,
+    write_record,
+)
 from flows.serving import (
     KeptPrefectServer,
     PrefectServerError,
@@ -893,6 +901,7 @@ def status(
         info = collect_status(con, home)
     finally:
         con.close()
+    info["prefect_server"] = read_record(home)  # the server the home keeps, if it is up
     if fmt == "json":
         sys.stdout.write(json.dumps(info, default=str, indent=1) + "\n")
         return
@@ -942,6 +951,12 @@ def status(
     )
     if info["latest_report"]:
         console.print(f"Latest report: {info['latest_report']}", highlight=False)
+    if kept := info["prefect_server"]:
+        console.print(
+            f"Prefect server kept for this home: {kept['url']} (process {kept['pid']}; it stops "
+            f"once idle for {_duration(keep_seconds())}, {KEEP_ENV})",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -70,6 +70,12 @@ def test_a_home_keeps_its_server_for_the_next_run_and_stops_it_once_idle(
     with sqlite3.connect(prefect_home / "prefect.db") as db:
         states = db.execute("select state_type from flow_run").fetchall()
     assert states == [("COMPLETED",), ("COMPLETED",)]  # both runs in one history
+    status = subprocess.run(
+        [str(GAZETTE), "status", "--home", str(home)], capture_output=True, text=True, timeout=60
+    )
+    assert f"Prefect server kept for this home: {url} (process {record['pid']}" in " ".join(
+        status.stdout.split()
+    ), status.stdout
 
     # idle past its keep time, but a run holds the lease: it stays up
     lease, leased_url = take_lease(home)
