@@ -21,7 +21,7 @@ from prefect.utilities.annotations import quote  # Prefect walks parameters look
 from flows.acquire.discovery import Discovery
 from flows.acquire.fetching import Fetcher, FetchPolicy
 from flows.cli import progress
-from flows.cluster import dask_runner
+from flows.cluster import ahead_of_the_rest, dask_runner
 from flows.config import QualitySettings, SourceSettings
 from flows.staging.build import BatchWork, Built, fetched_work, release_memory, stage_batch
 from flows.staging.pool import Staged, StagingPool, fetch_into
@@ -234,7 +234,8 @@ def stage_on_cluster(
                 "context": context,
             }
             wait_for = [fetches[j] for j in waits]
-            fetches.append(runner.submit(fetch_remote_task, parameters, wait_for=wait_for))
+            with ahead_of_the_rest():
+                fetches.append(runner.submit(fetch_remote_task, parameters, wait_for=wait_for))
             staging = {"work": fetches[-1], "context": context}
             futures.append(runner.submit(stage_remote_task, staging))
         sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
