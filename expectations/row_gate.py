@@ -3,7 +3,7 @@ the package is sealed. A row failing a critical expectation is held back in the 
 quarantine with its reason; the batch's expectation results travel in the package too, and
 the run's gate verdict is their sum (`combine_results`).
 
-Memory is bounded by the batch: GX sees 50 rows of the gate's columns, never the night.
+Memory is bounded by the batch: GX sees a batch (100 rows) of the gate's columns, never the night.
 """
 
 from __future__ import annotations

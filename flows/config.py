@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from flows.acquire.fetching import FetchPolicy
+from transforms.batches import BATCH_SIZE
 from transforms.urls import origin_of, split_credentials, url_pattern
 
 DEFAULT_USER_AGENT = "gazette/0.1 (+https://github.com/gazette-news/gazette; news data warehouse)"
@@ -327,7 +328,9 @@ class RunOptions:
     wait_s: float = 300.0  # for another run holding the home
     task_runner: str = "local"  # local | dask
     dask_address: str | None = None
-    batch_size: int = field(default_factory=lambda: int(os.environ.get("GAZETTE_BATCH_SIZE", "50")))
+    batch_size: int = field(
+        default_factory=lambda: int(os.environ.get("GAZETTE_BATCH_SIZE", str(BATCH_SIZE)))
+    )
 
     def __post_init__(self) -> None:
         if self.task_runner not in ("local", "dask"):

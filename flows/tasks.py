@@ -39,7 +39,9 @@ from warehouse.raw_archive import read_document, stage_archive
 
 MAX_FETCHING = 8  # fetch tasks at once (threads: hosts fetched in parallel)
 MAX_AHEAD = 150  # fetched pages waiting for staging, at most (their bodies are in memory): a
-# batch in each of two workers and one ready for the first to finish
+# batch in each of two workers and one ready for the first to finish; with larger batches
+# (GAZETTE_BATCH_SIZE), three of the largest
+AHEAD_BATCHES = 3
 MAX_AHEAD_LOCAL = 100  # the same for local documents, read in a blink: a batch a worker is
 # enough ahead (a 3,000-record WARC: the run's process 25 MB smaller, as fast; bench/README.md)
 
@@ -186,7 +188,7 @@ def fetch_and_stage_task(batches: list[list[Candidate]], context: StageContext) 
                 lambda running: next(iter(as_completed(running))),
                 work,
                 MAX_FETCHING,
-                MAX_AHEAD,
+                max(MAX_AHEAD, AHEAD_BATCHES * max(map(len, batches), default=0)),
             )  # the fetch bar moves a page at a time, from the fetch threads
         staged = pool.finish()
     staged.failed.update(failed)

@@ -176,7 +176,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 def _tls_context() -> ssl.SSLContext:
     """One TLS context per process, shared by every fetcher's connections: httpx makes a new
     one per client, reading the CA bundle each time (1.3 ms of the run's CPU a page, with one
-    fetcher per batch of 50)."""
+    fetcher per batch of 100)."""
     return httpx.create_ssl_context()
 
 
