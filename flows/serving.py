@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.kept_server import LOG as KEPT_LOG
 from flows.kept_server import answers, live_record
 from flows.served import SERVED
 
@@ -240,7 +241,7 @@ class KeptPrefectServer(TemporaryPrefectServer):
     def __init__(self, home: Path, keep_s: float) -> None:
         super().__init__(home)
         self.keep_s = keep_s
-        self.log_path = self.home / "kept-server.log"
+        self.log_path = self.home / KEPT_LOG
 
     def _command(self) -> tuple[list[str], dict[str, str]]:
         _, env = super()._command()

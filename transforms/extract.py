@@ -438,32 +438,32 @@ def choose_authors(
     """
     ld_people, ld_orgs = jsonld_people(meta)
     organisations: list[str] = []
-    chosen: tuple[list[str], list[str]] = ([], [])  # the people, and the voice that named them
+    chosen: list[str] = []  # the people the winning voice named (the voices' reader sees it)
+    source: str | None = None  # that voice
     passed: list[str] = []  # voices before the winner that named no person
-    for source, values in _author_voices(meta, ld_people + ld_orgs, extracted_author, chosen):
+    for voice, values in _author_voices(meta, ld_people + ld_orgs, extracted_author, chosen):
         people: list[str] = []
         for value in values:
             found, orgs = parse_byline(value, sites)
             people.extend(p for p in found if p not in people)
             organisations.extend(o for o in orgs if o not in organisations)
-        if people and not chosen[0]:
-            chosen[0].extend(people)
-            chosen[1].append(source)
-        elif not chosen[0] and values != [] and source not in passed:
-            passed.append(source)
-    people, source = chosen[0], (chosen[1] or [None])[0]
-    if people and passed:
+        if people and not chosen:
+            chosen.extend(people)
+            source = voice
+        elif not chosen and values != [] and voice not in passed:
+            passed.append(voice)
+    if chosen and passed:
         source = f"{source}: {', '.join(passed)} named no person"
-    if not people and organisations:
+    if not chosen and organisations:
         source = "jsonld" if ld_orgs else "meta"
-    return people, organisations, source
+    return chosen, organisations, source
 
 
 def _author_voices(
     meta: PageMeta,
     jsonld: list[str],
     extracted_author: str | Callable[[], str | None] | None,
-    chosen: tuple[list[str], list[str]],
+    chosen: list[str],
 ) -> Iterator[tuple[str, list[str]]]:
     """The voices on the authors, in order of trust; the byline search, if deferred, runs
     only when the voices before it named nobody (`chosen` still empty)."""
@@ -484,7 +484,7 @@ def _author_voices(
     for byline in meta.bylines:
         yield "byline", [byline]
     if callable(extracted_author):
-        extracted_author = None if chosen[0] else extracted_author()
+        extracted_author = None if chosen else extracted_author()
     if extracted_author:
         yield "text", extracted_author.split(";")
 
