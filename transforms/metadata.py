@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -68,6 +69,25 @@ def _clean(text: str | None) -> str | None:
     if text is None:
         return None
     return " ".join(text.split()) or None
+
+
+def short_text(node: lxml.html.HtmlElement, limit: int) -> str | None:
+    """The node's text squashed as by `_clean`, or None when that is empty or longer than
+    `limit`. Reads the subtree only until it is sure: the page's whole body is a `<div>` too,
+    and squashing its text to learn it is long was a third of the dateline search."""
+    parts: list[str] = []
+    size = 0
+    for piece in node.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size > limit:  # squashing a prefix never makes it longer than the whole
+            raw = "".join(parts)
+            squashed = " ".join(raw.split())
+            if len(squashed) > limit:
+                return None
+            parts = [squashed + " " if raw[-1].isspace() else squashed]
+            size = len(parts[0])
+    return " ".join("".join(parts).split()) or None
 
 
 def _walk_jsonld(node: object) -> list[dict]:
@@ -280,7 +300,14 @@ def names_part(node: lxml.html.HtmlElement, words: tuple[str, ...]) -> bool:
     """The node's class or id names it as one of `words`: a word of a class token begins or
     ends with it ("comments", "commentlist", "jcomments", "related-posts", "article-sidebar"),
     unless a layout word says the page merely has one ("has-sidebar", "ast-no-sidebar")."""
-    for token in f"{node.get('class') or ''} {node.get('id') or ''}".lower().split():
+    return _names_any(f"{node.get('class') or ''} {node.get('id') or ''}", words)
+
+
+@lru_cache(maxsize=8192)
+def _names_any(names: str, words: tuple[str, ...]) -> bool:
+    """`names_part` on a class-and-id string: a page repeats a few hundred of them over
+    thousands of elements, so each is read once."""
+    for token in names.lower().split():
         parts = [p for p in _TOKEN_PARTS.split(token) if p]
         for i, part in enumerate(parts):
             if i > 0 and parts[i - 1] in _LAYOUT_PREFIXES:
@@ -314,6 +341,8 @@ CARD_SIBLINGS = 3  # this many look-alike siblings, each with its own date, are 
 def _label_before(node: lxml.html.HtmlElement) -> str:
     """The words just before an element: 'Updated' in '<span>Updated <time …></span>'."""
     previous = node.getprevious()
+    if previous is not None and not isinstance(previous.tag, str):
+        return (previous.tail or "")[-40:]  # a comment's words are not the page's
     if previous is not None:
         return f"{_clean(previous.text_content()) or ''} {previous.tail or ''}"[-40:]
     parent = node.getparent()
@@ -368,6 +397,34 @@ def published_time_element(
     return usable[0].get("datetime") if usable else None
 
 
+def _text_start(node: lxml.html.HtmlElement, chars: int = 24) -> str:
+    """The first `chars` characters of the node's squashed text, reading no further."""
+    lead = node.text
+    if lead and len(lead) >= chars and len(start := " ".join(lead.split())) >= chars:
+        return start[:chars]  # the usual case: the node's own words, no walk of its subtree
+    parts: list[str] = []
+    size = 0
+    for piece in node.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size >= chars and len(start := " ".join("".join(parts).split())) >= chars:
+            return start[:chars]
+    return " ".join("".join(parts).split())
+
+
+DATELINE_MAX_CHARS = 120  # longer, an element is the article or a block of it, not a dateline
+
+
+def _dateline_text(node: lxml.html.HtmlElement) -> str | None:
+    """The text of an element that may be a dateline: short, and its class, id or first
+    words say date, time, byline, published... Its class is read first, then the start of
+    its text, then, for the few that pass, all of it."""
+    hint = f"{node.get('class') or ''} {node.get('id') or ''}"
+    if not _DATELINE_HINT.search(hint) and not _DATELINE_HINT.search(_text_start(node)):
+        return None
+    return short_text(node, DATELINE_MAX_CHARS)
+
+
 def visible_datelines(
     tree: lxml.html.HtmlElement,
 ) -> tuple[str | None, str | None, str | None]:
@@ -378,11 +435,8 @@ def visible_datelines(
     scope = (tree.xpath("//article") or tree.xpath("//main") or [tree])[0]
     published = modified = original = None
     for node in scope.iter("p", "span", "div", "time", "small", "li"):
-        hint = f"{node.get('class') or ''} {node.get('id') or ''}"
-        text = _clean(node.text_content()) or ""
-        if not text or len(text) > 120 or not _DATELINE_HINT.search(hint + " " + text[:24]):
-            continue
-        if _in_aside(node, scope):
+        text = _dateline_text(node)
+        if not text or _in_aside(node, scope):
             continue
         first = _ORIGINAL_WORDS.search(text)
         if first and original is None:
@@ -424,29 +478,26 @@ _BYLINE_LABEL = re.compile(r"^(?:written\s+by|words\s+by|posted\s+by|by|authors?
 # a link to an author's page, the path every CMS gives one (WordPress: /author/<slug>/)
 _AUTHOR_PATH = re.compile(r"/(?:authors?|writers?|contributors?|byline|people|staff)/[^/?#]+", re.I)
 _SKIP_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "head", "title"})
+BYLINE_MAX_CHARS = 80  # longer, a byline-like element is an author box or a bio, not a byline
+LABELLED_NAME_MAX_CHARS = 60  # the element after a "Written by" label: a name, not a paragraph
 
 
 def _byline_text(node: lxml.html.HtmlElement) -> str | None:
     """What a node says as a byline, by one of three structural signals, or None."""
-    if _byline_like(node):
-        return _clean(node.text_content())
-    if node.tag == "a" and _AUTHOR_PATH.search(node.get("href") or ""):
-        return _clean(node.text_content())
+    if _byline_like(node) or (node.tag == "a" and _AUTHOR_PATH.search(node.get("href") or "")):
+        return short_text(node, BYLINE_MAX_CHARS)
     lead = (node.text or "").strip()  # the node's own first words: no walk of its subtree
-    if not lead or len(lead) > 80:
+    if not lead or len(lead) > BYLINE_MAX_CHARS:
         return None
     if _BYLINE_LABEL.match(lead.rstrip(":")):
         if len(node):  # "By <a>Ana Ruiz</a>"
-            text = _clean(node.text_content())
-            return text if text and len(text) <= 80 else None
+            return short_text(node, BYLINE_MAX_CHARS)
         following = node.getnext()  # <p>Written by</p><p>Ana Ruiz</p>
         if following is not None and isinstance(following.tag, str):
-            name = _clean(following.text_content())
-            return name if name and len(name) <= 60 else None
+            return short_text(following, LABELLED_NAME_MAX_CHARS)
         return None
     if _BYLINE_TEXT.match(lead):
-        text = _clean(node.text_content())
-        return text if text and len(text) <= 80 else None
+        return short_text(node, BYLINE_MAX_CHARS)
     return None
 
 
@@ -465,7 +516,7 @@ def visible_bylines(
         if node.tag in _SKIP_TAGS:
             continue
         text = _byline_text(node)
-        if not text or len(text) > 80 or any(text == t for _, t in found):
+        if not text or any(text == t for _, t in found):
             continue
         if node.tag in _NOT_BYLINE_CONTEXT or any(
             a.tag == "nav" or a.get("role") == "navigation" or names_part(a, _NOT_BYLINE_CONTEXT)
