@@ -1,5 +1,7 @@
 """Tone from VADER's offline lexicon: sign, shares, and no score for non-English text."""
 
+import pytest
+
 from transforms.tone import article_tone, tone_sentences
 
 
@@ -54,3 +56,21 @@ def test_an_ordinary_article_is_scored_sentence_by_sentence():
         "The storm destroyed homes.",
         "Volunteers were wonderful and generous.",
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Volunteers were wonderful and generous.",
+        "The café's naïve owners were NOT happy, but the food was great!",
+        "What a win 😁 for the team",  # an emoji VADER reads as words
+        "😁",
+    ],
+)
+def test_each_sentence_scores_as_vader_scores_it(sentence):
+    """The emoji pass is skipped only where it could find no emoji: VADER's own score."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    expected = SentimentIntensityAnalyzer().polarity_scores(sentence)["compound"]
+    assert article_tone(sentence, "en")["tone"] == round(expected, 4)
+    assert expected != 0
