@@ -99,6 +99,8 @@ _DOUBLE_ENCODED = re.compile(
     "[\u00c2-\u00df][\u0080-\u00bf]|[\u00e0-\u00ef][\u0080-\u00bf]{2}|[\u00f0-\u00f4][\u0080-\u00bf]{3}"
 )
 _C1 = re.compile("[\u0080-\u009f]")
+# the same controls as UTF-8 decodes them (a stray byte replaced by U+FFFD is none of them)
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 def repair_double_encoding(text: str) -> str:
@@ -183,6 +185,8 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
     """The page's bytes as text, by the order in the module's docstring, with double-encoded
     UTF-8 repaired (`repair_double_encoding`)."""
     decoded = _decode(body, content_type)
+    if decoded.encoding == "utf-8" and decoded.source != "mixed" and not _C1_UTF8.search(body):
+        return decoded  # no C1 control in the text: searching the bytes is ten times faster
     repaired = repair_double_encoding(decoded.text)
     if repaired is decoded.text:
         return decoded

@@ -798,5 +798,5 @@ def extract_article(
         is_paywalled=is_paywalled(meta, ours, text),
         robots_decision=robots_decision,
         robots_directives=robots_directives(headers, meta),
-        license_url=licence_url(meta, page),
+        license_url=licence_url(meta, ours),
     )

@@ -208,9 +208,12 @@ def robots_directives(headers: dict[str, str] | None, meta: PageMeta) -> str | N
     return ",".join(sorted(found)) or None
 
 
-def licence_url(meta: PageMeta, page: str) -> str | None:
+_LICENSE_REL = re.compile(r"\blicense\b", re.IGNORECASE)
+
+
+def licence_url(meta: PageMeta, tree: Any) -> str | None:
     """The declared licence: JSON-LD `license` (a URL, or a node with one), else the first
-    `rel="license"` link."""
+    `<link>` or `<a>` whose rel names it (`rel="license"`, `rel="license noopener"`)."""
     value = meta.jsonld.get("license")
     if isinstance(value, list):
         value = value[0] if value else None
@@ -218,7 +221,8 @@ def licence_url(meta: PageMeta, page: str) -> str | None:
         value = value.get("url") or value.get("@id") or value.get("name")
     if isinstance(value, str) and value.strip():
         return value.strip()
-    found = re.search(
-        r"<(?:link|a)\b(?=[^>]*\brel=[\"'][^\"']*\blicense\b)[^>]*\bhref=[\"']([^\"']+)", page, re.I
-    )
-    return found.group(1).strip() if found else None
+    for node in tree.iter("link", "a"):
+        rel, href = node.get("rel"), node.get("href")
+        if rel and href and href.strip() and _LICENSE_REL.search(rel):
+            return href.strip()
+    return None

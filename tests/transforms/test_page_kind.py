@@ -117,6 +117,21 @@ def test_rights_directives_for_all_crawlers_or_gazette_and_a_declared_licence():
     )
 
 
+def test_a_licence_is_read_from_the_page_s_elements_not_its_comments_or_scripts():
+    """A template's commented-out link and a script's string are not the page's licence;
+    a rel that names it among other words is."""
+    head = (
+        '<!-- <link rel="license" href="https://old.example/licence"> -->'
+        '<script>var tpl = \'<a rel="license" href="https://tpl.example/cc">\';</script>'
+    )
+    body = article() + (
+        '<footer><a rel="noopener License" href=" https://creativecommons.org/licenses/by/4.0/ ">'
+        "CC BY</a></footer>"
+    )
+    record = extract_article(page(body, head), "https://cc.test/b", NOW)
+    assert record.license_url == "https://creativecommons.org/licenses/by/4.0/"
+
+
 def test_challenge_pages_are_known_by_their_body_not_only_their_status():
     cloudflare = b"<html><head><title>Just a moment...</title></head><body><div id='cf-chl-widget'>"
     assert challenge_marker(503, cloudflare) == "just a moment..."
