@@ -315,8 +315,9 @@ class RuleRecogniser:
         # names reporters write in lower case ("a pentagon official"); a word is looked up
         # once per text
         seen: dict[tuple[str, str], Entry | None] = {}
+        any_case = gazetteer().any_case
         for i, token in enumerate(tokens):
-            if i in covered or token.cap:
+            if token.cap or token.key not in any_case or i in covered:
                 continue
             word = (token.key, token.text)
             if word in seen:

@@ -103,7 +103,7 @@ class Gazetteer:
     one small int (the positions are made in one run, so they sit together on few pages) and
     decodes the hit's entries into the worker's own memory, bounded by DECODED_CACHE."""
 
-    __slots__ = ("_blob", "_decoded", "_index", "_offsets", "country_names")
+    __slots__ = ("_blob", "_decoded", "_index", "_offsets", "any_case", "country_names")
 
     def __init__(self, entries: dict[str, tuple[Entry, ...]], country_names: dict[str, str]):
         keys = sorted(entries)
@@ -111,17 +111,32 @@ class Gazetteer:
         offsets = array("Q", [0])
         for part in parts:
             offsets.append(offsets[-1] + len(part))
-        self._restore(keys, b"".join(parts), offsets, country_names)
+        any_case = [k for k in keys if any(e.case == "any" for e in entries[k])]
+        self._restore(keys, b"".join(parts), offsets, country_names, any_case)
 
     def _restore(
-        self, keys: list[str], blob: bytes, offsets: array, country_names: dict[str, str]
+        self,
+        keys: list[str],
+        blob: bytes,
+        offsets: array,
+        country_names: dict[str, str],
+        any_case: list[str],
     ) -> None:
         self._index = dict(zip(keys, range(len(keys)), strict=True))
         self._blob, self._offsets, self.country_names = blob, offsets, country_names
+        # the few names written in lower case too ("pentagon"): the recogniser looks up a
+        # lower-case word only if it is one of them, not every word of the text
+        self.any_case = frozenset(any_case)
         self._decoded: dict[int, tuple[Entry, ...]] = {}
 
     def __reduce__(self) -> tuple:
-        state = (list(self._index), self._blob, self._offsets.tobytes(), self.country_names)
+        state = (
+            list(self._index),
+            self._blob,
+            self._offsets.tobytes(),
+            self.country_names,
+            sorted(self.any_case),
+        )
         return _gazetteer_from, state
 
     def __eq__(self, other: object) -> bool:
@@ -160,10 +175,14 @@ class Gazetteer:
 
 
 def _gazetteer_from(
-    keys: list[str], blob: bytes, offsets: bytes, country_names: dict[str, str]
+    keys: list[str],
+    blob: bytes,
+    offsets: bytes,
+    country_names: dict[str, str],
+    any_case: list[str],
 ) -> Gazetteer:
     gazetteer = Gazetteer.__new__(Gazetteer)
-    gazetteer._restore(keys, blob, array("Q", offsets), country_names)
+    gazetteer._restore(keys, blob, array("Q", offsets), country_names, any_case)
     return gazetteer
 
 
