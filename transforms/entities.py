@@ -270,7 +270,10 @@ _KIND_ORDER = {"org": 0, "country": 1, "region": 2, "state": 3, "demonym": 4, "g
 
 
 def _lookup(key: str, surface: str, allow_city: bool) -> Entry | None:
-    found = [e for e in gazetteer().lookup(key) if _accepts(e, surface)]
+    entries = gazetteer().lookup(key)
+    if not entries:
+        return None  # most words and runs of words name nothing: no list made for them
+    found = [e for e in entries if _accepts(e, surface)]
     if not allow_city:
         found = [e for e in found if e.kind != "city"]
     if not found:
@@ -397,8 +400,9 @@ class RuleRecogniser:
             # a city inside a longer name only after "of" ("Residents of Paris"), never as a
             # word of the name itself ("Paris City Council", "Michael Jackson")
             city_ok = pos > i and tokens[pos - 1].key == "of"
-            for n in range(min(MAX_NAME_TOKENS, j - pos), 0, -1):
-                key = " ".join(t.key for t in tokens[pos : pos + n])
+            words = [t.key for t in tokens[pos : pos + min(MAX_NAME_TOKENS, j - pos)]]
+            for n in range(len(words), 0, -1):
+                key = " ".join(words[:n])
                 part = text[tokens[pos].start : tokens[pos + n - 1].end]
                 entry = _lookup(key, part, allow_city=city_ok)
                 if entry is not None:
