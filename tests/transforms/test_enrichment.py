@@ -157,6 +157,22 @@ def test_counts_find_number_thing_and_event_and_skip_dates_money_and_measures():
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "THREE HUNDRED soldiers were killed and Twenty-Five villagers were displaced.",
+        # a letter case-blind matching reads as ASCII and lower() does not: the slow way
+        "In \u0130zmir forty people were hurt and \u017fix homes burned; 12 boats sank.",
+    ],
+)
+def test_counts_in_any_case_are_found_as_case_blind_matching_finds_them(text):
+    from transforms.counts import _NUMBER, _numbers
+
+    expected = [(m.span(), m.groupdict()) for m in _NUMBER.finditer(text)]
+    assert [(m.span(), m.groupdict()) for m in _numbers(text)] == expected
+    assert len(find_counts(text)) >= 2
+
+
 def test_quotes_and_counts_need_english_but_entities_do_not():
     out = enrich("Cinco militantes murieron en Bagdad, dijo el portavoz de Estados Unidos.", "es")
     assert out.quotes == () and out.counts == ()
