@@ -97,8 +97,13 @@ _ROLE = re.compile(
     r"seo|growth|brand|research|expert|medical|legal|technical|project|community)\s+)*"
     r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
     r"analyst|expert|contributor|intern|critic|author|coordinator|manager|director|"
-    r"specialist|strategist|consultant|officer|reviewer)s?\b.*$",
+    r"specialist|strategist|consultant|officer|reviewer|founder|co-?founder|ceo)s?\b.*$",
     re.IGNORECASE,
+)
+# words of a sentence, written in lower case, that no name carries (its particles, "de",
+# "van", "bin", do not read as these)
+_SENTENCE_WORDS = frozenset(
+    {"is", "are", "was", "were", "an", "has", "have", "writes", "covers", "who", "for"}
 )
 _BY = re.compile(
     r"^\s*((\w+\s+){0,2}by|von|par|por|di|door|av|af|от|του|της|των|بقلم|كتب|كتبت)\s*:?\s+",
@@ -129,7 +134,7 @@ _OTHER_ROLES = re.compile(
 # titles after a name: all capitals, 2 to 6 letters, dots or a hyphen (MRCGP, Ph.D., PA-C)
 _POSTNOMINAL = re.compile(r"^(?:[A-Z]\.?){2,6}(?:-[A-Z])?$")
 _SPLIT = re.compile(
-    r"\s*(?:;|,|&|\||·|•|、|，|；|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\bи\b|\bκαι\b|"
+    r"\s*(?:;|,|&|\||·|•|⋅|∙|、|，|；|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\bи\b|\bκαι\b|"
     r"(?<=\s)و(?=\s)|/|"
     # a role word in scripts written without spaces stands between an agency and a name, or
     # after a name: "新华社记者张三", "山田太郎記者", "홍길동 기자"
@@ -366,6 +371,7 @@ def parse_byline(
     the article, not its authorship; what follows "Source:" / "Quelle:" is an organisation."""
     people: list[str] = []
     orgs: list[str] = []
+    roles: list[str] = []  # desk-like roles: the site's generic credit if no one else is named
     if not value:
         return people, orgs
     text = _OTHER_ROLES.sub("", value.replace("\xa0", " "))
@@ -379,6 +385,14 @@ def parse_byline(
             continue
         if all(is_calendar_word(w) for w in part.split()):
             continue  # "Donnerstag", "Nov": the byline's date, not a name
+        named = _squash(_ROLE.sub("", part))
+        if not source and named != part:
+            if not named:  # "Staff Reporter", "Founder": a role; beside a name, the name's
+                if is_organisation(part, site_names):
+                    roles.append(part)  # "Staff Writer" alone may be the site's credit
+                continue
+            if len(named.split()) >= 2 and not is_organisation(named, site_names):
+                part = named  # "Ana Ruiz, Staff Writer": a person and her role, not a desk
         if source or is_organisation(part, site_names):
             if part not in orgs:
                 orgs.append(part)
@@ -394,9 +408,13 @@ def parse_byline(
             continue
         if len(words) == 1 and name[:1].islower():
             continue  # "staff", "admin": not a name (a script without capitals is no sign)
+        if any(w in _SENTENCE_WORDS for w in words):
+            continue  # "Julius is an LA entertainment reporter": an author box's bio line
         if (name.isupper() or (people and len(words) == 1)) and is_place(name):
             continue  # a dateline ("LONDON", "…, Kyiv"), not a name; "Roy" first is a name
         name = _person_case(name)
         if name not in people:
             people.append(name)
+    if not people and not orgs:
+        orgs = list(dict.fromkeys(roles))  # "Staff Writer" alone: the site's staff wrote it
     return people, orgs

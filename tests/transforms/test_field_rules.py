@@ -88,6 +88,33 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
     assert parse_byline(byline) == (people, orgs)
 
 
+@pytest.mark.parametrize(
+    ("byline", "people", "orgs"),
+    [
+        # a typographic separator between a name and a role, as · and • already were
+        ("Ines Prado \u22c5 Founder", ["Ines Prado"], []),
+        ("Ines Prado \u2219 Co-founder", ["Ines Prado"], []),
+        # a role on its own is no one, and no desk either
+        ("By Tomasz Nowak, Staff Reporter", ["Tomasz Nowak"], []),
+        ("Staff Writer", [], ["Staff Writer"]),  # alone: the generic credit stays
+        # a person and her role is a person, not a desk ("staff" is a desk's word)
+        ("Lena Berg \u2014 Senior Staff Writer", ["Lena Berg"], []),
+        ("Kofi Mensah, CEO of Harbour Labs", ["Kofi Mensah"], []),
+        # an author box's bio line is not a name
+        ("Rafael Ortiz is a freelance reporter covering energy", [], []),
+        # what stays: desks, and names with their particles
+        ("Harbour Gazette Staff", [], ["Harbour Gazette Staff"]),
+        (
+            "Maria de la Cruz and Mohammed bin Salman",
+            ["Maria de la Cruz", "Mohammed bin Salman"],
+            [],
+        ),
+    ],
+)
+def test_roles_beside_a_name_are_cut_and_alone_name_no_one(byline, people, orgs):
+    assert parse_byline(byline) == (people, orgs)
+
+
 def test_a_meta_author_that_is_the_sites_brand_is_an_organisation():
     head = '<meta name="author" content="KVLR"><meta property="og:site_name" content="KVLR.com">'
     record = extract(f"<article><h1>Flood barrier opens</h1>{BODY}</article>", head)
