@@ -143,6 +143,12 @@ _SPLIT = re.compile(
 )
 # "Follow" buttons and "more from" links next to the name
 _FOLLOW = re.compile(r"\s+(?:follow|folgen|suivre|seguir|segui|volg)\b.*$", re.IGNORECASE)
+# a paid-content badge after the credited name: "Harbour Gazette Sponsored", "… Anzeige"
+_PAID_BADGE = re.compile(
+    r"\s+(?:sponsored(?:\s+(?:content|post))?|paid\s+(?:content|post|partnership)|advertorial"
+    r"|promoted|partner\s+content|anzeige|gesponsert|publirreportaje|publireportage)\s*$",
+    re.IGNORECASE,
+)
 # a date's label ends the name before it: "Ana Ruiz Last updated on …", "Posted on …"
 _DATE_LABEL = re.compile(
     r"\b(?:last\s+)?(?:posted|published|updated|modified|publiziert|veröffentlicht|"
@@ -381,6 +387,7 @@ def parse_byline(
         part = _squash(_NAME_LABEL.sub("", _BY.sub("", part[source.end() :] if source else part)))
         part = _squash(_TRAILING_DATE.sub("", _GLUED_TAIL.sub("", _GLUED_LABEL.sub("", part))))
         part = _squash(_TRAILING_MONTH.sub("", _FOLLOW.sub("", _DATE_LABEL.sub("", part))))
+        part = _PAID_BADGE.sub("", part)
         if not part or not any(c.isalpha() for c in part) or part.casefold() in LABELS:
             continue
         if all(is_calendar_word(w) for w in part.split()):

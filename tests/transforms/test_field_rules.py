@@ -102,6 +102,9 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         ("Kofi Mensah, CEO of Harbour Labs", ["Kofi Mensah"], []),
         # an author box's bio line is not a name
         ("Rafael Ortiz is a freelance reporter covering energy", [], []),
+        # a paid-content badge after the credit is no part of it
+        ("Harbour Gazette Sponsored Content", [], ["Harbour Gazette"]),
+        ("Lena Berg Anzeige", ["Lena Berg"], []),
         # what stays: desks, and names with their particles
         ("Harbour Gazette Staff", [], ["Harbour Gazette Staff"]),
         (
