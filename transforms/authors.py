@@ -90,16 +90,22 @@ _ORG_WORDS = re.compile(
     r"편집국|편집부|뉴스|일보|신문|통신",
     re.IGNORECASE,
 )
+_ROLE_NOUNS = (
+    r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
+    r"analyst|expert|contributor|intern|critic|author|coordinator|manager|director|"
+    r"specialist|strategist|consultant|officer|reviewer|founder|co-?founder|ceo)s?"
+)
 _ROLE = re.compile(
     r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"
     r"political|special|guest|freelance|science|health|business|sports?|technology|tech|"
     r"former|lead|principal|content|marketing|product|communications|social|media|digital|"
     r"seo|growth|brand|research|expert|medical|legal|technical|project|community)\s+)*"
-    r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
-    r"analyst|expert|contributor|intern|critic|author|coordinator|manager|director|"
-    r"specialist|strategist|consultant|officer|reviewer|founder|co-?founder|ceo)s?\b.*$",
+    rf"{_ROLE_NOUNS}\b.*$",
     re.IGNORECASE,
 )
+# after a comma, words up to a role noun are one role, whatever they hold: "Ana Ruiz, Privacy
+# and Digital Security Expert" (split at "and" first, "Privacy" would read as a name)
+_ROLE_AFTER_COMMA = re.compile(rf",[^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re.IGNORECASE)
 # words of a sentence, written in lower case, that no name carries (its particles, "de",
 # "van", "bin", do not read as these)
 _SENTENCE_WORDS = frozenset(
@@ -382,6 +388,7 @@ def parse_byline(
         return people, orgs
     text = _OTHER_ROLES.sub("", value.replace("\xa0", " "))
     text = _NOISE.sub(" ", _DATE_LABEL.sub("", _BY.sub("", _NAME_LABEL.sub("", text))))
+    text = _ROLE_AFTER_COMMA.sub("", text)
     for part in _SPLIT.split(text):
         source = _SOURCE_LABEL.match(part)
         part = _squash(_NAME_LABEL.sub("", _BY.sub("", part[source.end() :] if source else part)))

@@ -102,6 +102,9 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         ("Kofi Mensah, CEO of Harbour Labs", ["Kofi Mensah"], []),
         # an author box's bio line is not a name
         ("Rafael Ortiz is a freelance reporter covering energy", [], []),
+        # after a comma, everything up to a role noun is the role, "and" included
+        ("By Oskar Lind, Energy and Climate Correspondent", ["Oskar Lind"], []),
+        ("Mia Chen, Harbour Post Politics Writer; Ravi Das", ["Mia Chen", "Ravi Das"], []),
         # a paid-content badge after the credit is no part of it
         ("Harbour Gazette Sponsored Content", [], ["Harbour Gazette"]),
         ("Lena Berg Anzeige", ["Lena Berg"], []),
