@@ -139,6 +139,14 @@ _OTHER_ROLES = re.compile(
 )
 # titles after a name: all capitals, 2 to 6 letters, dots or a hyphen (MRCGP, Ph.D., PA-C)
 _POSTNOMINAL = re.compile(r"^(?:[A-Z]\.?){2,6}(?:-[A-Z])?$")
+# a qualification in words: "Licensed Q Arabica Grader", "Certified Personal Trainer", and a
+# degree with its field, "M.A. Journalism", "BSc in Nutrition"
+_QUALIFICATION = re.compile(
+    r"^(?:(?i:licensed|certified|registered|accredited|chartered|board[-\s]certified)\s"
+    # a degree written so no initials read alike ("MS Dhoni", "Ma Long" are names)
+    r"|(?:[BM]\.\s?(?:A|S|Sc|Ed|Eng)\.?|[BM]\s[AS]|[BM](?:Sc|Ed|Eng)|Ph\.?\s?D\.?|M\.?\s?Phil"
+    r"|M\.\s?B\.\s?A\.?)\s+(?:in\s+)?[A-Z]|(?:[BM][AS]|MBA)\s+in\s+[A-Z])"
+)
 _SPLIT = re.compile(
     r"\s*(?:;|,|&|\||·|•|⋅|∙|、|，|；|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\bи\b|\bκαι\b|"
     r"(?<=\s)و(?=\s)|/|"
@@ -413,6 +421,8 @@ def parse_byline(
             continue
         if part.replace(".", "").casefold() in _CREDENTIALS or _POSTNOMINAL.match(part):
             continue  # credentials after a comma: CFP, PhD, MD, MRCGP
+        if _QUALIFICATION.match(part):
+            continue  # "Licensed Q Arabica Grader", "M.A. Journalism": what, not who
         name = _squash(_ROLE.sub("", part))
         if name != part and len(name.split()) < 2:
             continue  # a role with a qualifier ("Shipping Expert"), not a name

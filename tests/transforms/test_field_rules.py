@@ -105,6 +105,10 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         # after a comma, everything up to a role noun is the role, "and" included
         ("By Oskar Lind, Energy and Climate Correspondent", ["Oskar Lind"], []),
         ("Mia Chen, Harbour Post Politics Writer; Ravi Das", ["Mia Chen", "Ravi Das"], []),
+        # a qualification in words is what the author is, not who
+        ("Nora Lind, Certified Personal Trainer; M.A. Sports Science", ["Nora Lind"], []),
+        ("Licensed Marine Pilot; B Sc Oceanography", [], []),
+        ("Ma Long and MS Dhoni", ["Ma Long", "MS Dhoni"], []),  # names, not degrees
         # a paid-content badge after the credit is no part of it
         ("Harbour Gazette Sponsored Content", [], ["Harbour Gazette"]),
         ("Lena Berg Anzeige", ["Lena Berg"], []),
