@@ -107,7 +107,7 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         ("Mia Chen, Harbour Post Politics Writer; Ravi Das", ["Mia Chen", "Ravi Das"], []),
         # a qualification in words is what the author is, not who
         ("Nora Lind, Certified Personal Trainer; M.A. Sports Science", ["Nora Lind"], []),
-        ("Licensed Marine Pilot; B Sc Oceanography", [], []),
+        ("Licensed Marine Pilot; B.Sc. Oceanography", [], []),
         ("Ma Long and MS Dhoni", ["Ma Long", "MS Dhoni"], []),  # names, not degrees
         # a paid-content badge after the credit is no part of it
         ("Harbour Gazette Sponsored Content", [], ["Harbour Gazette"]),
