@@ -71,23 +71,32 @@ def _clean(text: str | None) -> str | None:
     return " ".join(text.split()) or None
 
 
-def short_text(node: lxml.html.HtmlElement, limit: int) -> str | None:
-    """The node's text squashed as by `_clean`, or None when that is empty or longer than
-    `limit`. Reads the subtree only until it is sure: the page's whole body is a `<div>` too,
-    and squashing its text to learn it is long was a third of the dateline search."""
+def text_prefix(node: lxml.html.HtmlElement, chars: int) -> str:
+    """The first `chars` characters of the node's text squashed as by `_clean`, reading its
+    subtree no further than that: the page's whole body is a `<div>` too, and squashing its
+    text to look at its start, or to learn it is long, was a third of the dateline search."""
+    lead = node.text
+    if lead and len(lead) >= chars and len(start := " ".join(lead.split())) >= chars:
+        return start[:chars]  # the usual case: the node's own words, no walk of its subtree
     parts: list[str] = []
     size = 0
     for piece in node.itertext():
         parts.append(piece)
         size += len(piece)
-        if size > limit:  # squashing a prefix never makes it longer than the whole
+        if size >= chars:  # squashing a prefix never makes it longer than the whole
             raw = "".join(parts)
             squashed = " ".join(raw.split())
-            if len(squashed) > limit:
-                return None
+            if len(squashed) >= chars:
+                return squashed[:chars]
             parts = [squashed + " " if raw[-1].isspace() else squashed]
             size = len(parts[0])
-    return " ".join("".join(parts).split()) or None
+    return " ".join("".join(parts).split())
+
+
+def short_text(node: lxml.html.HtmlElement, limit: int) -> str | None:
+    """The node's squashed text, or None when it is empty or longer than `limit`."""
+    text = text_prefix(node, limit + 1)
+    return text if text and len(text) <= limit else None
 
 
 def _walk_jsonld(node: object) -> list[dict]:
@@ -397,21 +406,6 @@ def published_time_element(
     return usable[0].get("datetime") if usable else None
 
 
-def _text_start(node: lxml.html.HtmlElement, chars: int = 24) -> str:
-    """The first `chars` characters of the node's squashed text, reading no further."""
-    lead = node.text
-    if lead and len(lead) >= chars and len(start := " ".join(lead.split())) >= chars:
-        return start[:chars]  # the usual case: the node's own words, no walk of its subtree
-    parts: list[str] = []
-    size = 0
-    for piece in node.itertext():
-        parts.append(piece)
-        size += len(piece)
-        if size >= chars and len(start := " ".join("".join(parts).split())) >= chars:
-            return start[:chars]
-    return " ".join("".join(parts).split())
-
-
 DATELINE_MAX_CHARS = 120  # longer, an element is the article or a block of it, not a dateline
 
 
@@ -420,7 +414,7 @@ def _dateline_text(node: lxml.html.HtmlElement) -> str | None:
     words say date, time, byline, published... Its class is read first, then the start of
     its text, then, for the few that pass, all of it."""
     hint = f"{node.get('class') or ''} {node.get('id') or ''}"
-    if not _DATELINE_HINT.search(hint) and not _DATELINE_HINT.search(_text_start(node)):
+    if not _DATELINE_HINT.search(hint) and not _DATELINE_HINT.search(text_prefix(node, 24)):
         return None
     return short_text(node, DATELINE_MAX_CHARS)
 

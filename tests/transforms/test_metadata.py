@@ -6,7 +6,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from transforms.metadata import parse_html, read_page_meta, short_text
+from transforms.metadata import parse_html, read_page_meta, short_text, text_prefix
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,7 @@ from transforms.metadata import parse_html, read_page_meta, short_text
         "<div>   <p>   </p>   </div>",
         "<div>" + "word " * 30 + "<b>end</b></div>",
         "<div>" + " " * 500 + "By Ana Ruiz" + "\n" * 500 + "</div>",
+        "<div>Published on the third of March, by the desk</div>",  # the node's own words
     ],
 )
 @pytest.mark.parametrize("limit", [5, 24, 120])
@@ -25,6 +26,7 @@ def test_short_text_is_the_squashed_text_or_none_past_its_limit(fragment: str, l
     whole = " ".join(node.text_content().split()) or None
     expected = whole if whole is not None and len(whole) <= limit else None
     assert short_text(node, limit) == expected
+    assert text_prefix(node, limit) == (whole or "")[:limit]
 
 
 def test_a_comment_before_a_time_element_does_not_break_the_reading() -> None:
