@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 _ANALYSER: Any = None
@@ -38,25 +37,15 @@ def tone_sentences(text: str) -> list[str]:
     return [" ".join(p) for p in pieces[::stride]]
 
 
-class _Whole(str):
-    """A sentence with no emoji in it, handed to VADER whole. VADER first walks a text one
-    character at a time in Python to swap emojis for their names (a quarter of its time on
-    news text); iterated, this string gives itself at once, so that walk finds no emoji in
-    one step and keeps the text as it is: the same scores."""
-
-    def __iter__(self) -> Iterator[str]:
-        yield str(self)
-
-
 _EMOJI_CHARS: frozenset[str] = frozenset()
 
 
 def _analyser() -> Any:
     global _ANALYSER, _EMOJI_CHARS
     if _ANALYSER is None:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        from transforms.lean_vader import LeanAnalyser  # VADER imports requests: load late
 
-        _ANALYSER = SentimentIntensityAnalyzer()
+        _ANALYSER = LeanAnalyser()
         # VADER compares one character at a time: only one-character emojis can match
         _EMOJI_CHARS = frozenset(e for e in _ANALYSER.emojis if len(e) == 1)
     return _ANALYSER
@@ -66,8 +55,8 @@ def _compound(analyser: Any, sentence: str) -> float:
     if sentence.isascii() or (
         _EMOJI_CHARS.isdisjoint(sentence) and sentence not in analyser.emojis
     ):
-        sentence = _Whole(sentence)
-    return analyser.polarity_scores(sentence)["compound"]
+        return analyser.compound(sentence)
+    return analyser.polarity_scores(sentence)["compound"]  # VADER reads its emoji as words
 
 
 def article_tone(text: str, language: str | None = None) -> dict[str, float | None]:

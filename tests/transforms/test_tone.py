@@ -1,8 +1,11 @@
 """Tone from VADER's offline lexicon: sign, shares, and no score for non-English text."""
 
+import json
+
 import pytest
 
-from transforms.tone import article_tone, tone_sentences
+from tests.conftest import SHARED
+from transforms.tone import _analyser, _compound, article_tone, tone_sentences
 
 
 def test_negative_and_positive_texts_get_the_right_sign():
@@ -33,13 +36,13 @@ def test_one_endless_line_is_scored_in_bounded_pieces(monkeypatch):
 
     analyser = tone._analyser()
     seen: list[int] = []
-    real = analyser.polarity_scores
+    real = analyser.compound
 
-    def counting(sentence: str) -> dict:
+    def counting(sentence: str) -> float:
         seen.append(len(sentence.split()))
         return real(sentence)
 
-    monkeypatch.setattr(analyser, "polarity_scores", counting)
+    monkeypatch.setattr(analyser, "compound", counting)
     line = " ".join(
         ["the", "deadly", "attack", "killed", "villagers", "in", "terrible", "fear"] * 5_000
     )
@@ -74,3 +77,74 @@ def test_each_sentence_scores_as_vader_scores_it(sentence):
     expected = SentimentIntensityAnalyzer().polarity_scores(sentence)["compound"]
     assert article_tone(sentence, "en")["tone"] == round(expected, 4)
     assert expected != 0
+
+
+# Each of VADER's rules, in a sentence that sets it off: negation one, two and three words
+# before a known word ("not", "n't", "never so", "without doubt"), "no" before a known word,
+# "least", "kind of", boosters and dampeners in capitals or not, idioms, "but", punctuation.
+VADER_RULES = [
+    "VADER is smart, handsome, and funny.",
+    "VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!",
+    "VADER is not smart, handsome, nor funny.",
+    "At least it isn't a horrible book.",
+    "The book was only kind of good.",
+    "The plot was good, but the characters are uncompelling and the dialog is not great.",
+    "Today only kinda sux! But I'll get by, lol",
+    "Make sure you :) or :D today!",
+    "Not bad at all",
+    "It was never so good, and never this bad.",
+    "Without doubt the result was good, without any doubt great.",
+    "They did not really like it; he hardly ever was happy.",
+    "I do not really truly love it, and we aren't ever so glad.",
+    "There was no good answer and no hope, no or nor love.",
+    "It was the least bad option, at least good, very least happy.",
+    "The new phone is the bomb and the show was to die for, yeah right.",
+    "That was the kiss of death for a bad ass beating heart at the bus stop.",
+    "Really?? Truly??? Wonderful!!!!! Awful!!",
+    "NO ONE was HAPPY but everyone was GREAT, but not so great.",
+    "Sort of good, sorta bad, kind-of nice, just enough love.",
+    "Good",
+    "",
+    "the the the",
+]
+
+
+@pytest.mark.parametrize("sentence", VADER_RULES)
+def test_the_lean_analyser_scores_each_rule_as_vader_does(sentence):
+    """The lean analyser skips the words VADER's lexicon does not know and reads only a
+    known word's neighbours: each rule of VADER's must still give VADER's own score."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    expected = SentimentIntensityAnalyzer().polarity_scores(sentence)["compound"]
+    analyser = _analyser()
+    assert _compound(analyser, sentence) == expected
+    assert (
+        _compound(analyser, sentence.upper())
+        == (SentimentIntensityAnalyzer().polarity_scores(sentence.upper())["compound"])
+    )
+
+
+def test_the_rule_sentences_are_not_all_neutral():
+    """Not a vacuous comparison: most of the sentences above have a score."""
+    scores = [_compound(_analyser(), s) for s in VADER_RULES]
+    assert sum(score != 0 for score in scores) >= len(VADER_RULES) - 4
+
+
+@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="needs ../shared/corpus (real pages)")
+def test_every_sentence_of_real_articles_scores_as_vader_scores_it():
+    """The ground-truth texts of every third page of both sets, sentence by sentence."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    stock = SentimentIntensityAnalyzer()
+    analyser = _analyser()
+    checked = 0
+    for corpus in ("corpus", "corpus-more"):
+        for truth in sorted((SHARED / corpus).glob("*/ground_truth.jsonl")):
+            for line_number, line in enumerate(truth.read_text().splitlines()):
+                if line_number % 3:
+                    continue
+                for sentence in tone_sentences(json.loads(line)["text"] or ""):
+                    expected = stock.polarity_scores(sentence)["compound"]
+                    assert _compound(analyser, sentence) == expected, sentence
+                    checked += 1
+    assert checked > 5_000
