@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import trafilatura
 from htmldate import find_date
 from trafilatura.metadata import examine_meta, extract_meta_json
-from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from transforms.article import Article
@@ -48,6 +47,7 @@ from transforms.page_kind import (
     robots_directives,
     soft_404,
 )
+from transforms.page_tree import load_page
 from transforms.records import Candidate
 from transforms.tone import article_tone
 from transforms.urls import normalise_url
@@ -723,7 +723,7 @@ def extract_article(
     page = parseable(decoded.text)
     # one parse for our reading and trafilatura's (which works on copies of the tree); a
     # page trafilatura's parser refuses is still read by lxml's, for the baseline extractor
-    tree = load_html(page)
+    tree = load_page(page)
     ours = tree if tree is not None else parse_html(page)
     if ours is None:
         raise ExtractionError("not parseable as HTML")

@@ -1,0 +1,70 @@
+"""The shared parse of a page: trafilatura's tree, with element classes chosen in C."""
+
+import copy
+import gzip
+import json
+
+import pytest
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement
+from trafilatura.utils import load_html
+
+from tests.conftest import SHARED
+from transforms.page_tree import load_page
+
+PAGES = {
+    "plain": "<html><head><title>Storm</title></head><body><p>Rain fell.</p></body></html>",
+    "declared": '<?xml version="1.0" encoding="utf-8"?><html><body><p>Wind é</p></body></html>',
+    "doctype": "<!DOCTYPE html>\n<html><body><form><input value='x'></form></body></html>",
+    "self-closing": "<html/>\n<body><article><p>Snow.</p></article></body>",
+    "fragment": "<p>Only a paragraph</p>",
+    "thin": "<div><p>one</p></div><div><p>two</p></div>",
+    "nothing": "   ",
+}
+
+
+def _shape(tree: HtmlElement | None) -> bytes | None:
+    return None if tree is None else etree.tostring(tree)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_tree_is_the_one_trafilatura_builds(name: str) -> None:
+    assert _shape(load_page(PAGES[name])) == _shape(load_html(PAGES[name]))
+
+
+def test_the_pages_written_here_take_both_answers() -> None:
+    """Not a vacuous comparison: pages parse, and some are refused."""
+    answers = [load_page(page) for page in PAGES.values()]
+    assert sum(a is not None for a in answers) >= 4
+    assert None in answers
+
+
+def test_element_classes_are_chosen_without_a_python_call() -> None:
+    """lxml.html's lookup (a Python method per element handed to Python) gives a form its
+    own class; the parser here gives every element the plain HtmlElement, which still reads
+    its text, and a copy of the tree keeps that parser."""
+    tree = load_page(PAGES["doctype"])
+    assert type(load_html(PAGES["doctype"]).find(".//form")) is not HtmlElement
+    for element in (tree.find(".//form"), copy.deepcopy(tree).find(".//input")):
+        assert type(element) is HtmlElement
+    assert tree.find(".//body").text_content() == ""
+    commented = load_page("<html><body><!-- c --><p>x</p></body></html>")
+    assert not any(isinstance(e, HtmlComment) for e in commented.iter())  # removed, as before
+
+
+@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="needs ../shared/corpus (real pages)")
+def test_real_pages_parse_as_trafilatura_parses_them() -> None:
+    """Every fifth page of both sets, decoded as gazette decodes it."""
+    from transforms.encoding import decode_page, parseable
+
+    checked = 0
+    for corpus in ("corpus", "corpus-more"):
+        for truth in sorted((SHARED / corpus).glob("*/ground_truth.jsonl")):
+            for line_number, line in enumerate(truth.read_text().splitlines()):
+                if line_number % 5:
+                    continue
+                html = gzip.decompress((truth.parent / json.loads(line)["file"]).read_bytes())
+                page = parseable(decode_page(html, "text/html").text)
+                assert _shape(load_page(page)) == _shape(load_html(page))
+                checked += 1
+    assert checked >= 80

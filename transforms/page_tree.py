@@ -1,0 +1,67 @@
+"""The one parse of a page that trafilatura and our readers share.
+
+trafilatura's `load_html` parses with an `lxml.html` parser, whose element classes are chosen
+by a Python method (`HtmlElementClassLookup.lookup`) each time lxml hands Python an element:
+two million calls over 421 pages, with our readers, trafilatura's passes and its copies of
+the tree all asking, about 3 ms a page (bench/README.md, issue 38). The parser here has the
+same settings and picks the classes in C: every element is an `HtmlElement` (with
+`text_content`, `drop_tree` and the rest), every comment an `HtmlComment`. What is lost is
+only the form classes' extras (`FormElement.fields`, `InputElement.value`), which no reader
+of a news page uses. A copy of the tree keeps its parser, so trafilatura's copies gain too.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from lxml.html import (
+    HtmlComment,
+    HtmlElement,
+    HtmlEntity,
+    HTMLParser,
+    HtmlProcessingInstruction,
+    fromstring,
+)
+from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+_PARSER = HTMLParser(  # trafilatura's settings (trafilatura.utils.HTML_PARSER)
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement,
+        comment=HtmlComment,
+        pi=HtmlProcessingInstruction,
+        entity=HtmlEntity,
+    )
+)
+
+
+def load_page(page: str) -> HtmlElement | None:
+    """The tree of a decoded page as trafilatura's `load_html` builds it (the same repairs,
+    the same fallback to bytes, None where it refuses the page), from the parser above."""
+    beginning = page[:50].lower()
+    page = repair_faulty_html(page, beginning)
+    tree = None
+    retried = False
+    try:
+        tree = fromstring(page, parser=_PARSER)
+    except ValueError:  # a str with an encoding declaration: lxml wants its bytes
+        tree, retried = _from_bytes(page), True
+    except etree.LxmlError:
+        tree = None
+    if (tree is None or len(tree) < 1) and not retried:
+        tree = _from_bytes(page)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None  # trafilatura's test: a page that never says "html" and parses thin
+    return tree
+
+
+def _from_bytes(page: str) -> HtmlElement | None:
+    try:
+        return fromstring(page.encode("utf8", "surrogatepass"), parser=_PARSER)
+    except (etree.LxmlError, ValueError):
+        return None
