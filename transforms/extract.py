@@ -653,7 +653,7 @@ def _main_text(
     says why when a rerun was considered: "trafilatura_full: first pass kept 12 % of …".
     """
     found = _extractor_voices(tree, url) if tree is not None else {}
-    first: tuple[str, Any, str] | None = None  # a failed first pass: (text, body, why)
+    first: tuple[str, str, str] | None = None  # a failed first pass: (text, markdown, why)
     methods = ["trafilatura", "trafilatura_recall"]
     while tree is not None and methods:
         method = methods.pop(0)
@@ -671,17 +671,16 @@ def _main_text(
         text = xmltotxt(doc.body, include_formatting=False).strip() if doc.body is not None else ""
         why = failed_pass(text, tree, held) if method == "trafilatura" else None
         if why:
-            first = (text, doc.body, why)
+            first = (text, doc.text, why)
             methods.insert(0, "trafilatura_full")
             continue
         if method == "trafilatura_full" and first is not None:
             lost = worse_rerun(first[0], text, tree)
             if lost:
-                markdown = xmltotxt(first[1], include_formatting=True).strip()
-                return first[0], markdown, found, f"trafilatura: {lost}"
+                return first[0], first[1].strip(), found, f"trafilatura: {lost}"
             method = f"trafilatura_full: {first[2]}"
         if len(text) >= MIN_TEXT_CHARS:
-            return text, xmltotxt(doc.body, include_formatting=True).strip(), found, method
+            return text, doc.text.strip(), found, method  # its text: Markdown, formatting on
     _, text, _ = trafilatura.baseline(page)
     text = (text or "").strip()
     return text, text, found, "baseline"
