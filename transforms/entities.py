@@ -23,6 +23,7 @@ from transforms.mentions import Mention, Recogniser
 from transforms.vocabulary import ENTITY_TYPES
 
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*|&")
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # the words kept between the gaps
 _CONNECTORS = {"of", "al", "el", "bin", "ibn", "bint", "abu", "de", "da", "del", "van", "von",
                "der", "du", "la", "le", "di", "&"}  # fmt: skip
 _NAME_PARTICLES = {"al", "el", "bin", "ibn", "bint", "abu", "de", "da", "del", "van", "von",
@@ -133,29 +134,30 @@ _SENTENCE_END = frozenset(".!?:;")
 
 def _tokens(text: str) -> list[_Token]:
     """Every word with what the rules ask of it. The recogniser's hottest loop (a third of
-    its time): a word is folded once per text, and the usual gap, one space, starts no
-    sentence."""
+    its time): the text is split once into gaps and words (no match object a word), a word
+    is folded once per text, and the usual gap, one space, starts no sentence."""
     tokens: list[_Token] = []
     append = tokens.append
-    previous_end = 0
     previous_key = ""
     keys: dict[str, str] = {}
-    for match in _TOKEN.finditer(text):
-        start, end = match.span()
-        word = match.group()
+    parts = _TOKEN_SPLIT.split(text)  # gap, word, gap, word, ..., gap
+    position = 0
+    first = True
+    for gap, word, next_gap in zip(parts[0::2], parts[1::2], parts[2::2], strict=False):
+        start = position + len(gap)
+        end = position = start + len(word)
         possessive = False
         if word[-1] == "s":
             if word[-2:] in ("'s", "’s") and len(word) > 2:
                 word, end, possessive = word[:-2], end - 2, True
-            elif text[end : end + 1] in ("'", "’"):
+            elif next_gap[:1] in ("'", "’"):
                 possessive = True  # plural possessive: "Traders'"
-        if start - previous_end == 1 and text[previous_end] == " " and tokens:
+        if gap == " " and not first:
             sentence_start = False
         else:
-            gap = text[previous_end:start]
             bare = gap.strip(" \t\"'“”‘’()[]")
             sentence_start = (
-                not tokens
+                first
                 or "\n" in gap
                 or "“" in gap
                 or "‘" in gap
@@ -163,6 +165,7 @@ def _tokens(text: str) -> list[_Token]:
                 or (bare[-1:] in _SENTENCE_END and previous_key not in _ABBREVIATIONS)
                 or (gap.strip().startswith("'") and bare == "")
             )
+            first = False
         key = keys.get(word)
         if key is None:
             key = keys[word] = fold(word)
@@ -171,7 +174,7 @@ def _tokens(text: str) -> list[_Token]:
                 _Token, (start, end, word, key, word[:1].isupper(), sentence_start, possessive)
             )
         )
-        previous_end, previous_key = match.end(), key
+        previous_key = key
     return tokens
 
 
