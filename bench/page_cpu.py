@@ -95,7 +95,7 @@ def profile(pages: list[Page], top: int) -> None:
 
 STAGES = (  # (module, function): the steps of extract_one, each timed where it is called
     ("transforms.extract", "decode_page"),
-    ("transforms.extract", "load_html"),
+    ("transforms.extract", "load_page"),
     ("transforms.extract", "read_page_meta"),
     ("transforms.extract", "figure_captions"),
     ("transforms.extract", "find_date"),
