@@ -7,10 +7,10 @@ import json
 import pytest
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, repair_faulty_html
 
 from tests.conftest import SHARED
-from transforms.page_tree import load_page
+from transforms.page_tree import load_page, repaired
 
 PAGES = {
     "plain": "<html><head><title>Storm</title></head><body><p>Rain fell.</p></body></html>",
@@ -21,6 +21,31 @@ PAGES = {
     "thin": "<div><p>one</p></div><div><p>two</p></div>",
     "nothing": "   ",
 }
+
+
+REPAIRS = [
+    "<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN' 'http://w3.org/xhtml1.dtd' />\n<html>",
+    "<!doctype html/><html><body><p>one line, no newline</p></body></html>",
+    "<html xmlns='http://www.w3.org/1999/xhtml' />\n<body><p>x</p></body>",
+    "\n\n\n\n<html/>\n<p>the fifth line is too late</p>",
+    "<html><body><p>a bell \x07 and a form feed \x0c</p></body></html>",
+    "<html><body><p>not a character \ufffe here, nor \uffff</p></body></html>",
+    "<!DOCTYPE html/>\n<html/>\x00",
+    "<html><body><p>nothing to repair, tab\tand newline\r\n</p></body></html>",
+]
+
+
+@pytest.mark.parametrize("page", REPAIRS)
+def test_the_repairs_are_trafilaturas(page: str) -> None:
+    """Its scan for characters XML forbids runs only where one is: every repair, and its
+    quirks (a newline added to a one-line page with a doctype), are as trafilatura's."""
+    beginning = page[:50].lower()
+    assert repaired(page, beginning) == repair_faulty_html(page, beginning)
+
+
+def test_the_repair_pages_are_repaired() -> None:
+    """Not a vacuous comparison: most of the pages above change."""
+    assert sum(repaired(p, p[:50].lower()) != p for p in REPAIRS) >= len(REPAIRS) - 2
 
 
 def _shape(tree: HtmlElement | None) -> bytes | None:
@@ -66,5 +91,8 @@ def test_real_pages_parse_as_trafilatura_parses_them() -> None:
                 html = gzip.decompress((truth.parent / json.loads(line)["file"]).read_bytes())
                 page = parseable(decode_page(html, "text/html").text)
                 assert _shape(load_page(page)) == _shape(load_html(page))
+                assert repaired(page, page[:50].lower()) == repair_faulty_html(
+                    page, page[:50].lower()
+                )
                 checked += 1
     assert checked >= 80
