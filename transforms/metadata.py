@@ -76,8 +76,10 @@ def text_prefix(node: lxml.html.HtmlElement, chars: int) -> str:
     subtree no further than that: the page's whole body is a `<div>` too, and squashing its
     text to look at its start, or to learn it is long, was a third of the dateline search."""
     lead = node.text
-    if lead and len(lead) >= chars and len(start := " ".join(lead.split())) >= chars:
-        return start[:chars]  # the usual case: the node's own words, no walk of its subtree
+    # the usual case: the node's own words, no walk of its subtree, and of a long paragraph
+    # only its start (a squashed prefix is a prefix of the squashed whole)
+    if lead and len(lead) >= chars and len(start := " ".join(lead[: 4 * chars].split())) >= chars:
+        return start[:chars]
     parts: list[str] = []
     size = 0
     for piece in node.itertext():
@@ -259,6 +261,18 @@ _MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}}){_TIME}", re.
 _DATELINE_HINT = re.compile(
     r"date|time|byline|meta|publish|posted|updated|originally|first", re.IGNORECASE
 )
+_DATELINE_HINT_LOWER = re.compile(_DATELINE_HINT.pattern)
+
+
+def _dateline_hint(text: str) -> bool:
+    """`_DATELINE_HINT` found in the text. An ASCII text is lower-cased and searched case
+    by case, twice as fast as a case-blind search (which a non-ASCII text keeps: "ſ" is
+    an "s" to it, and "İ".lower() is two characters)."""
+    if text.isascii():
+        return _DATELINE_HINT_LOWER.search(text.lower()) is not None
+    return _DATELINE_HINT.search(text) is not None
+
+
 _MODIFIED_WORDS = re.compile(r"^\W*(updated|modified|last updated|aktualisiert)", re.IGNORECASE)
 
 
@@ -414,7 +428,7 @@ def _dateline_text(node: lxml.html.HtmlElement) -> str | None:
     words say date, time, byline, published... Its class is read first, then the start of
     its text, then, for the few that pass, all of it."""
     hint = f"{node.get('class') or ''} {node.get('id') or ''}"
-    if not _DATELINE_HINT.search(hint) and not _DATELINE_HINT.search(text_prefix(node, 24)):
+    if not _dateline_hint(hint) and not _dateline_hint(text_prefix(node, 24)):
         return None
     return short_text(node, DATELINE_MAX_CHARS)
 

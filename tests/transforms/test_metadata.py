@@ -6,7 +6,13 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from transforms.metadata import parse_html, read_page_meta, short_text, text_prefix
+from transforms.metadata import (
+    _dateline_hint,
+    parse_html,
+    read_page_meta,
+    short_text,
+    text_prefix,
+)
 
 
 @pytest.mark.parametrize(
@@ -18,6 +24,9 @@ from transforms.metadata import parse_html, read_page_meta, short_text, text_pre
         "<div>" + "word " * 30 + "<b>end</b></div>",
         "<div>" + " " * 500 + "By Ana Ruiz" + "\n" * 500 + "</div>",
         "<div>Published on the third of March, by the desk</div>",  # the node's own words
+        "<div>" + "ab  " * 200 + "</div>",  # a long lead: only its start is squashed
+        "<div>" + "x" * 20 + " " * 200 + "y" * 50 + "<b>z</b></div>",  # its start squashes short
+        "<div>" + "x" * 95 + "  yz</div>",  # cut inside the whitespace after a word
     ],
 )
 @pytest.mark.parametrize("limit", [5, 24, 120])
@@ -39,3 +48,21 @@ def test_a_comment_before_a_time_element_does_not_break_the_reading() -> None:
     )
     assert tree is not None
     assert read_page_meta(tree).time_published == "2026-03-02"
+
+
+@pytest.mark.parametrize(
+    ("text", "hinted"),
+    [
+        ("entry-DATE meta", True),
+        ("Posted on 3 March", True),
+        ("Poſted on 3 March", True),  # a long s is an s to a case-blind search
+        ("TİME", True),  # so is a dotted capital I an i
+        ("Von Ana Ruiz", False),
+        ("Veröffentlicht", False),
+        ("", False),
+    ],
+)
+def test_dateline_hints_are_found_in_any_case(text: str, hinted: bool) -> None:
+    """ASCII text lower-cased and searched case by case, any other text case-blind: the
+    same answers as one case-blind search."""
+    assert _dateline_hint(text) is hinted
