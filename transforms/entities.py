@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from itertools import accumulate
+from typing import Any
 
 from transforms.gazetteer import MAX_NAME_TOKENS, Entry, Place, fold, gazetteer
 from transforms.keys import stable_key
@@ -115,85 +116,74 @@ SPEECH_VERBS = {"said", "says", "say", "told", "tells", "added", "adds", "warned
                 "remembered", "agreed", "believes", "thinks", "described", "called"}  # fmt: skip
 
 
-class _Token(NamedTuple):
-    """A word with what the rules ask of it. A tuple: a page has thousands, and a tuple is
-    made in C, a third of the cost of a class instance."""
-
-    start: int
-    end: int
-    text: str
-    key: str
-    cap: bool
-    sentence_start: bool
-    possessive: bool
-
-
-_new_token = tuple.__new__
+# A token is a word with what the rules ask of it, a plain tuple made by zip() over columns
+# built whole (a page has thousands: a NamedTuple made one at a time cost a third of the
+# recogniser's time). Its fields, by position:
+_Token = tuple[int, int, str, str, bool, bool, bool]
+_START, _END, _TEXT, _KEY, _CAP, _OPENS, _POSSESSIVE = range(7)  # _OPENS: starts a sentence
 _SENTENCE_END = frozenset(".!?:;")
 
 
 def _tokens(text: str) -> list[_Token]:
-    """Every word with what the rules ask of it. The recogniser's hottest loop (a third of
-    its time): the text is split once into gaps and words (no match object a word), a word
-    is folded once per text, and the usual gap, one space, starts no sentence."""
-    tokens: list[_Token] = []
-    append = tokens.append
-    previous_key = ""
-    keys: dict[str, str] = {}
+    """Every word of the text as a token. The text is split once into gaps and words; the
+    columns are made whole, and only the few words that need it are looked at one by one:
+    a possessive ("Tanner's", "Traders'"), or a gap other than one space (a sentence may
+    start after it)."""
     parts = _TOKEN_SPLIT.split(text)  # gap, word, gap, word, ..., gap
-    position = 0
-    first = True
-    for gap, word, next_gap in zip(parts[0::2], parts[1::2], parts[2::2], strict=False):
-        start = position + len(gap)
-        end = position = start + len(word)
-        possessive = False
-        if word[-1] == "s":
-            if word[-2:] in ("'s", "’s") and len(word) > 2:
-                word, end, possessive = word[:-2], end - 2, True
-            elif next_gap[:1] in ("'", "’"):
-                possessive = True  # plural possessive: "Traders'"
-        if gap == " " and not first:
-            sentence_start = False
-        else:
-            bare = gap.strip(" \t\"'“”‘’()[]")
-            sentence_start = (
-                first
-                or "\n" in gap
-                or "“" in gap
-                or "‘" in gap
-                or '"' in gap
-                or (bare[-1:] in _SENTENCE_END and previous_key not in _ABBREVIATIONS)
-                or (gap.strip().startswith("'") and bare == "")
-            )
-            first = False
-        key = keys.get(word)
-        if key is None:
-            key = keys[word] = fold(word)
-        append(
-            _new_token(
-                _Token, (start, end, word, key, word[:1].isupper(), sentence_start, possessive)
-            )
+    words = parts[1::2]
+    if not words:
+        return []
+    gaps = parts[0::2]
+    offsets = list(accumulate(map(len, parts)))
+    starts, ends = offsets[0:-1:2], offsets[1::2]  # a word starts where its gap ends
+    folded = {word: fold(word) for word in set(words)}
+    keys = [folded[word] for word in words]
+    caps = [word[:1].isupper() for word in words]
+    possessive = [False] * len(words)
+    for i in [i for i, word in enumerate(words) if word[-1] == "s"]:
+        word = words[i]
+        if word[-2:] in ("'s", "’s") and len(word) > 2:
+            words[i] = bare = word[:-2]
+            ends[i] -= 2
+            keys[i] = fold(bare)
+            caps[i] = bare[:1].isupper()
+            possessive[i] = True
+        elif gaps[i + 1][:1] in ("'", "’"):
+            possessive[i] = True  # plural possessive: "Traders'"
+    opens = [gap != " " for gap in gaps[: len(words)]]
+    for i in [i for i, odd in enumerate(opens) if odd and i]:
+        gap = gaps[i]
+        bare = gap.strip(" \t\"'“”‘’()[]")
+        opens[i] = (
+            "\n" in gap
+            or "“" in gap
+            or "‘" in gap
+            or '"' in gap
+            or (bare[-1:] in _SENTENCE_END and keys[i - 1] not in _ABBREVIATIONS)
+            or (gap.strip().startswith("'") and bare == "")
         )
-        previous_key = key
-    return tokens
+    opens[0] = True
+    return list(zip(starts, ends, words, keys, caps, opens, possessive, strict=True))
 
 
 def _joined(text: str, left: _Token, right: _Token) -> bool:
     """Whether two tokens can sit in one name: a space or a hyphen between them, or the dot
     of an abbreviated title ("Dr. Imogen Sallis")."""
-    gap = text[left.end : right.start]
-    if left.possessive:
+    gap = text[left[_END] : right[_START]]
+    if left[_POSSESSIVE]:
         # "St Aldhelm's Church", "Tanner's Weir", "Quayside Traders' Association"
         return gap in ("'s ", "’s ", "' ", "’ ") and (
-            right.key in ORG_SUFFIXES or right.key in _LOCATION_SUFFIXES or right.key in _VENUES
+            right[_KEY] in ORG_SUFFIXES
+            or right[_KEY] in _LOCATION_SUFFIXES
+            or right[_KEY] in _VENUES
         )
     if gap in (" ", "-", "‐"):
         return True
-    return gap == ". " and left.key in _ABBREVIATIONS
+    return gap == ". " and left[_KEY] in _ABBREVIATIONS
 
 
 def _is_name_token(token: _Token) -> bool:
-    return token.cap and token.key not in _CALENDAR and not token.text.isdigit()
+    return token[_CAP] and token[_KEY] not in _CALENDAR and not token[_TEXT].isdigit()
 
 
 def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
@@ -205,9 +195,9 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
     while i < n:
         token = tokens[i]
         starts = _is_name_token(token) or (
-            token.key in {"al", "el"}
+            token[_KEY] in {"al", "el"}
             and i + 1 < n
-            and text[token.end : tokens[i + 1].start] == "-"
+            and text[token[_END] : tokens[i + 1][_START]] == "-"
             and _is_name_token(tokens[i + 1])
         )
         if not starts:
@@ -216,7 +206,7 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
         j = i + 1
         while j < n and _joined(text, tokens[j - 1], tokens[j]):
             nxt = tokens[j]
-            if tokens[j - 1].possessive and (
+            if tokens[j - 1][_POSSESSIVE] and (
                 j + 1 < n and _joined(text, nxt, tokens[j + 1]) and _is_name_token(tokens[j + 1])
             ):
                 break  # "Halvik's Harbour Square" is two names, "Tanner's Weir" one
@@ -226,7 +216,7 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
             k = j  # a chain of particles before a name: "von der Leyen", "de la Cruz"
             while (
                 k < n
-                and tokens[k].key in _CONNECTORS
+                and tokens[k][_KEY] in _CONNECTORS
                 and k + 1 < n
                 and (_joined(text, tokens[k], tokens[k + 1]))
             ):
@@ -235,7 +225,7 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
                 j = k + 1
                 continue
             if (  # "Food and Drug Administration": kept whole only if it ends as an org
-                nxt.key == "and"
+                nxt[_KEY] == "and"
                 and j + 1 < n
                 and _joined(text, nxt, tokens[j + 1])
                 and _is_name_token(tokens[j + 1])
@@ -243,14 +233,14 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
                 j += 2
                 continue
             if (  # "Friends of the Sorrel Meadows"
-                nxt.key == "of"
+                nxt[_KEY] == "of"
                 and j + 2 < n
-                and tokens[j + 1].key == "the"
-                and not tokens[j + 1].cap
+                and tokens[j + 1][_KEY] == "the"
+                and not tokens[j + 1][_CAP]
                 and _joined(text, nxt, tokens[j + 1])
                 and _joined(text, tokens[j + 1], tokens[j + 2])
                 and _is_name_token(tokens[j + 2])
-                and tokens[i].key in ORG_PREFIXES
+                and tokens[i][_KEY] in ORG_PREFIXES
             ):
                 j += 3
                 continue
@@ -287,10 +277,10 @@ def _lookup(key: str, surface: str, allow_city: bool) -> Entry | None:
 def _org_shaped(tokens: list[_Token], i: int, j: int) -> bool:
     """An organisation by its words: "... Council", "Ministry of ...", "Massachusetts
     Institute of Technology"."""
-    if tokens[j - 1].key in ORG_SUFFIXES:
+    if tokens[j - 1][_KEY] in ORG_SUFFIXES:
         return True
     return any(
-        tokens[k].key in ORG_PREFIXES and tokens[k + 1].key == "of" and tokens[k].cap
+        tokens[k][_KEY] in ORG_PREFIXES and tokens[k + 1][_KEY] == "of" and tokens[k][_CAP]
         for k in range(i, j - 2)
     )
 
@@ -298,7 +288,7 @@ def _org_shaped(tokens: list[_Token], i: int, j: int) -> bool:
 def _title_length(tokens: list[_Token], i: int, j: int) -> int:
     """How many tokens from i form a person's title ("Secretary of State")."""
     for n in range(min(4, j - i), 0, -1):
-        if " ".join(t.key for t in tokens[i : i + n]) in PERSON_TITLES:
+        if " ".join(t[_KEY] for t in tokens[i : i + n]) in PERSON_TITLES:
             return n
     return 0
 
@@ -323,16 +313,16 @@ class RuleRecogniser:
         seen: dict[tuple[str, str], Entry | None] = {}
         any_case = gazetteer().any_case
         for i, token in enumerate(tokens):
-            if token.cap or token.key not in any_case or i in covered:
+            if token[_CAP] or token[_KEY] not in any_case or i in covered:
                 continue
-            word = (token.key, token.text)
+            word = (token[_KEY], token[_TEXT])
             if word in seen:
                 entry = seen[word]
             else:
-                entry = seen[word] = _lookup(token.key, token.text, allow_city=False)
+                entry = seen[word] = _lookup(token[_KEY], token[_TEXT], allow_city=False)
             if entry is not None and entry.case == "any":
                 mentions.append(
-                    Mention(token.start, token.end, token.text, entry.entity_type, entry)
+                    Mention(token[_START], token[_END], token[_TEXT], entry.entity_type, entry)
                 )
         mentions.extend(self._second_pass(text, tokens, mentions, unknown))
         return sorted(mentions, key=lambda m: m.start)
@@ -347,24 +337,24 @@ class RuleRecogniser:
         unknown: list[tuple[int, int]],
     ) -> None:
         while i < j and (
-            tokens[i].key in _STOP_CAPS or tokens[i].key in _CONNECTORS - {"al", "el"}
+            tokens[i][_KEY] in _STOP_CAPS or tokens[i][_KEY] in _CONNECTORS - {"al", "el"}
         ):
             i += 1
         if i >= j:
             return
 
         def emit(a: int, b: int, kind: str, entry: Entry | None = None) -> None:
-            start, end = tokens[a].start, tokens[b - 1].end
+            start, end = tokens[a][_START], tokens[b - 1][_END]
             mentions.append(Mention(start, end, text[start:end], kind, entry))
 
-        surface = text[tokens[i].start : tokens[j - 1].end]
-        ands = [k for k in range(i + 1, j - 1) if tokens[k].key == "and"]
+        surface = text[tokens[i][_START] : tokens[j - 1][_END]]
+        ands = [k for k in range(i + 1, j - 1) if tokens[k][_KEY] == "and"]
         if ands and not _org_shaped(tokens, i, j):
             # "Iraq and Syria", "Darfur and Kordofan": names side by side, not one name
             for a, b in zip([i, *(k + 1 for k in ands)], [*ands, j], strict=True):
                 self._span(text, tokens, a, b, mentions, unknown)
             return
-        whole = _lookup(" ".join(t.key for t in tokens[i:j]), surface, allow_city=True)
+        whole = _lookup(" ".join(t[_KEY] for t in tokens[i:j]), surface, allow_city=True)
         if whole is not None:
             emit(i, j, whole.entity_type, whole)
             return
@@ -372,8 +362,8 @@ class RuleRecogniser:
             if _title_length(tokens, i, j) < j - i:
                 emit(i, j, "ORG")
             return
-        if j - i >= 2 and tokens[i].key in _DIRECTIONS:
-            rest = _lookup(" ".join(t.key for t in tokens[i + 1 : j]), surface, allow_city=False)
+        if j - i >= 2 and tokens[i][_KEY] in _DIRECTIONS:
+            rest = _lookup(" ".join(t[_KEY] for t in tokens[i + 1 : j]), surface, allow_city=False)
             if rest is not None and rest.kind in ("country", "region", "state"):
                 emit(i, j, "LOCATION")  # "East Africa", "Western Australia"
                 return
@@ -381,7 +371,7 @@ class RuleRecogniser:
         run_start = None
         while pos < j:
             title = _title_length(tokens, pos, j)
-            if title and pos + title < j and tokens[pos + title].key == "of":
+            if title and pos + title < j and tokens[pos + title][_KEY] == "of":
                 # "The President of France": a title of a place or body, not a person
                 if run_start is not None:
                     unknown.append((run_start, pos))
@@ -390,7 +380,7 @@ class RuleRecogniser:
                 continue
             if title and pos + title < j:
                 if run_start is not None:
-                    if any(t.key not in _TITLE_MODIFIERS for t in tokens[run_start:pos]):
+                    if any(t[_KEY] not in _TITLE_MODIFIERS for t in tokens[run_start:pos]):
                         # "Bundesbank President Joachim Nagel": whose president it is
                         emit(run_start, pos, "ORG")
                     run_start = None
@@ -402,11 +392,11 @@ class RuleRecogniser:
             entry = None
             # a city inside a longer name only after "of" ("Residents of Paris"), never as a
             # word of the name itself ("Paris City Council", "Michael Jackson")
-            city_ok = pos > i and tokens[pos - 1].key == "of"
-            words = [t.key for t in tokens[pos : pos + min(MAX_NAME_TOKENS, j - pos)]]
+            city_ok = pos > i and tokens[pos - 1][_KEY] == "of"
+            words = [t[_KEY] for t in tokens[pos : pos + min(MAX_NAME_TOKENS, j - pos)]]
             for n in range(len(words), 0, -1):
                 key = " ".join(words[:n])
-                part = text[tokens[pos].start : tokens[pos + n - 1].end]
+                part = text[tokens[pos][_START] : tokens[pos + n - 1][_END]]
                 entry = _lookup(key, part, allow_city=city_ok)
                 if entry is not None:
                     break
@@ -415,9 +405,9 @@ class RuleRecogniser:
                 and pos == i
                 and entry.kind in ("country", "state")
                 and pos + n < j
-                and _lookup(tokens[pos + n].key, tokens[pos + n].text, allow_city=False) is None
+                and _lookup(tokens[pos + n][_KEY], tokens[pos + n][_TEXT], allow_city=False) is None
                 and not _title_length(tokens, pos + n, j)
-                and tokens[pos + n].key not in _CONNECTORS
+                and tokens[pos + n][_KEY] not in _CONNECTORS
             ):
                 entry = None  # "Jordan Henderson", "Virginia Woolf": a first name
                 run_start = pos
@@ -439,65 +429,73 @@ class RuleRecogniser:
     def _classify(self, text: str, tokens: list[_Token], i: int, j: int) -> str | None:
         """A capitalised run the gazetteer does not know: what the words around it say."""
         words = tokens[i:j]
-        last = words[-1].key
-        opened_with_the = i > 0 and tokens[i - 1].key == "the" and tokens[i - 1].cap
+        last = words[-1][_KEY]
+        opened_with_the = i > 0 and tokens[i - 1][_KEY] == "the" and tokens[i - 1][_CAP]
         if last in _EVENT_SUFFIXES:
             return None
-        if len(words) >= 2 and (last in ORG_SUFFIXES or any(t.text == "&" for t in words)):
+        if len(words) >= 2 and (last in ORG_SUFFIXES or any(t[_TEXT] == "&" for t in words)):
             return "ORG"
         if len(words) >= 2 and (
-            last in _LOCATION_SUFFIXES or last in _VENUES or words[0].key in _PLACE_PREFIXES
+            last in _LOCATION_SUFFIXES or last in _VENUES or words[0][_KEY] in _PLACE_PREFIXES
         ):
             return "LOCATION"  # "Old Market Street", "St Aldhelm", "Mount Sinjar"
-        if len(words) == 1 and words[0].text.isupper() and 2 <= len(words[0].text) <= 6:
-            return None if words[0].text in _ACRONYM_STOP else "ORG"
+        if len(words) == 1 and words[0][_TEXT].isupper() and 2 <= len(words[0][_TEXT]) <= 6:
+            return None if words[0][_TEXT] in _ACRONYM_STOP else "ORG"
         # words before a run count only within its sentence
-        before = tokens[i - 1] if i > 0 and not words[0].sentence_start else None
+        before = tokens[i - 1] if i > 0 and not words[0][_OPENS] else None
         before2 = tokens[i - 2] if i > 1 and before is not None else None
         after = tokens[j] if j < len(tokens) else None
-        gap_after = text[words[-1].end : after.start] if after is not None else ""
-        if after is not None and after.text.isdigit() and gap_after == " ":
+        gap_after = text[words[-1][_END] : after[_START]] if after is not None else ""
+        if after is not None and after[_TEXT].isdigit() and gap_after == " ":
             return None  # "Line 3", "Route 42": a product or a route, not a name
-        if before is not None and not before.cap:
-            if before.key in PERSON_TITLES:
+        if before is not None and not before[_CAP]:
+            if before[_KEY] in PERSON_TITLES:
                 return "PERSON"
-            if before.key in _ORG_NOUNS:
+            if before[_KEY] in _ORG_NOUNS:
                 return "ORG"
-            if before.key in _DIRECTIONS or before.key in _LOCATION_SUFFIXES:
+            if before[_KEY] in _DIRECTIONS or before[_KEY] in _LOCATION_SUFFIXES:
                 return "LOCATION"  # "southern Karsten", "the river Orsa"
-            if before.key == "of" and before2 is not None and before2.key in _PLACE_NOUNS:
+            if before[_KEY] == "of" and before2 is not None and before2[_KEY] in _PLACE_NOUNS:
                 return "LOCATION"  # "the border town of Ostra-Vessa"
-        if after is not None and not after.cap and gap_after == " ":
-            if after.key in _PLACE_NOUNS or after.key in _VENUES:
+        if after is not None and not after[_CAP] and gap_after == " ":
+            if after[_KEY] in _PLACE_NOUNS or after[_KEY] in _VENUES:
                 return "LOCATION"  # "the Vessa valley", "the Palladium cinema"
-            if after.key == "based":
+            if after[_KEY] == "based":
                 return "LOCATION"
         if opened_with_the:
             return None  # "The Salt Year": a work or an outfit, not a person
         if 2 <= len(words) <= 4:
-            if after is not None and after.key in SPEECH_VERBS:
+            if after is not None and after[_KEY] in SPEECH_VERBS:
                 return "PERSON"
-            if before is not None and before.key in SPEECH_VERBS:
+            if before is not None and before[_KEY] in SPEECH_VERBS:
                 return "PERSON"
             if (
                 gap_after.startswith(",")
                 and after is not None
-                and (after.key in _APPOSITIVE or (after.text.isdigit() and len(after.text) <= 3))
+                and (
+                    after[_KEY] in _APPOSITIVE
+                    or (after[_TEXT].isdigit() and len(after[_TEXT]) <= 3)
+                )
             ):
                 return "PERSON"  # "Len Hargreaves, who has lived ...", "Tom Letourneau, 61,"
-            if before is not None and before.key in _AREA_PREPOSITIONS and not before.cap:
+            if before is not None and before[_KEY] in _AREA_PREPOSITIONS and not before[_CAP]:
                 return "LOCATION"  # "off Nova Scotia", "in New Brunswick"
         if (
             after is not None
-            and not after.cap
-            and after.key in PERSON_TITLES
+            and not after[_CAP]
+            and after[_KEY] in PERSON_TITLES
             and j + 1 < len(tokens)
-            and tokens[j + 1].cap
+            and tokens[j + 1][_CAP]
         ):
             return "ORG"  # "World Athletics president Sebastian Coe": whose president
-        if len(words) == 1 and before is not None and before.key in _LOCATIVE and not before.cap:
+        if (
+            len(words) == 1
+            and before is not None
+            and before[_KEY] in _LOCATIVE
+            and not before[_CAP]
+        ):
             return "LOCATION"
-        if 2 <= len(words) <= 3 and not words[0].sentence_start:
+        if 2 <= len(words) <= 3 and not words[0][_OPENS]:
             return "PERSON"
         return None
 
@@ -537,9 +535,9 @@ class RuleRecogniser:
                     names["ORG_HEAD"][parts[0]] = "ORG"
         found = [self._as_mention(text, tokens, t) for t in typed]
         for i, j in pending:
-            if all(t.key in _CONNECTORS for t in tokens[i:j]):
+            if all(t[_KEY] in _CONNECTORS for t in tokens[i:j]):
                 continue
-            key = " ".join(t.key for t in tokens[i:j])
+            key = " ".join(t[_KEY] for t in tokens[i:j])
             for group in ("PERSON", "LOCATION", "ORG", "ORG_HEAD"):
                 if key in names[group]:
                     found.append(
@@ -551,7 +549,7 @@ class RuleRecogniser:
     @staticmethod
     def _as_mention(text: str, tokens: list[_Token], typed: tuple[int, int, str]) -> Mention:
         i, j, kind = typed
-        start, end = tokens[i].start, tokens[j - 1].end
+        start, end = tokens[i][_START], tokens[j - 1][_END]
         return Mention(start, end, text[start:end], kind)
 
 
