@@ -259,6 +259,7 @@ def _accepts(entry: Entry, surface: str) -> bool:
     return True
 
 
+_TITLE_FIRST_WORDS = frozenset(title.split(" ")[0] for title in PERSON_TITLES)
 _KIND_ORDER = {"org": 0, "country": 1, "region": 2, "state": 3, "demonym": 4, "group": 5}
 
 
@@ -287,6 +288,8 @@ def _org_shaped(tokens: list[_Token], i: int, j: int) -> bool:
 
 def _title_length(tokens: list[_Token], i: int, j: int) -> int:
     """How many tokens from i form a person's title ("Secretary of State")."""
+    if tokens[i][_KEY] not in _TITLE_FIRST_WORDS:
+        return 0  # most words start no title: no phrase joined for them
     for n in range(min(4, j - i), 0, -1):
         if " ".join(t[_KEY] for t in tokens[i : i + n]) in PERSON_TITLES:
             return n
