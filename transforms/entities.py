@@ -189,10 +189,13 @@ def _is_name_token(token: _Token) -> bool:
 def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
     """Maximal runs of capitalised tokens, with the lower-case particles names carry
     ("Secretary of State", "al-Sudani")."""
-    spans = []
-    i = 0
+    spans: list[tuple[int, int]] = []
     n = len(tokens)
-    while i < n:
+    end = 0  # the tokens before it are in a span already
+    # a run can start only at a name or at "al"/"el": the other words are skipped unread
+    for i in [i for i, t in enumerate(tokens) if t[_CAP] or t[_KEY] in ("al", "el")]:
+        if i < end:
+            continue
         token = tokens[i]
         starts = _is_name_token(token) or (
             token[_KEY] in {"al", "el"}
@@ -201,7 +204,6 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
             and _is_name_token(tokens[i + 1])
         )
         if not starts:
-            i += 1
             continue
         j = i + 1
         while j < n and _joined(text, tokens[j - 1], tokens[j]):
@@ -246,7 +248,7 @@ def _spans(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
                 continue
             break
         spans.append((i, j))
-        i = j
+        end = j
     return spans
 
 
