@@ -434,8 +434,9 @@ def parse_byline(
             continue  # "staff", "admin": not a name (a script without capitals is no sign)
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
-        if (name.isupper() or (people and len(words) == 1)) and is_place(name):
-            continue  # a dateline ("LONDON", "…, Kyiv"), not a name; "Roy" first is a name
+        if (name.isupper() or ((people or orgs) and len(words) == 1)) and is_place(name):
+            continue  # a dateline ("LONDON", "…, Kyiv", "Reuters, Washington"), not a name;
+            # "Roy" first is a name
         name = _person_case(name)
         if name not in people:
             people.append(name)

@@ -317,6 +317,9 @@ _OTHER_DATES = ("comment", "related", "recommend")
 # a layout's words for the page that holds a sidebar, not for the sidebar: "has-sidebar"
 _LAYOUT_PREFIXES = frozenset({"has", "no", "with", "without", "is", "layout", "page", "l", "u"})
 _TOKEN_PARTS = re.compile(r"[-_]+")
+# the article's own footer ("entry-footer", "post-footer"): its byline and meta, not the
+# site's footer
+_ARTICLE_WORDS = frozenset({"entry", "post", "article", "story"})
 
 
 def names_part(node: lxml.html.HtmlElement, words: tuple[str, ...]) -> bool:
@@ -334,6 +337,8 @@ def _names_any(names: str, words: tuple[str, ...]) -> bool:
         parts = [p for p in _TOKEN_PARTS.split(token) if p]
         for i, part in enumerate(parts):
             if i > 0 and parts[i - 1] in _LAYOUT_PREFIXES:
+                continue
+            if part == "footer" and i > 0 and parts[i - 1] in _ARTICLE_WORDS:
                 continue
             if any(part.startswith(w) or part.rstrip("s").endswith(w) for w in words):
                 return True  # "comments", "commentlist", "jcomments", "related-posts"
@@ -518,6 +523,9 @@ def visible_bylines(
     page, a short text that begins "By", or the element after a "Written by" label."""
     found: list[tuple[int, str]] = []
     anchor = None
+    # what holds the headline holds the article: its names are the page's layout
+    # ("content-sidebar-wrap", a body "one-sidebar"), not a sidebar the byline sits in
+    layout = set(headline.iterancestors()) if headline is not None else set()
     for position, node in enumerate(tree.iter(etree.Element)):
         if node is headline:
             anchor = position
@@ -529,6 +537,7 @@ def visible_bylines(
         if node.tag in _NOT_BYLINE_CONTEXT or any(
             a.tag == "nav" or a.get("role") == "navigation" or names_part(a, _NOT_BYLINE_CONTEXT)
             for a in node.iterancestors()
+            if a not in layout
         ):
             continue  # a comment's, a related card's, a menu's "By …" is not the article's
         found.append((position, text))

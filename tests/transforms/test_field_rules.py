@@ -10,7 +10,7 @@ import pytest
 
 from transforms.authors import is_organisation, parse_byline
 from transforms.extract import ExtractionError, extract_article, failed_pass, worse_rerun
-from transforms.metadata import parse_html
+from transforms.metadata import parse_html, visible_bylines
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 PARAGRAPH = (
@@ -138,6 +138,50 @@ def test_a_byline_in_a_layout_that_has_a_sidebar_is_still_the_byline():
         f"{BODY}</article><aside class='sidebar'><p class='author'>By Tom Otto</p></aside></div>"
     )
     assert list(extract(body).authors) == ["Lotte Jansen"]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "<body class='two-sidebars'>{}</body>",  # a theme's word for the page
+        "<div class='content-sidebar-wrap'>{}</div>",  # the wrapper of content and sidebar
+        "<div id='footer-push'>{}</div>",  # a sticky footer's wrapper holds the whole page
+    ],
+)
+def test_what_holds_the_headline_is_layout_not_a_sidebar_the_byline_sits_in(layout):
+    """A sidebar beside the article still hides its bylines; a name that holds the article
+    and its headline as well is the page's layout."""
+    inner = (
+        "<main><article><h1>Flood barrier opens</h1>"
+        "<p class='entry-meta'>Posted by <span class='entry-author'>Saoirse Byrne</span></p>"
+        f"{BODY}</article></main>"
+        "<aside class='sidebar'><p class='author'>By Tom Otto</p></aside>"
+    )
+    assert list(extract(layout.format(inner)).authors) == ["Saoirse Byrne"]
+
+
+@pytest.mark.parametrize("footer", ["entry-footer", "post-footer", "article_footer"])
+def test_the_articles_own_footer_holds_its_byline_the_sites_does_not(footer):
+    body = (
+        f"<article><h1>Flood barrier opens</h1>{BODY}"
+        f"<div class='{footer}'><span class='meta-author'>Wiebke Haas</span></div></article>"
+        "<div class='site-footer'><p class='author-credit'>Theme by Olaf Brenner</p></div>"
+    )
+    tree = parse_html(page(body))
+    assert visible_bylines(tree, tree.find(".//h1")) == ["Wiebke Haas"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "people", "orgs"),
+    [
+        ("AFP, Paris, 3 March 2026", [], ["AFP"]),
+        ("Associated Press, Kyiv", [], ["Associated Press"]),
+        ("By Ana Ruiz, Madrid", ["Ana Ruiz"], []),  # after a person, as before
+        ("Reuters; Jordan Peel", ["Jordan Peel"], ["Reuters"]),  # a name of two words stays
+    ],
+)
+def test_a_place_after_an_agency_is_its_dateline_not_a_person(byline, people, orgs):
+    assert parse_byline(byline) == (people, orgs)
 
 
 def test_the_byline_nearest_the_headline_wins_over_a_card_above_it():
