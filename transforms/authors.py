@@ -394,6 +394,7 @@ def parse_byline(
     roles: list[str] = []  # desk-like roles: the site's generic credit if no one else is named
     if not value:
         return people, orgs
+    dateline_comma = value.rstrip().endswith(",")  # "Washington," is where, not who
     text = _OTHER_ROLES.sub("", value.replace("\xa0", " "))
     text = _NOISE.sub(" ", _DATE_LABEL.sub("", _BY.sub("", _NAME_LABEL.sub("", text))))
     text = _ROLE_AFTER_COMMA.sub("", text)
@@ -434,9 +435,11 @@ def parse_byline(
             continue  # "staff", "admin": not a name (a script without capitals is no sign)
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
-        if (name.isupper() or ((people or orgs) and len(words) == 1)) and is_place(name):
-            continue  # a dateline ("LONDON", "…, Kyiv", "Reuters, Washington"), not a name;
-            # "Roy" first is a name
+        if (
+            name.isupper() or (len(words) == 1 and (people or orgs or dateline_comma))
+        ) and is_place(name):
+            continue  # a dateline ("LONDON", "…, Kyiv", "Reuters, Washington", "Paris,"),
+            # not a name; "Roy" first, or "David" alone, is a name
         name = _person_case(name)
         if name not in people:
             people.append(name)

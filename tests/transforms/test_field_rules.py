@@ -178,9 +178,11 @@ def test_the_articles_own_footer_holds_its_byline_the_sites_does_not(footer):
         ("Associated Press, Kyiv", [], ["Associated Press"]),
         ("By Ana Ruiz, Madrid", ["Ana Ruiz"], []),  # after a person, as before
         ("Reuters; Jordan Peel", ["Jordan Peel"], ["Reuters"]),  # a name of two words stays
+        ("Lyon,", [], []),  # a place alone, with a dateline's comma
+        ("Florence", ["Florence"], []),  # a first name alone that is also a place stays
     ],
 )
-def test_a_place_after_an_agency_is_its_dateline_not_a_person(byline, people, orgs):
+def test_a_place_after_an_agency_or_before_a_comma_is_a_dateline_not_a_person(byline, people, orgs):
     assert parse_byline(byline) == (people, orgs)
 
 
