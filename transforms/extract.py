@@ -423,6 +423,17 @@ def _given_name_first(value: str) -> str:
     return value
 
 
+def _add_organisation(organisations: list[str], name: str) -> None:
+    """One entry a name whatever its case ("whova" in a meta tag, "Whova" in the byline): the
+    form with capitals wins."""
+    for i, known in enumerate(organisations):
+        if known.casefold() == name.casefold():
+            if known.islower() and not name.islower():
+                organisations[i] = name
+            return
+    organisations.append(name)
+
+
 def choose_authors(
     meta: PageMeta,
     extracted_author: str | Callable[[], str | None] | None,
@@ -447,7 +458,8 @@ def choose_authors(
         for value in values:
             found, orgs = parse_byline(value, sites)
             people.extend(p for p in found if p not in people)
-            organisations.extend(o for o in orgs if o not in organisations)
+            for organisation in orgs:
+                _add_organisation(organisations, organisation)
         if people and not chosen:
             chosen.extend(people)
             source = voice

@@ -131,6 +131,13 @@ def test_a_meta_author_that_is_the_sites_brand_is_an_organisation():
     assert (list(record.authors), list(record.organisations)) == ([], ["KVLR"])
 
 
+def test_an_organisation_is_named_once_whatever_its_case():
+    head = '<meta name="author" content="kvlr"><meta property="og:site_name" content="KVLR.com">'
+    body = f"<article><h1>Flood barrier opens</h1><p class='byline'>By KVLR</p>{BODY}</article>"
+    record = extract(body, head)
+    assert (list(record.authors), list(record.organisations)) == ([], ["KVLR"])
+
+
 def test_a_byline_in_a_layout_that_has_a_sidebar_is_still_the_byline():
     body = (
         "<div class='page has-sidebar'><article><h1>Flood barrier opens</h1>"
