@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.siteserver import Site, start
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def shared_pages(every: int = 1) -> Iterator[tuple[dict[str, Any], Path]]:
+    """Every `every`-th ground-truth record of ../shared/corpus and ../shared/corpus-more,
+    in a fixed order, with the folder its page file is in (`shared_html` reads it)."""
+    for corpus in ("corpus", "corpus-more"):
+        for truth in sorted((SHARED / corpus).glob("*/ground_truth.jsonl")):
+            for number, line in enumerate(truth.read_text().splitlines()):
+                if number % every == 0:
+                    yield json.loads(line), truth.parent
+
+
+def shared_html(record: dict[str, Any], folder: Path) -> bytes:
+    """The page bytes of a `shared_pages` record."""
+    raw = (folder / record["file"]).read_bytes()
+    return gzip.decompress(raw) if record["file"].endswith(".gz") else raw
+
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # a server per run, stopped with it: a test's home is gone when it ends, and a server kept

@@ -3,14 +3,11 @@ its rules and on real pages of many sites."""
 
 from __future__ import annotations
 
-import gzip
-import json
-
 import pytest
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_html, shared_pages
 from transforms.byline_search import byline_search
 from transforms.metadata import parse_html
 
@@ -70,17 +67,12 @@ def test_the_search_answers_as_trafilatura_does_on_real_pages() -> None:
     """Every seventh page of both sets (60 pages of 60 sites): trafilatura's expressions may
     change with its version, and this is where that shows."""
     checked = named = 0
-    for corpus in ("corpus", "corpus-more"):
-        for truth in sorted((SHARED / corpus).glob("*/ground_truth.jsonl")):
-            for line_number, line in enumerate(truth.read_text().splitlines()):
-                if line_number % 7:
-                    continue
-                html = gzip.decompress((truth.parent / json.loads(line)["file"]).read_bytes())
-                tree = load_html(html)
-                if tree is None:
-                    continue
-                expected = extract_author(tree)
-                assert byline_search(tree) == expected, truth.parent / json.loads(line)["file"]
-                checked += 1
-                named += expected is not None
+    for record, folder in shared_pages(every=7):
+        tree = load_html(shared_html(record, folder))
+        if tree is None:
+            continue
+        expected = extract_author(tree)
+        assert byline_search(tree) == expected, folder / record["file"]
+        checked += 1
+        named += expected is not None
     assert checked >= 30 and named >= 10

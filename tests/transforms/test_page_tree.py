@@ -1,15 +1,13 @@
 """The shared parse of a page: trafilatura's tree, with element classes chosen in C."""
 
 import copy
-import gzip
-import json
 
 import pytest
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement
 from trafilatura.utils import load_html, repair_faulty_html
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_html, shared_pages
 from transforms.page_tree import load_page, repaired
 
 PAGES = {
@@ -83,16 +81,10 @@ def test_real_pages_parse_as_trafilatura_parses_them() -> None:
     from transforms.encoding import decode_page, parseable
 
     checked = 0
-    for corpus in ("corpus", "corpus-more"):
-        for truth in sorted((SHARED / corpus).glob("*/ground_truth.jsonl")):
-            for line_number, line in enumerate(truth.read_text().splitlines()):
-                if line_number % 5:
-                    continue
-                html = gzip.decompress((truth.parent / json.loads(line)["file"]).read_bytes())
-                page = parseable(decode_page(html, "text/html").text)
-                assert _shape(load_page(page)) == _shape(load_html(page))
-                assert repaired(page, page[:50].lower()) == repair_faulty_html(
-                    page, page[:50].lower()
-                )
-                checked += 1
+    for record, folder in shared_pages(every=5):
+        page = parseable(decode_page(shared_html(record, folder), "text/html").text)
+        beginning = page[:50].lower()
+        assert _shape(load_page(page)) == _shape(load_html(page))
+        assert repaired(page, beginning) == repair_faulty_html(page, beginning)
+        checked += 1
     assert checked >= 80

@@ -1,10 +1,8 @@
 """Tone from VADER's offline lexicon: sign, shares, and no score for non-English text."""
 
-import json
-
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_pages
 from transforms.tone import _analyser, _compound, article_tone, tone_sentences
 
 
@@ -138,13 +136,9 @@ def test_every_sentence_of_real_articles_scores_as_vader_scores_it():
     stock = SentimentIntensityAnalyzer()
     analyser = _analyser()
     checked = 0
-    for corpus in ("corpus", "corpus-more"):
-        for truth in sorted((SHARED / corpus).glob("*/ground_truth.jsonl")):
-            for line_number, line in enumerate(truth.read_text().splitlines()):
-                if line_number % 3:
-                    continue
-                for sentence in tone_sentences(json.loads(line)["text"] or ""):
-                    expected = stock.polarity_scores(sentence)["compound"]
-                    assert _compound(analyser, sentence) == expected, sentence
-                    checked += 1
+    for record, _folder in shared_pages(every=3):
+        for sentence in tone_sentences(record["text"] or ""):
+            expected = stock.polarity_scores(sentence)["compound"]
+            assert _compound(analyser, sentence) == expected, sentence
+            checked += 1
     assert checked > 5_000
