@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from transforms.case_blind import CaseBlind
 from transforms.vocabulary import CountType
 
 _UNITS = {
@@ -35,12 +36,7 @@ _NUMBER = re.compile(
     r"(?:\s+(?P<scale>hundred|thousand|million|billion))?(?![\w%€$£/:-]|[.,]\d)",
     re.IGNORECASE,
 )
-# the same pattern, matched on the lower-cased text: Python's case-blind matching tries every
-# position at half the speed. Lower-casing keeps every offset and every match, except for
-# the three letters that case-blind matching takes for ASCII and lower() does not (and any
-# letter that lower() makes two): a text with one of them is read the slow way.
-_NUMBER_LOWER = re.compile(_NUMBER.pattern)
-_CASE_BLIND_ODD = frozenset("\u0130\u0131\u017f")  # İ, ı, ſ
+_NUMBERS = CaseBlind(_NUMBER)  # found on the lower-cased text: twice as fast
 _NOUN = re.compile(r"\s+(?:of\s+)?([a-z][a-z'-]*)", re.IGNORECASE)
 _NOT_COUNTED = {
     "percent", "per", "cent", "pc", "km", "kilometres", "kilometers", "miles", "mile", "metres",
@@ -165,22 +161,10 @@ def _plural(word: str) -> bool:
     )
 
 
-def _numbers(text: str) -> list[re.Match[str]]:
-    """`_NUMBER.finditer(text)`, found on the lower-cased text and matched again on the text
-    itself at each place found (a handful a page)."""
-    lowered = text.lower()
-    if len(lowered) == len(text) and _CASE_BLIND_ODD.isdisjoint(text):
-        places = list(_NUMBER_LOWER.finditer(lowered))
-        found = [_NUMBER.match(text, place.start()) for place in places]
-        if all(m is not None and m.end() == p.end() for m, p in zip(found, places, strict=True)):
-            return found  # type: ignore[return-value]
-    return list(_NUMBER.finditer(text))
-
-
 def find_counts(text: str) -> list[Count]:
     """Numbers that count something, with the counted noun and the event word nearby."""
     counts = []
-    for match in _numbers(text):
+    for match in _NUMBERS.finditer(text):
         if match.group("words") and match.group("words").lower() == "one":
             continue  # "one of the", "one day": almost never a count
         if _is_date_or_year(text, match):

@@ -13,6 +13,8 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from transforms.case_blind import CaseBlind
+
 _ARTICLE_TYPES = {
     "newsarticle",
     "article",
@@ -261,18 +263,7 @@ _MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}}){_TIME}", re.
 _DATELINE_HINT = re.compile(
     r"date|time|byline|meta|publish|posted|updated|originally|first", re.IGNORECASE
 )
-_DATELINE_HINT_LOWER = re.compile(_DATELINE_HINT.pattern)
-
-
-def _dateline_hint(text: str) -> bool:
-    """`_DATELINE_HINT` found in the text. An ASCII text is lower-cased and searched case
-    by case, twice as fast as a case-blind search (which a non-ASCII text keeps: "ſ" is
-    an "s" to it, and "İ".lower() is two characters)."""
-    if text.isascii():
-        return _DATELINE_HINT_LOWER.search(text.lower()) is not None
-    return _DATELINE_HINT.search(text) is not None
-
-
+_DATELINE_HINTS = CaseBlind(_DATELINE_HINT)  # found on the lower-cased text: twice as fast
 _MODIFIED_WORDS = re.compile(r"^\W*(updated|modified|last updated|aktualisiert)", re.IGNORECASE)
 
 
@@ -433,7 +424,7 @@ def _dateline_text(node: lxml.html.HtmlElement) -> str | None:
     words say date, time, byline, published... Its class is read first, then the start of
     its text, then, for the few that pass, all of it."""
     hint = f"{node.get('class') or ''} {node.get('id') or ''}"
-    if not _dateline_hint(hint) and not _dateline_hint(text_prefix(node, 24)):
+    if not _DATELINE_HINTS.search(hint) and not _DATELINE_HINTS.search(text_prefix(node, 24)):
         return None
     return short_text(node, DATELINE_MAX_CHARS)
 

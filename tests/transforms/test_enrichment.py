@@ -166,10 +166,10 @@ def test_counts_find_number_thing_and_event_and_skip_dates_money_and_measures():
     ],
 )
 def test_counts_in_any_case_are_found_as_case_blind_matching_finds_them(text):
-    from transforms.counts import _NUMBER, _numbers
+    from transforms.counts import _NUMBER, _NUMBERS
 
     expected = [(m.span(), m.groupdict()) for m in _NUMBER.finditer(text)]
-    assert [(m.span(), m.groupdict()) for m in _numbers(text)] == expected
+    assert [(m.span(), m.groupdict()) for m in _NUMBERS.finditer(text)] == expected
     assert len(find_counts(text)) >= 2
 
 
