@@ -23,6 +23,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json
 from trafilatura.xml import xmltotxt
 
 from transforms.article import Article
+from transforms.article_lists import LIST_MIN_CHARS, dropped_list_chars
 from transforms.authors import parse_byline
 from transforms.byline_search import byline_search
 from transforms.captions import figure_captions, merge_credits, split_caption_lines
@@ -649,6 +650,16 @@ def worse_rerun(first: str, second: str, tree: Any) -> str | None:
     return None
 
 
+def lists_not_kept(first: str, second: str, tree: Any, dropped: int) -> str | None:
+    """Why the recall pass lost to a first pass that left out the article's lists: it did
+    not bring back at least half of them, or it lost text the first pass had."""
+    if len(second) < len(first):
+        return "the recall pass was shorter"
+    if dropped_list_chars(tree, second) > dropped / 2:
+        return "the recall pass left out the lists too"
+    return None
+
+
 def _main_text(
     tree: Any, page: str, url: str, held: int = 0
 ) -> tuple[str, str, dict[str, Any], str]:
@@ -661,11 +672,15 @@ def _main_text(
     pages the same text. On some it keeps a fragment (a box of the page, 5-10 % of the
     article, still over 200 characters), or a site's menu: such a first pass (`failed_pass`)
     is run again with the comparison (`trafilatura_full`), 2 % of pages (bench/README.md,
-    issues 18 and 35), and the rerun is kept unless it is worse (`worse_rerun`). The method
-    says why when a rerun was considered: "trafilatura_full: first pass kept 12 % of …".
+    issues 18 and 35), and the rerun is kept unless it is worse (`worse_rerun`). A first
+    pass that left out the lists set among the article's paragraphs (`dropped_list_chars`,
+    4 % of pages) is run again favouring recall, which takes lists, and the rerun is kept if
+    it brought them back (`lists_not_kept`). The method says why when a rerun was
+    considered: "trafilatura_full: first pass kept 12 % of …".
     """
     found = _extractor_voices(tree, url) if tree is not None else {}
     first: tuple[str, str, str] | None = None  # a failed first pass: (text, markdown, why)
+    dropped = 0  # characters of the article's lists the first pass left out
     methods = ["trafilatura", "trafilatura_recall"]
     while tree is not None and methods:
         method = methods.pop(0)
@@ -679,18 +694,30 @@ def _main_text(
             with_metadata=False,
         )
         if doc is None:
+            if first is not None and dropped:
+                return first[0], first[1].strip(), found, "trafilatura: no recall pass"
             continue
         text = xmltotxt(doc.body, include_formatting=False).strip() if doc.body is not None else ""
-        why = failed_pass(text, tree, held) if method == "trafilatura" else None
-        if why:
-            first = (text, doc.text, why)
-            methods.insert(0, "trafilatura_full")
-            continue
-        if method == "trafilatura_full" and first is not None:
-            lost = worse_rerun(first[0], text, tree)
+        if method == "trafilatura":
+            why = failed_pass(text, tree, held)
+            if why:
+                first = (text, doc.text, why)
+                methods.insert(0, "trafilatura_full")
+                continue
+            dropped = dropped_list_chars(tree, text) if len(text) >= MIN_TEXT_CHARS else 0
+            if dropped >= LIST_MIN_CHARS:  # the recall pass, next in `methods`, takes lists
+                first = (text, doc.text, f"first pass left out {dropped} characters of lists")
+                continue
+            dropped = 0
+        elif first is not None:
+            lost = (
+                lists_not_kept(first[0], text, tree, dropped)
+                if dropped
+                else worse_rerun(first[0], text, tree)
+            )
             if lost:
                 return first[0], first[1].strip(), found, f"trafilatura: {lost}"
-            method = f"trafilatura_full: {first[2]}"
+            method = f"{method}: {first[2]}"
         if len(text) >= MIN_TEXT_CHARS:
             return text, doc.text.strip(), found, method  # its text: Markdown, formatting on
     _, text, _ = trafilatura.baseline(page)
