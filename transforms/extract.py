@@ -27,6 +27,7 @@ from transforms.article_lists import LIST_MIN_CHARS, dropped_list_chars
 from transforms.authors import parse_byline
 from transforms.byline_search import byline_search
 from transforms.captions import figure_captions, merge_credits, split_caption_lines
+from transforms.declared_body import DECLARED_SHARE, shown_body
 from transforms.encoding import decode_page, parseable
 from transforms.fingerprint import content_fingerprint
 from transforms.metadata import (
@@ -768,6 +769,13 @@ def extract_article(
     meta = read_page_meta(ours)
     captions = figure_captions(ours)
     text, markdown, found, method = _main_text(tree, page, url, paragraph_chars(ours))
+    declared = meta.jsonld.get("articleBody")
+    if isinstance(declared, str) and len(declared) >= DECLARED_SHARE * len(text):
+        shown = shown_body(ours, declared)
+        if shown:
+            kept = len(text) / len(declared)
+            text, markdown = shown
+            method = f"declared_body: {method.partition(':')[0]} kept {kept:.0%} of the articleBody"
     text, text_credits = split_caption_lines(text)
     markdown, _ = split_caption_lines(markdown)
     text = text.strip()
