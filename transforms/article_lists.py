@@ -26,34 +26,40 @@ def _key(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-def _beside_kept_paragraphs(parent: Any, kept: str) -> bool:
-    """The parent holds two paragraphs or more, and the first long one is in the pass's text."""
-    paragraphs = [child for child in parent if child.tag == "p"]
+def _first_paragraph(parent: Any) -> str | None:
+    """The key of the first long paragraph of a parent that holds two or more, else None."""
+    paragraphs = parent.findall("p")
     if len(paragraphs) < 2:
-        return False
+        return None
     for paragraph in paragraphs:
         key = _key(paragraph.text_content())
         if len(key) > _MIN_PARAGRAPH:
-            return key[:_PREFIX] in kept
-    return False
+            return key[:_PREFIX]
+    return None
 
 
 def dropped_list_chars(tree: Any, text: str) -> int:
     """Characters of the article's lists (see the module) whose items `text` left out."""
     kept: str | None = None  # the pass's text as keys, made once a list beside <p>s is found
     dropped = 0
+    article: dict[Any, bool] = {}  # parent -> beside the paragraphs the pass kept
     for found in tree.iter("ul", "ol"):
         parent = found.getparent()
-        if parent is None or sum(1 for child in parent if child.tag == "p") < 2:
-            continue  # menus and footers: no paragraphs beside them, no text walked
+        if parent is None:
+            continue
+        if parent not in article:  # lists share parents: each is judged once
+            lead = _first_paragraph(parent)
+            if lead is None:
+                article[parent] = False
+            else:
+                kept = _key(text) if kept is None else kept
+                article[parent] = lead in kept
+        if not article[parent] or kept is None:
+            continue  # menus and footers: no paragraphs beside them, or not the article's
         items = [item.text_content() for item in found if item.tag == "li"]
         chars = sum(len(item) for item in items)
         links = sum(len(link.text_content()) for link in found.iter("a"))
         if not chars or links > _LINK_SHARE * chars:
-            continue
-        if kept is None:
-            kept = _key(text)
-        if not _beside_kept_paragraphs(parent, kept):
             continue
         dropped += sum(len(item) for item in items if _key(item)[:_PREFIX] not in kept)
     return dropped
