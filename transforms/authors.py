@@ -165,7 +165,7 @@ _PAID_BADGE = re.compile(
 )
 # a date's label ends the name before it: "Ana Ruiz Last updated on …", "Posted on …"
 _DATE_LABEL = re.compile(
-    r"\b(?:last\s+)?(?:posted|published|updated|modified|publiziert|veröffentlicht|"
+    r"\b(?:last\s+)?(?:posted|published|updated?|modified|publiziert|veröffentlicht|"
     r"aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato)\b.*$",
     re.IGNORECASE,
 )
@@ -202,7 +202,8 @@ _NOISE = re.compile(
     r"(https?://\S+|\S+@\S+|@\w+|\(.*?\)|\b(updated|published|posted)\s+(on\s+)?[\d(]|"
     r"\bon\s+(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b.*$|"
     r"\b(updated|published|posted)\s*:.*$|\d{1,2}:\d{2}.*$|"
-    r"\b\d{4}-\d{2}-\d{2}\b.*$|\bon (facebook|twitter|x|instagram|linkedin)\b)",
+    r"\b\d{4}-\d{2}-\d{2}\b.*$|\bon (facebook|twitter|x|instagram|linkedin)\b|"
+    r"\b(\d+\s*)?(mins?|minutes?)\s+(to\s+)?read\b)",  # reading time, its number apart or not
     re.IGNORECASE,
 )
 

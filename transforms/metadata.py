@@ -103,6 +103,46 @@ def short_text(node: lxml.html.HtmlElement, limit: int) -> str | None:
     return text if text and len(text) <= limit else None
 
 
+# elements a browser sets on lines of their own: a byline's name and its role or date in
+# two of them read as two lines, where itertext runs them together ("Ana RuizStaff Writer")
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 "
+    "h6 header li main nav ol p section table td th tr ul".split()
+)
+_BLOCK_BREAKS = re.compile(r"\s*\|(?:\s*\|)*\s*")
+
+
+def short_block_text(node: lxml.html.HtmlElement, limit: int) -> str | None:
+    """The node's squashed text with its blocks kept apart by " | " ("Ana Ruiz | Staff
+    Writer | Reviewed by Li Wei" where the markup has a <div> for each), or None when it is
+    empty or longer than `limit` (the breaks not counted). The walk stops once the text is
+    far past the limit: a byline-like element can be a whole author box."""
+    parts: list[str] = []
+    size = 0
+    for event, element in etree.iterwalk(node, events=("start", "end")):
+        block = element is not node and element.tag in _BLOCK_TAGS
+        if event == "start":
+            if block:
+                parts.append("|")
+            if element.text and isinstance(element.tag, str):  # not a comment's
+                parts.append(element.text)
+                size += len(element.text)
+        else:
+            if element is node:
+                break
+            if block:
+                parts.append("|")
+            if element.tail:
+                parts.append(element.tail)
+                size += len(element.tail)
+        if size > 4 * limit:
+            return None
+    text = _BLOCK_BREAKS.sub(" | ", " ".join("".join(parts).split())).strip(" |")
+    if not text or len(text) - 2 * text.count(" | ") > limit:
+        return None
+    return text
+
+
 def _walk_jsonld(node: object) -> list[dict]:
     """Every JSON object in a JSON-LD document, including those inside @graph and lists."""
     found: list[dict] = []
@@ -489,19 +529,19 @@ LABELLED_NAME_MAX_CHARS = 60  # the element after a "Written by" label: a name, 
 def _byline_text(node: lxml.html.HtmlElement) -> str | None:
     """What a node says as a byline, by one of three structural signals, or None."""
     if _byline_like(node) or (node.tag == "a" and _AUTHOR_PATH.search(node.get("href") or "")):
-        return short_text(node, BYLINE_MAX_CHARS)
+        return short_block_text(node, BYLINE_MAX_CHARS)
     lead = (node.text or "").strip()  # the node's own first words: no walk of its subtree
     if not lead or len(lead) > BYLINE_MAX_CHARS:
         return None
     if _BYLINE_LABEL.match(lead.rstrip(":")):
         if len(node):  # "By <a>Ana Ruiz</a>"
-            return short_text(node, BYLINE_MAX_CHARS)
+            return short_block_text(node, BYLINE_MAX_CHARS)
         following = node.getnext()  # <p>Written by</p><p>Ana Ruiz</p>
         if following is not None and isinstance(following.tag, str):
-            return short_text(following, LABELLED_NAME_MAX_CHARS)
+            return short_block_text(following, LABELLED_NAME_MAX_CHARS)
         return None
     if _BYLINE_TEXT.match(lead):
-        return short_text(node, BYLINE_MAX_CHARS)
+        return short_block_text(node, BYLINE_MAX_CHARS)
     return None
 
 

@@ -205,6 +205,49 @@ def test_the_byline_nearest_the_headline_wins_over_a_card_above_it():
     assert list(extract(body).authors) == ["Ines Moreau"]
 
 
+@pytest.mark.parametrize(
+    ("byline", "people", "orgs"),
+    [
+        # a name, then its role, each in an element of its own: two lines on the page
+        (
+            "<div>By <a href='/p/ana-ruiz'>Ana Ruiz</a></div><div>Senior Correspondent</div>",
+            ["Ana Ruiz"],
+            [],
+        ),
+        # a reviewer in the next block is not an author, though the blocks touch
+        (
+            "<div>Written by <span>Riverside Post</span></div><div>Staff Writer</div>"
+            "<div>Reviewed by Li Wei</div><div>Expert Reviewer</div>",
+            [],
+            ["Riverside Post"],
+        ),
+        # an agency's name in capitals after the last author's, in a block of its own
+        (
+            "<span>By ANA RUIZ and TOM LEE</span><div>Riverside Wire</div>",
+            ["Ana Ruiz", "Tom Lee"],
+            ["Riverside Wire"],
+        ),
+        # the reading time and the update label in blocks of their own
+        (
+            "<div>Ana Ruiz</div><div>Last update:</div><div>July 16, 2025</div>"
+            "<div>5</div><div>mins read</div>",
+            ["Ana Ruiz"],
+            [],
+        ),
+    ],
+)
+def test_a_bylines_blocks_are_read_apart(byline, people, orgs):
+    """A name and the role, agency, date or reviewer after it in blocks of their own read as
+    separate lines, as the reader sees them, not as one run ("Ana RuizSenior
+    Correspondent", "Staff WriterReviewed by Li Wei")."""
+    record = extract(
+        f"<article><h1>Flood barrier opens</h1><div class='byline'>{byline}</div>{BODY}"
+    )
+    assert list(record.authors) == people
+    assert set(orgs) <= set(record.organisations)
+    assert not any(name in o for o in record.organisations for name in people)
+
+
 # -- dates --------------------------------------------------------------------------------
 
 
