@@ -93,7 +93,8 @@ _ORG_WORDS = re.compile(
 _ROLE_NOUNS = (
     r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
     r"analyst|expert|contributor|intern|critic|author|coordinator|manager|director|"
-    r"specialist|strategist|consultant|officer|reviewer|founder|co-?founder|ceo)s?"
+    r"specialist|strategist|consultant|officer|reviewer|founder|co-?founder|ceo|engineer|"
+    r"scientist|designer|developer|researcher|professor)s?"
 )
 _ROLE = re.compile(
     r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"
@@ -103,9 +104,14 @@ _ROLE = re.compile(
     rf"{_ROLE_NOUNS}\b.*$",
     re.IGNORECASE,
 )
-# after a comma, words up to a role noun are one role, whatever they hold: "Ana Ruiz, Privacy
-# and Digital Security Expert" (split at "and" first, "Privacy" would read as a name)
-_ROLE_AFTER_COMMA = re.compile(rf",[^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re.IGNORECASE)
+# after a comma, or in a block of its own after the name's ("Ana Ruiz | Senior Life and
+# Trends Reporter"), words up to a role noun are one role, whatever they hold: "Ana Ruiz,
+# Privacy and Digital Security Expert" (split at "and" first, "Privacy" would read as a name)
+_ROLE_AFTER_COMMA = re.compile(rf"[,|][^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re.IGNORECASE)
+# the lower-case words a name may begin with
+_PARTICLES = frozenset(
+    "al bin d' da das de dei del della der des di do dos du el ibn la le ten ter van von zu".split()
+)
 # words of a sentence, written in lower case, that no name carries (its particles, "de",
 # "van", "bin", do not read as these)
 _SENTENCE_WORDS = frozenset(
@@ -275,6 +281,11 @@ LABELS = {
     "more by",
     "view all posts",
     "see all articles",
+    # a template's empty value printed as text
+    "undefined",
+    "null",
+    "none",
+    "n/a",
 }
 
 
@@ -432,8 +443,9 @@ def parse_byline(
         words = name.split()
         if not name or not 1 <= len(words) <= 5 or len(name) > 60 or re.search(r"\d", name):
             continue
-        if len(words) == 1 and name[:1].islower():
-            continue  # "staff", "admin": not a name (a script without capitals is no sign)
+        if name[:1].islower() and (len(words) == 1 or words[0] not in _PARTICLES):
+            continue  # "staff", "admin", "in Festivals & Events": not a name (a script
+            # without capitals is no sign); "van der Berg" may begin with its particle
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
         if (

@@ -112,8 +112,15 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         # a paid-content badge after the credit is no part of it
         ("Harbour Gazette Sponsored Content", [], ["Harbour Gazette"]),
         ("Lena Berg Anzeige", ["Lena Berg"], []),
+        # a role in a block of its own after the name's, as after a comma
+        ("By Oskar Lind | Energy and Climate Correspondent", ["Oskar Lind"], []),
+        ("Oskar Lind | Senior Data Engineer", ["Oskar Lind"], []),
+        # a byline's section and a template's empty value are no one
+        ("Oskar Lind | in Sports | 4 May", ["Oskar Lind"], []),
+        ("undefined", [], []),
         # what stays: desks, and names with their particles
         ("Harbour Gazette Staff", [], ["Harbour Gazette Staff"]),
+        ("van der Berg", ["van der Berg"], []),
         (
             "Maria de la Cruz and Mohammed bin Salman",
             ["Maria de la Cruz", "Mohammed bin Salman"],
@@ -226,6 +233,12 @@ def test_the_byline_nearest_the_headline_wins_over_a_card_above_it():
             "<span>By ANA RUIZ and TOM LEE</span><div>Riverside Wire</div>",
             ["Ana Ruiz", "Tom Lee"],
             ["Riverside Wire"],
+        ),
+        # a role of several words in the next block ("Life and Trends" is no second name)
+        (
+            "<div>By Ana Ruiz</div><div>Senior Life and Trends Reporter</div>",
+            ["Ana Ruiz"],
+            [],
         ),
         # the reading time and the update label in blocks of their own
         (
