@@ -112,6 +112,8 @@ _ROLE_AFTER_COMMA = re.compile(rf"[,|][^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re
 _PARTICLES = frozenset(
     "al bin d' da das de dei del della der des di do dos du el ibn la le ten ter van von zu".split()
 )
+# the small words a title keeps in lower case: a byline of them names a column or a desk
+_TITLE_WORDS = frozenset("a an and at for from in of on our the this to with your".split())
 # words of a sentence, written in lower case, that no name carries (its particles, "de",
 # "van", "bin", do not read as these)
 _SENTENCE_WORDS = frozenset(
@@ -169,10 +171,11 @@ _PAID_BADGE = re.compile(
     r"|promoted|partner\s+content|anzeige|gesponsert|publirreportaje|publireportage)\s*$",
     re.IGNORECASE,
 )
-# a date's label ends the name before it: "Ana Ruiz Last updated on …", "Posted on …"
+# a date's label ends the name before it: "Ana Ruiz Last updated on …", "Posted on …"; it
+# takes its own block, not the blocks after it ("Last Updated: 2025-02-22 | By Ana Ruiz")
 _DATE_LABEL = re.compile(
     r"\b(?:last\s+)?(?:posted|published|updated?|modified|publiziert|veröffentlicht|"
-    r"aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato)\b.*$",
+    r"aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato)\b[^|]*",
     re.IGNORECASE,
 )
 _CREDENTIALS = {
@@ -258,6 +261,10 @@ LABELS = {
     "reviewed by",
     "edited by",
     "fact checked by",
+    "fact checked",  # a badge beside the byline
+    "fact-checked",
+    "medically reviewed",
+    "expert reviewed",
     "insights from",
     "posted on",
     "published on",
@@ -448,6 +455,12 @@ def parse_byline(
             # without capitals is no sign); "van der Berg" may begin with its particle
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
+        lower = {w for w in words[1:] if w[:1].islower() and w not in _PARTICLES}
+        if lower:  # a name's inner words are capitalised, or particles ("de la", "bin")
+            title = lower <= _TITLE_WORDS and words[-1][:1].isupper() and len(words) <= 4
+            if title and name not in orgs:
+                orgs.append(name)  # "Ask the Doctors": a column's or a desk's title
+            continue  # else a phrase ("Learning kate"), not a name
         if (
             name.isupper() or (len(words) == 1 and (people or orgs or dateline_comma))
         ) and is_place(name):

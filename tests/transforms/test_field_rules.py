@@ -118,6 +118,12 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         # a byline's section and a template's empty value are no one
         ("Oskar Lind | in Sports | 4 May", ["Oskar Lind"], []),
         ("undefined", [], []),
+        # a date label takes its own block only, not the name after it; a badge
+        ("Last Updated: 2025-02-22 | By Ines Prado | Fact Checked", ["Ines Prado"], []),
+        # a phrase with a lower-case word is no name; a title's small words make a column
+        ("Learning kate", [], []),
+        ("About the", [], []),
+        ("Ask the Gardeners", [], ["Ask the Gardeners"]),
         # what stays: desks, and names with their particles
         ("Harbour Gazette Staff", [], ["Harbour Gazette Staff"]),
         ("van der Berg", ["van der Berg"], []),
