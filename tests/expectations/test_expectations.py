@@ -269,3 +269,35 @@ def test_gx_files_cut_short_by_a_full_disk_are_written_again(tmp_path):
     third = validate_frames([(dim_date_suite(NOW), frame)], gx_root, docs, "r3", NOW)
     assert [r["success"] for r in third.results] == [r["success"] for r in first.results]
     assert list(gx_root.glob("gx.damaged-*"))
+
+
+def test_within_a_run_each_configuration_is_built_once_and_gx_is_itself_after():
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.expectation import Expectation
+
+    from expectations.runner import configurations_built_once
+
+    gx_own = Expectation.__dict__["configuration"]
+    expectation = gxe.ExpectColumnValuesToNotBeNull(column="title")
+    assert expectation.configuration is not expectation.configuration  # GX builds it anew
+    with configurations_built_once():
+        first = expectation.configuration
+        assert expectation.configuration is first
+        other = gxe.ExpectColumnValuesToNotBeNull(column="url")
+        assert other.configuration.kwargs["column"] == "url"  # its own, not the first's
+    assert Expectation.__dict__["configuration"] is gx_own
+    assert expectation.configuration is not first
+
+
+def test_the_row_gate_names_the_same_rows_with_configurations_built_once(monkeypatch):
+    import contextlib
+
+    import expectations.runner as runner
+
+    frame = articles(title_length=[30, 900], language=["en", "xx"], word_count=[150, 7])
+    cached = runner.validate_rows(staging_suite(NOW), frame)
+    monkeypatch.setattr(runner, "configurations_built_once", contextlib.nullcontext)
+    rebuilt = runner.validate_rows(staging_suite(NOW), frame)
+    assert cached.failing_rows == rebuilt.failing_rows
+    assert set(cached.failing_rows) == {1}
+    assert cached.results == rebuilt.results
