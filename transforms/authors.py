@@ -110,7 +110,9 @@ _ROLE = re.compile(
 _ROLE_AFTER_COMMA = re.compile(rf"[,|][^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re.IGNORECASE)
 # the lower-case words a name may begin with
 _PARTICLES = frozenset(
-    "al bin d' da das de dei del della der des di do dos du el ibn la le ten ter van von zu".split()
+    "abu af al av ben bin bint d' da dal dalla dalle das de degli dei del della delle dello den "
+    "der des di do dos du e el i ibn la las le les lo los op te ten ter van vom von y zu zum "
+    "zur".split()
 )
 # the small words a title keeps in lower case: a byline of them names a column or a desk
 _TITLE_WORDS = frozenset("a an and at for from in of on our the this to with your".split())

@@ -127,6 +127,13 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         # what stays: desks, and names with their particles
         ("Harbour Gazette Staff", [], ["Harbour Gazette Staff"]),
         ("van der Berg", ["van der Berg"], []),
+        # the particles of names in many languages are no lower-case phrase
+        ("María de los Ángeles Pérez", ["María de los Ángeles Pérez"], []),
+        ("Johan van den Berg", ["Johan van den Berg"], []),
+        ("Carla degli Esposti", ["Carla degli Esposti"], []),
+        ("Ana da Silva e Costa", ["Ana da Silva e Costa"], []),
+        ("Ilse op de Beeck", ["Ilse op de Beeck"], []),
+        ("Ahmed ben Ali", ["Ahmed ben Ali"], []),
         (
             "Maria de la Cruz and Mohammed bin Salman",
             ["Maria de la Cruz", "Mohammed bin Salman"],
