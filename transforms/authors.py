@@ -94,7 +94,15 @@ _ROLE_NOUNS = (
     r"(writer|editor|reporter|correspondent|columnist|journalist|photographer|producer|"
     r"analyst|expert|contributor|intern|critic|author|coordinator|manager|director|"
     r"specialist|strategist|consultant|officer|reviewer|founder|co-?founder|ceo|engineer|"
-    r"scientist|designer|developer|researcher|professor)s?"
+    r"scientist|designer|developer|researcher|professor|"
+    # the reporter's trade in the languages we meet: "Hans Meier | Redakteur" is one person
+    r"redakteur(?:in)?|korrespondent(?:in)?|journalist(?:in)?|reporterin|volontär(?:in)?|"
+    r"journaliste|rédacteur|rédactrice|correspondante?|chroniqueu(?:r|se)|"
+    r"redactora?|periodista|corresponsal|reporter[oa]|columnista|editora|"
+    r"repórter|jornalista|correspondente|redatora?|colunista|"
+    r"giornalista|redattore|redattrice|corrispondente|inviat[oa]|"
+    r"redacteur|verslaggever|redaktør|redaktör|dziennikar(?:z|ka)|korespondent|muhabir|"
+    r"журналист(?:ка)?|корреспондент|редактор|обозреватель|δημοσιογράφος|ανταποκριτής)s?"
 )
 _ROLE = re.compile(
     r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"

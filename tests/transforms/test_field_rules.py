@@ -138,6 +138,24 @@ def test_roles_beside_a_name_are_cut_and_alone_name_no_one(byline, people, orgs)
 
 
 @pytest.mark.parametrize(
+    ("byline", "person"),
+    [
+        ("Ana Ruiz | Redactora", "Ana Ruiz"),
+        ("Von Hans Meier, Redakteur", "Hans Meier"),
+        ("João Silva | Repórter", "João Silva"),
+        ("Marie Dupont | Journaliste", "Marie Dupont"),
+        ("Giulia Rossi | Inviata", "Giulia Rossi"),
+        ("Иван Петров | Корреспондент", "Иван Петров"),
+        ("Anna Kowalska | Dziennikarka", "Anna Kowalska"),
+    ],
+)
+def test_a_role_in_the_pages_language_is_no_second_name(byline, person):
+    """Set apart from the name in a block of its own, a role keeps its capital: the trade's
+    words in the languages we meet are roles, as "Reporter" is."""
+    assert parse_byline(byline) == ([person], [])
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "van der Berg",
