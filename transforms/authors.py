@@ -120,8 +120,16 @@ _ROLE_AFTER_COMMA = re.compile(rf"[,|][^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re
 _PARTICLES = frozenset(
     "abu af al av ben bin bint d' da dal dalla dalle das de degli dei del della delle dello den "
     "der des di do dos du e el i ibn la las le les lo los op te ten ter van vom von y zu zum "
-    "zur".split()
+    "zur binti".split()
 )
+# a particle joined to the word after it: "al-Rahman", "el-Sayed", "d'Ormesson", "dell'Acqua"
+_JOINED_PARTICLE = re.compile(r"^(?:a[dlnrstz]|ash|el|d|dell|dall|l|ibn|bin|ben|abu)['’-]\w")
+
+
+def _particle(word: str) -> bool:
+    return word in _PARTICLES or bool(_JOINED_PARTICLE.match(word))
+
+
 # the small words a title keeps in lower case: a byline of them names a column or a desk
 _TITLE_WORDS = frozenset("a an and at for from in of on our the this to with your".split())
 # words of a sentence, written in lower case, that no name carries (its particles, "de",
@@ -460,12 +468,12 @@ def parse_byline(
         words = name.split()
         if not name or not 1 <= len(words) <= 5 or len(name) > 60 or re.search(r"\d", name):
             continue
-        if name[:1].islower() and (len(words) == 1 or words[0] not in _PARTICLES):
+        if name[:1].islower() and (len(words) == 1 or not _particle(words[0])):
             continue  # "staff", "admin", "in Festivals & Events": not a name (a script
             # without capitals is no sign); "van der Berg" may begin with its particle
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
-        lower = {w for w in words[1:] if w[:1].islower() and w not in _PARTICLES}
+        lower = {w for w in words[1:] if w[:1].islower() and not _particle(w)}
         if lower:  # a name's inner words are capitalised, or particles ("de la", "bin")
             title = lower <= _TITLE_WORDS and words[-1][:1].isupper() and len(words) <= 4
             if title and name not in orgs:

@@ -165,6 +165,11 @@ def test_a_role_in_the_pages_language_is_no_second_name(byline, person):
         "Ana da Silva e Costa",
         "Ilse op de Beeck",
         "Ahmed ben Ali",
+        "Abd al-Rahman Hassan",
+        "Omar el-Sayed",
+        "Jean d'Ormesson",
+        "Marco dell'Acqua",
+        "Siti binti Ahmad",
     ],
 )
 def test_the_particles_of_names_in_many_languages_keep_them_names(name):
