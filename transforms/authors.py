@@ -468,12 +468,15 @@ def parse_byline(
         words = name.split()
         if not name or not 1 <= len(words) <= 5 or len(name) > 60 or re.search(r"\d", name):
             continue
-        if name[:1].islower() and (len(words) == 1 or not _particle(words[0])):
+        # a name written all in lower case is a name ("ana ruiz"); in mixed case, its
+        # lower-case words are particles ("van der Berg", "Abd al-Rahman")
+        cased = any(c.isupper() for c in name)
+        if name[:1].islower() and (len(words) == 1 or (cased and not _particle(words[0]))):
             continue  # "staff", "admin", "in Festivals & Events": not a name (a script
-            # without capitals is no sign); "van der Berg" may begin with its particle
+            # without capitals is no sign)
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
-        lower = {w for w in words[1:] if w[:1].islower() and not _particle(w)}
+        lower = {w for w in words[1:] if cased and w[:1].islower() and not _particle(w)}
         if lower:  # a name's inner words are capitalised, or particles ("de la", "bin")
             title = lower <= _TITLE_WORDS and words[-1][:1].isupper() and len(words) <= 4
             if title and name not in orgs:

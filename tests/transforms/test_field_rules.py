@@ -122,6 +122,7 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         ("Last Updated: 2025-02-22 | By Ines Prado | Fact Checked", ["Ines Prado"], []),
         # a phrase with a lower-case word is no name; a title's small words make a column
         ("Learning kate", [], []),
+        ("by ana ruiz and tom lee", ["Ana Ruiz", "Tom Lee"], []),  # all lower case: names
         ("About the", [], []),
         ("Ask the Gardeners", [], ["Ask the Gardeners"]),
         # what stays: desks, and names with their particles
