@@ -104,6 +104,11 @@ _ROLE_NOUNS = (
     r"redacteur|verslaggever|redaktør|redaktör|dziennikar(?:z|ka)|korespondent|muhabir|"
     r"журналист(?:ка)?|корреспондент|редактор|обозреватель|δημοσιογράφος|ανταποκριτής)s?"
 )
+# a role before the name, as German and Dutch bylines print it: the name after it stays
+_ROLE_BEFORE_NAME = re.compile(
+    rf"^\s*(?:(?:senior|chief|staff|chef|leitende[rn]?|freie[rn]?)\s+)*{_ROLE_NOUNS}\s+(?=[^\W\d_])",
+    re.IGNORECASE,
+)
 _ROLE = re.compile(
     r"[,|(\-–—]?\s*\b((contributing|senior|staff|chief|deputy|associate|managing|executive|"
     r"political|special|guest|freelance|science|health|business|sports?|technology|tech|"
@@ -120,7 +125,8 @@ _ROLE_AFTER_COMMA = re.compile(rf"[,|][^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re
 _PARTICLES = frozenset(
     "abu af al av ben bin bint d' da dal dalla dalle das de degli dei del della delle dello den "
     "der des di do dos du e el i ibn la las le les lo los op te ten ter van vom von y zu zum "
-    "zur binti".split()
+    "zur binti à am het uit 't dr. prof. drs. ir. mr. ap ab ní nic ó bat bar b. bt bte thi thị "
+    "văn".split()
 )
 # a particle joined to the word after it: "al-Rahman", "el-Sayed", "d'Ormesson", "dell'Acqua"
 _JOINED_PARTICLE = re.compile(r"^(?:a[dlnrstz]|ash|el|d|dell|dall|l|ibn|bin|ben|abu)['’-]\w")
@@ -138,7 +144,9 @@ _SENTENCE_WORDS = frozenset(
     {"is", "are", "was", "were", "an", "has", "have", "writes", "covers", "who", "for"}
 )
 _BY = re.compile(
-    r"^\s*((\w+\s+){0,2}by|von|par|por|di|door|av|af|от|του|της|των|بقلم|كتب|كتبت)\s*:?\s+",
+    r"^\s*((\w+\s+){0,2}by|(?:escrit[oa]|écrit|scritto|geschrieben|verfasst|gepubliceerd|geschreven)\s+"
+    r"(?:por|par|da|von|door)|"
+    r"von|par|por|di|door|av|af|от|του|της|των|بقلم|كتب|كتبت)\s*:?\s+",
     re.IGNORECASE,
 )
 # what a byline calls its author before the name: "Autor: Ana Ruiz", "Текст: …", "文：…"
@@ -174,7 +182,8 @@ _QUALIFICATION = re.compile(
     r"|M\.\s?B\.\s?A\.?)\s+(?:in\s+)?[A-Z]|(?:[BM][AS]|MBA)\s+in\s+[A-Z])"
 )
 _SPLIT = re.compile(
-    r"\s*(?:;|,|&|\||·|•|⋅|∙|、|，|；|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\bи\b|\bκαι\b|"
+    r"\s*(?:;|,|&|\||·|•|⋅|∙|、|，|；|\band\b|\bwith\b|\bvia\b|\bund\b|\bet\b|\by\b|\bи\b|"
+    r"\bκαι\b|"
     r"(?<=\s)و(?=\s)|/|"
     # a role word in scripts written without spaces stands between an agency and a name, or
     # after a name: "新华社记者张三", "山田太郎記者", "홍길동 기자"
@@ -445,6 +454,7 @@ def parse_byline(
             continue
         if all(is_calendar_word(w) for w in part.split()):
             continue  # "Donnerstag", "Nov": the byline's date, not a name
+        part = _ROLE_BEFORE_NAME.sub("", part)  # "Redakteurin Anna Schmidt", "Professor …"
         named = _squash(_ROLE.sub("", part))
         if not source and named != part:
             if not named:  # "Staff Reporter", "Founder": a role; beside a name, the name's
@@ -476,7 +486,14 @@ def parse_byline(
             # without capitals is no sign)
         if any(w in _SENTENCE_WORDS for w in words):
             continue  # "Julius is an LA entertainment reporter": an author box's bio line
-        lower = {w for w in words[1:] if cased and w[:1].islower() and not _particle(w)}
+        lower = {
+            w
+            for w, after in zip(words[1:], [*words[2:], ""], strict=False)
+            if cased
+            and w[:1].islower()
+            and not _particle(w)
+            and not (w == "in" and _particle(after))  # "Sophie in 't Veld"
+        }
         if lower:  # a name's inner words are capitalised, or particles ("de la", "bin")
             title = lower <= _TITLE_WORDS and words[-1][:1].isupper() and len(words) <= 4
             if title and name not in orgs:

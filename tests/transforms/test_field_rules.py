@@ -123,6 +123,7 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         # a phrase with a lower-case word is no name; a title's small words make a column
         ("Learning kate", [], []),
         ("by ana ruiz and tom lee", ["Ana Ruiz", "Tom Lee"], []),  # all lower case: names
+        ("By Jane Smith via Reuters", ["Jane Smith"], ["Reuters"]),
         ("About the", [], []),
         ("Ask the Gardeners", [], ["Ask the Gardeners"]),
         # what stays: desks, and names with their particles
@@ -148,6 +149,12 @@ def test_roles_beside_a_name_are_cut_and_alone_name_no_one(byline, people, orgs)
         ("Giulia Rossi | Inviata", "Giulia Rossi"),
         ("Иван Петров | Корреспондент", "Иван Петров"),
         ("Anna Kowalska | Dziennikarka", "Anna Kowalska"),
+        # before the name, as German and Dutch bylines print it, the name stays
+        ("Redakteurin Anna Schmidt", "Anna Schmidt"),
+        ("Von Professor Dr. Hans Meier", "Dr. Hans Meier"),
+        # a label in the page's language
+        ("Escrito por Ana Ruiz", "Ana Ruiz"),
+        ("Gepubliceerd door Jan de Vries", "Jan de Vries"),
     ],
 )
 def test_a_role_in_the_pages_language_is_no_second_name(byline, person):
@@ -171,6 +178,11 @@ def test_a_role_in_the_pages_language_is_no_second_name(byline, person):
         "Jean d'Ormesson",
         "Marco dell'Acqua",
         "Siti binti Ahmad",
+        "Rhun ap Iorwerth",
+        "Nguyễn thị Minh Khai",
+        "Sophie in 't Veld",
+        "Karel van het Reve",
+        "Thomas à Kempis",
     ],
 )
 def test_the_particles_of_names_in_many_languages_keep_them_names(name):
