@@ -281,7 +281,7 @@ def _raised(result: Any) -> bool:
 
 
 _EPHEMERAL: dict[str, Any] = {}  # one in-memory GX context per process, made on first use
-_ONE_RUN = threading.Lock()  # one GX validation at a time in a process (a Dask worker's threads)
+_ONE_RUN = threading.RLock()  # one GX validation at a time in a process (a Dask worker's threads)
 
 
 @contextlib.contextmanager

@@ -126,10 +126,12 @@ _PARTICLES = frozenset(
     "abu af al av ben bin bint d' da dal dalla dalle das de degli dei del della delle dello den "
     "der des di do dos du e el i ibn la las le les lo los op te ten ter van vom von y zu zum "
     "zur binti à am het uit 't dr. prof. drs. ir. mr. ap ab ní nic ó bat bar b. bt bte thi thị "
-    "văn".split()
+    "văn ur ul ud ad ar as at ath adh ould ag binte anak de'".split()
 )
 # a particle joined to the word after it: "al-Rahman", "el-Sayed", "d'Ormesson", "dell'Acqua"
-_JOINED_PARTICLE = re.compile(r"^(?:a[dlnrstz]|ash|el|d|dell|dall|l|ibn|bin|ben|abu)['’-]\w")
+_JOINED_PARTICLE = re.compile(
+    r"^(?:a[dlnrstz]|ash|ath|adh|el|d|dell|dall|l|ibn|bin|ben|abu)['’-]\w"
+)
 
 
 def _particle(word: str) -> bool:
@@ -145,7 +147,7 @@ _SENTENCE_WORDS = frozenset(
 )
 _BY = re.compile(
     r"^\s*((\w+\s+){0,2}by|(?:escrit[oa]|écrit|scritto|geschrieben|verfasst|gepubliceerd|geschreven)\s+"
-    r"(?:por|par|da|von|door)|"
+    r"(?:por|par|da|von|door)|a\s+cura\s+di|γράφει\s+(?:ο|η)|από\s+(?:τον|την)|phóng\s+viên|"
     r"von|par|por|di|door|av|af|от|του|της|των|بقلم|كتب|كتبت)\s*:?\s+",
     re.IGNORECASE,
 )
@@ -183,7 +185,9 @@ _QUALIFICATION = re.compile(
 )
 _SPLIT = re.compile(
     r"\s*(?:;|,|&|\||·|•|⋅|∙|、|，|；|\band\b|\bwith\b|\bvia\b|\bund\b|\bet\b|\by\b|\bи\b|"
-    r"\bκαι\b|"
+    # "and" in Turkish, Indonesian and Vietnamese, in lower case only ("Dan Brown"); not
+    # Dutch "en", which is French and Spanish "in" ("corresponsal en Washington")
+    r"\bκαι\b|(?-i:\b(?:ve|dan|và)\b)|"
     r"(?<=\s)و(?=\s)|/|"
     # a role word in scripts written without spaces stands between an agency and a name, or
     # after a name: "新华社记者张三", "山田太郎記者", "홍길동 기자"
@@ -454,7 +458,9 @@ def parse_byline(
             continue
         if all(is_calendar_word(w) for w in part.split()):
             continue  # "Donnerstag", "Nov": the byline's date, not a name
-        part = _ROLE_BEFORE_NAME.sub("", part)  # "Redakteurin Anna Schmidt", "Professor …"
+        lead = _ROLE_BEFORE_NAME.match(part)  # "Redakteurin Anna Schmidt", "Professor …"
+        if lead and part[lead.end() :][:1].isupper():
+            part = part[lead.end() :]
         named = _squash(_ROLE.sub("", part))
         if not source and named != part:
             if not named:  # "Staff Reporter", "Founder": a role; beside a name, the name's

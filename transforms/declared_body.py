@@ -33,6 +33,7 @@ def shown_body(tree: Any, declared: str) -> tuple[str, str] | None:
     if not body:
         return None
     taken: set[Any] = set()
+    seen: set[str] = set()  # the keys of the blocks taken
     lines: list[str] = []
     marked: list[str] = []
     heading: tuple[str, str] | None = None  # the last heading, kept if a taken block follows
@@ -42,6 +43,8 @@ def shown_body(tree: Any, declared: str) -> tuple[str, str] | None:
             continue
         text = " ".join(block.text_content().split())
         key = _key(text)
+        if key in seen:
+            continue  # a pull quote, or the page's mobile copy of the block: once is enough
         if len(key) < _MIN_BLOCK or key not in body:
             if block.tag in _HEADINGS and text:
                 heading = (text, _MARKDOWN[block.tag] + text)
@@ -53,6 +56,7 @@ def shown_body(tree: Any, declared: str) -> tuple[str, str] | None:
             marked.append(heading[1])
         heading = None
         taken.add(block)
+        seen.add(key)
         shown += len(key)
         lines.append(text)
         marked.append(_MARKDOWN.get(block.tag, "") + text)

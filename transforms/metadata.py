@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -112,33 +113,35 @@ _BLOCK_TAGS = frozenset(
 _BLOCK_BREAKS = re.compile(r"\s*\|(?:\s*\|)*\s*")
 
 
+def _block_pieces(element: lxml.html.HtmlElement) -> Iterator[str]:
+    """The element's text in document order, "|" where a block begins or ends; comments and
+    instructions give their tails only."""
+    for child in element:
+        if isinstance(child.tag, str):
+            block = child.tag in _BLOCK_TAGS
+            if block:
+                yield "|"
+            yield child.text or ""
+            yield from _block_pieces(child)
+            if block:
+                yield "|"
+        yield child.tail or ""
+
+
 def short_block_text(node: lxml.html.HtmlElement, limit: int) -> str | None:
     """The node's squashed text with its blocks kept apart by " | " ("Ana Ruiz | Staff
     Writer | Reviewed by Li Wei" where the markup has a <div> for each), or None when it is
-    empty or longer than `limit` (the breaks not counted). The walk stops once the text is
-    far past the limit: a byline-like element can be a whole author box."""
-    parts: list[str] = []
-    size = 0
-    for event, element in etree.iterwalk(node, events=("start", "end")):
-        block = element is not node and element.tag in _BLOCK_TAGS
-        if event == "start":
-            if block:
-                parts.append("|")
-            if element.text and isinstance(element.tag, str):  # not a comment's
-                parts.append(element.text)
-                size += len(element.text)
-        else:
-            if element is node:
-                break
-            if block:
-                parts.append("|")
-            if element.tail:
-                parts.append(element.tail)
-                size += len(element.tail)
+    empty or longer than `limit` (the breaks not counted). The walk stops once the text, as
+    squashed, is far past the limit: a byline-like element can be a whole author box."""
+    parts: list[str] = [node.text or ""]
+    size = len(" ".join(parts[0].split()))
+    for piece in _block_pieces(node):
+        parts.append(piece)
+        size += len(" ".join(piece.split()))
         if size > 4 * limit:
             return None
     text = _BLOCK_BREAKS.sub(" | ", " ".join("".join(parts).split())).strip(" |")
-    if not text or len(text) - 2 * text.count(" | ") > limit:
+    if not text or len(text.replace(" | ", " ")) > limit:
         return None
     return text
 

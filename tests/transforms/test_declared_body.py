@@ -87,3 +87,15 @@ def test_a_block_inside_a_taken_block_is_not_taken_twice():
     )
     assert shown_body(tree, item) == (item, f"- {item}")
     assert shown_body(tree, item + " And a second half the page never shows at all, " * 3) is None
+
+
+def test_a_block_the_page_shows_twice_is_taken_once():
+    """A mobile copy of the article, or a pull quote: the body is not shown twice as much."""
+    half = INTRO[:2]
+    copies = "".join(f"<p>{p}</p>" for p in half) * 2
+    tree = parse_html(f"<html><body>{copies}</body></html>")
+    assert shown_body(tree, " ".join(INTRO)) is None  # two thirds shown, twice
+    twice = "".join(f"<p>{p}</p>" for p in INTRO) * 2
+    whole = parse_html(f"<html><body>{twice}</body></html>")
+    text, _ = shown_body(whole, " ".join(INTRO))
+    assert text.split("\n") == INTRO

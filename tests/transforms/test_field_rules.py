@@ -124,6 +124,8 @@ def test_labels_and_roles_are_never_names(byline, people, orgs):
         ("Learning kate", [], []),
         ("by ana ruiz and tom lee", ["Ana Ruiz", "Tom Lee"], []),  # all lower case: names
         ("By Jane Smith via Reuters", ["Jane Smith"], ["Reuters"]),
+        ("Ahmet Yılmaz ve Mehmet Kaya", ["Ahmet Yılmaz", "Mehmet Kaya"], []),
+        ("Corresponsal en Washington", [], []),  # a role and a place, no one
         ("About the", [], []),
         ("Ask the Gardeners", [], ["Ask the Gardeners"]),
         # what stays: desks, and names with their particles
@@ -155,6 +157,9 @@ def test_roles_beside_a_name_are_cut_and_alone_name_no_one(byline, people, orgs)
         # a label in the page's language
         ("Escrito por Ana Ruiz", "Ana Ruiz"),
         ("Gepubliceerd door Jan de Vries", "Jan de Vries"),
+        ("A cura di Mario Rossi", "Mario Rossi"),
+        ("Γράφει ο Γιώργος Παπαδόπουλος", "Γιώργος Παπαδόπουλος"),
+        ("Корреспондент Иван Петров", "Иван Петров"),
     ],
 )
 def test_a_role_in_the_pages_language_is_no_second_name(byline, person):
@@ -183,6 +188,12 @@ def test_a_role_in_the_pages_language_is_no_second_name(byline, person):
         "Sophie in 't Veld",
         "Karel van het Reve",
         "Thomas à Kempis",
+        "Sabine am Orde",
+        "Fazl ur Rehman",
+        "Halimah binte Yacob",
+        "Tamim bin Hamad ath-Thani",
+        "dr. Anna de Vries",
+        "Dan Brown",
     ],
 )
 def test_the_particles_of_names_in_many_languages_keep_them_names(name):
@@ -514,3 +525,24 @@ def test_scholarly_citation_authors_are_surname_comma_given_one_tag_each():
     )
     record = extract(f"<article><h1>Flood barrier opens</h1>{BODY}</article>", head)
     assert list(record.authors) == ["Chidi Okafor", "Anna Maria van der Berg"]
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        # a comment between two links: the words after it are still read
+        (
+            "By <a href='/a/ana'>Ana Ruiz</a><!-- sep --> and <a href='/a/tom'>Tom Lee</a>",
+            "By Ana Ruiz and Tom Lee",
+        ),
+        ("<!-- x -->Ana Ruiz", "Ana Ruiz"),
+        # an indented author box is as short as its words, not its spaces
+        (" " * 500 + "By Ana Ruiz and Tom Lee" + " " * 40, "By Ana Ruiz and Tom Lee"),
+        ("<div>By Ana Ruiz</div><div>Staff Writer</div>", "By Ana Ruiz | Staff Writer"),
+    ],
+)
+def test_a_bylines_text_is_read_whole(markup, text):
+    from transforms.metadata import short_block_text
+
+    node = parse_html(f"<html><body><div class='byline'>{markup}</div></body></html>")
+    assert short_block_text(node.find(".//div"), 80) == text
