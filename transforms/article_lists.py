@@ -19,7 +19,7 @@ _PREFIX = 50  # characters of a paragraph or item looked up in the pass's text
 _LINK_SHARE = 0.5  # a list this much link text is navigation, not the article's
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
     """No whitespace, lower case: an element's text and the same words in a pass's text
     compare equal whatever the markup did to spacing ("Bench</h3><p>Brand") and whatever
     the pass put between items (0.1 ms a page, a third of a regex keeping letters only)."""
@@ -32,7 +32,7 @@ def _first_paragraph(parent: Any) -> str | None:
     if len(paragraphs) < 2:
         return None
     for paragraph in paragraphs:
-        key = _key(paragraph.text_content())
+        key = text_key(paragraph.text_content())
         if len(key) > _MIN_PARAGRAPH:
             return key[:_PREFIX]
     return None
@@ -52,7 +52,7 @@ def dropped_list_chars(tree: Any, text: str) -> int:
             if lead is None:
                 article[parent] = False
             else:
-                kept = _key(text) if kept is None else kept
+                kept = text_key(text) if kept is None else kept
                 article[parent] = lead in kept
         if not article[parent] or kept is None:
             continue  # menus and footers: no paragraphs beside them, or not the article's
@@ -61,5 +61,5 @@ def dropped_list_chars(tree: Any, text: str) -> int:
         links = sum(len(link.text_content()) for link in found.iter("a"))
         if not chars or links > _LINK_SHARE * chars:
             continue
-        dropped += sum(len(item) for item in items if _key(item)[:_PREFIX] not in kept)
+        dropped += sum(len(item) for item in items if text_key(item)[:_PREFIX] not in kept)
     return dropped

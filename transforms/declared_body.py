@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from transforms.article_lists import text_key
+
 DECLARED_SHARE = 2.0  # a declared body this many times the extracted text: text was lost
 SHOWN_SHARE = 0.8  # share of the declared body the page's blocks must show to be taken
 _MIN_BLOCK = 20  # characters (no whitespace) of a block worth looking up
@@ -21,15 +23,11 @@ _HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _MARKDOWN = {"h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### ", "li": "- "}
 
 
-def _key(text: str) -> str:
-    return "".join(text.split()).lower()
-
-
 def shown_body(tree: Any, declared: str) -> tuple[str, str] | None:
     """(text, Markdown) of the page's blocks that show the declared body, or None when they
     show less than SHOWN_SHARE of it. A block inside one already taken is not taken twice; a
     heading just before a taken block is its title (declared bodies often leave titles out)."""
-    body = _key(declared)
+    body = text_key(declared)
     if not body:
         return None
     taken: set[Any] = set()
@@ -42,7 +40,7 @@ def shown_body(tree: Any, declared: str) -> tuple[str, str] | None:
         if any(parent in taken for parent in block.iterancestors()):
             continue
         text = " ".join(block.text_content().split())
-        key = _key(text)
+        key = text_key(text)
         if key in seen:
             continue  # a pull quote, or the page's mobile copy of the block: once is enough
         if len(key) < _MIN_BLOCK or key not in body:

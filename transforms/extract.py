@@ -710,7 +710,7 @@ def _main_text(
                 first = (text, doc.text, f"first pass left out {dropped} characters of lists")
                 continue
             dropped = 0
-        elif first is not None:
+        elif first is not None and (dropped or method == "trafilatura_full"):
             lost = (
                 lists_not_kept(first[0], text, tree, dropped)
                 if dropped
