@@ -662,6 +662,31 @@ def lists_not_kept(first: str, second: str, tree: Any, dropped: int) -> str | No
     return None
 
 
+RUN_TOGETHER_CHARS = 2000  # one line this long is paragraphs run together, not a paragraph
+RESTORED_LINES = 3  # a rerun in at least this many lines has its paragraphs back
+RESTORED_SHARE = 0.75  # ... if it kept this share of the text: less is article text lost
+
+
+def run_together(text: str) -> str | None:
+    """Why a first pass is to be run again: its text is one line of several thousand
+    characters, the page's paragraphs (and its captions and byline with them) run into one,
+    from a layout the fast pass reads as one block (1.7 % of ../shared's pages)."""
+    lines = _lines(text)
+    if len(lines) == 1 and len(lines[0]) >= RUN_TOGETHER_CHARS:
+        return f"first pass ran {len(lines[0])} characters into one line"
+    return None
+
+
+def paragraphs_not_restored(first: str, second: str) -> str | None:
+    """Why a rerun does not replace a first pass run into one line: it is not in
+    paragraphs either, or it lost more than a quarter of the text (article, not chrome)."""
+    if len(_lines(second)) < RESTORED_LINES:
+        return "no pass found its paragraphs"
+    if len(second) < RESTORED_SHARE * len(first):
+        return f"the pass in paragraphs kept {len(second) / len(first):.0%} of it"
+    return None
+
+
 def _main_text(
     tree: Any, page: str, url: str, held: int = 0
 ) -> tuple[str, str, dict[str, Any], str]:
@@ -675,13 +700,17 @@ def _main_text(
     article, still over 200 characters), or a site's menu: such a first pass (`failed_pass`)
     is run again with the comparison (`trafilatura_full`), 2 % of pages (bench/README.md,
     issues 18 and 35), and the rerun is kept unless it is worse (`worse_rerun`). A first
-    pass that left out the lists set among the article's paragraphs (`dropped_list_chars`,
-    4 % of pages) is run again favouring recall, which takes lists, and the rerun is kept if
-    it brought them back (`lists_not_kept`). The method says why when a rerun was
-    considered: "trafilatura_full: first pass kept 12 % of …".
+    pass that ran the page's paragraphs into one line (`run_together`) is run again with
+    the comparison, then favouring recall, and the first rerun in paragraphs is kept
+    (`paragraphs_not_restored`). A first pass that left out the lists set among the
+    article's paragraphs (`dropped_list_chars`, 4 % of pages) is run again favouring
+    recall, which takes lists, and the rerun is kept if it brought them back
+    (`lists_not_kept`). The method says why when a rerun was considered:
+    "trafilatura_full: first pass kept 12 % of …".
     """
     found = _extractor_voices(tree, url) if tree is not None else {}
-    first: tuple[str, str, str] | None = None  # a failed first pass: (text, markdown, why)
+    first: tuple[str, str, str] | None = None  # a first pass run again: (text, markdown, why)
+    rerun = ""  # what the first pass lacked: "text", "paragraphs" or "lists"
     dropped = 0  # characters of the article's lists the first pass left out
     methods = ["trafilatura", "trafilatura_recall"]
     while tree is not None and methods:
@@ -696,12 +725,14 @@ def _main_text(
             with_metadata=False,
         )
         if doc is None:
-            if first is not None and dropped:
-                return first[0], first[1].strip(), found, "trafilatura: no recall pass"
             continue
         text = xmltotxt(doc.body, include_formatting=False).strip() if doc.body is not None else ""
         if method == "trafilatura":
             why = failed_pass(text, tree, held)
+            rerun = "text" if why else ""
+            if not why:
+                why = run_together(text)
+                rerun = "paragraphs" if why else ""
             if why:
                 first = (text, doc.text, why)
                 methods.insert(0, "trafilatura_full")
@@ -709,19 +740,25 @@ def _main_text(
             dropped = dropped_list_chars(tree, text) if len(text) >= MIN_TEXT_CHARS else 0
             if dropped >= LIST_MIN_CHARS:  # the recall pass, next in `methods`, takes lists
                 first = (text, doc.text, f"first pass left out {dropped} characters of lists")
+                rerun = "lists"
                 continue
             dropped = 0
-        elif first is not None and (dropped or method == "trafilatura_full"):
-            lost = (
-                lists_not_kept(first[0], text, tree, dropped)
-                if dropped
-                else worse_rerun(first[0], text, tree)
-            )
+        elif first is not None and (rerun != "text" or method == "trafilatura_full"):
+            if rerun == "lists":
+                lost = lists_not_kept(first[0], text, tree, dropped)
+            elif rerun == "paragraphs":
+                lost = paragraphs_not_restored(first[0], text)
+            else:
+                lost = worse_rerun(first[0], text, tree)
+            if lost and rerun == "paragraphs" and methods:
+                continue  # the recall pass, next, may find them
             if lost:
                 return first[0], first[1].strip(), found, f"trafilatura: {lost}"
             method = f"{method}: {first[2]}"
         if len(text) >= MIN_TEXT_CHARS:
             return text, doc.text.strip(), found, method  # its text: Markdown, formatting on
+    if first is not None and rerun in ("lists", "paragraphs"):
+        return first[0], first[1].strip(), found, "trafilatura: no rerun to compare"
     _, text, _ = trafilatura.baseline(page)
     text = (text or "").strip()
     return text, text, found, "baseline"
