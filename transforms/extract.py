@@ -51,6 +51,7 @@ from transforms.page_kind import (
 )
 from transforms.page_tree import load_page
 from transforms.records import Candidate
+from transforms.repeated_runs import without_repeated_runs
 from transforms.streamed_html import reveal_parts, without_fallbacks
 from transforms.tone import article_tone
 from transforms.urls import normalise_url
@@ -815,6 +816,7 @@ def extract_article(
             kept = len(text) / len(declared)
             text, markdown = shown
             method = f"declared_body: {method.partition(':')[0]} kept {kept:.0%} of the articleBody"
+    text, markdown = without_repeated_runs(text), without_repeated_runs(markdown)
     text, text_credits = split_caption_lines(text)
     markdown, _ = split_caption_lines(markdown)
     text = text.strip()
