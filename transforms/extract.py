@@ -52,7 +52,7 @@ from transforms.page_kind import (
 from transforms.page_tree import load_page
 from transforms.records import Candidate
 from transforms.repeated_runs import without_repeated_runs
-from transforms.streamed_html import reveal_parts, without_fallbacks
+from transforms.streamed_html import is_streamed, reveal_parts, without_fallbacks
 from transforms.tone import article_tone
 from transforms.urls import normalise_url
 
@@ -798,14 +798,18 @@ def extract_article(
     `content_type` is the HTTP header, whose charset comes first in decoding the bytes;
     `headers` (X-Robots-Tag) and `robots_decision` are what the rights columns record."""
     decoded = decode_page(body, content_type)
-    page = without_fallbacks(parseable(decoded.text))
+    page = parseable(decoded.text)
+    streamed = is_streamed(page)
+    if streamed:
+        page = without_fallbacks(page)
     # one parse for our reading and trafilatura's (which works on copies of the tree); a
     # page trafilatura's parser refuses is still read by lxml's, for the baseline extractor
     tree = load_page(page)
     ours = tree if tree is not None else parse_html(page)
     if ours is None:
         raise ExtractionError("not parseable as HTML")
-    reveal_parts(ours, page)
+    if streamed:
+        reveal_parts(ours, page)
     meta = read_page_meta(ours)
     captions = figure_captions(ours)
     text, markdown, found, method = _main_text(tree, page, url, paragraph_chars(ours))

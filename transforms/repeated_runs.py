@@ -18,6 +18,10 @@ def without_repeated_runs(text: str) -> str:
     """The text without each later copy of a run of RUN_LINES or more long lines already
     read earlier in it (the repeated short lines and blank lines inside a run go with it)."""
     lines = text.split("\n")
+    distinct = set(lines)
+    distinct.discard("")
+    if len(distinct) == len(lines) - lines.count(""):
+        return text  # no line twice (blank ones aside): a copy comes from one template
     keys = [" ".join(line.split()) for line in lines]
     seen: set[str] = set()
     repeated = []
