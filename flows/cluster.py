@@ -20,9 +20,11 @@ def ahead_of_the_rest() -> AbstractContextManager[None]:
 
 def _workers_from_a_preloaded_process() -> None:
     """A local cluster's workers forked from one process that has loaded the extraction stack
-    and its models and warmed them (`flows.staging.preload`, the staging pool's), instead of
-    each started fresh: they share those pages and skip the loading (a fresh worker held
-    750 MB against 290 for a forked one, and spent a fifth of its CPU on imports)."""
+    and its models and warmed them (`flows.staging.preload`, the staging pool's), with
+    Prefect's task engine and Great Expectations besides (`flows.cluster_preload`),
+    instead of each started fresh: they share those pages and skip the loading (a fresh
+    worker held 750 MB against 290 for a forked one, and spent a fifth of its CPU on
+    imports)."""
     import dask
     from distributed.utils import get_mp_context
 
@@ -30,7 +32,7 @@ def _workers_from_a_preloaded_process() -> None:
         return
     dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
     # distributed sets its own preload once, on first use; ours comes after and adds to it
-    get_mp_context().set_forkserver_preload(["distributed", "flows.staging.preload"])
+    get_mp_context().set_forkserver_preload(["distributed", "flows.cluster_preload"])
 
 
 def dask_runner(address: str | None = None, workers: int | None = None) -> Any:

@@ -52,7 +52,7 @@ def test_only_the_composition_at_the_top_of_flows_imports_prefect():
         for p in (ROOT / "flows").rglob("*.py")
         if "prefect" in imported_roots(p)
     }
-    top = {"nightly", "tasks", "ledger", "serving", "served", "cluster"}
+    top = {"nightly", "tasks", "ledger", "serving", "served", "cluster", "cluster_preload"}
     assert users == {f"flows/{name}.py" for name in top}
 
 
