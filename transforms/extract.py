@@ -748,7 +748,7 @@ def _main_text(
             if rerun == "lists":
                 lost = lists_not_kept(first[0], text, tree, dropped)
             elif rerun == "paragraphs":
-                lost = paragraphs_not_restored(first[0], text)
+                lost = paragraphs_not_restored(first[0], text) or worse_rerun(first[0], text, tree)
             else:
                 lost = worse_rerun(first[0], text, tree)
             if lost and rerun == "paragraphs" and methods:
@@ -759,7 +759,8 @@ def _main_text(
         if len(text) >= MIN_TEXT_CHARS:
             return text, doc.text.strip(), found, method  # its text: Markdown, formatting on
     if first is not None and rerun in ("lists", "paragraphs"):
-        return first[0], first[1].strip(), found, "trafilatura: no rerun to compare"
+        why = "no recall pass" if rerun == "lists" else "no pass found its paragraphs"
+        return first[0], first[1].strip(), found, f"trafilatura: {why}"
     _, text, _ = trafilatura.baseline(page)
     text = (text or "").strip()
     return text, text, found, "baseline"

@@ -20,12 +20,17 @@ from typing import Any
 # a boundary still pending (`<!--$?-->`), its placeholder, its fallback, its end comment;
 # a fallback holding another boundary (a nested `<!--$`) is left as it is
 _FALLBACK = re.compile(
-    r"<!--\$\?-->\s*(<template id=\"[^\"]*B:[0-9a-z]+\"></template>)"
+    r"<!--\$\?-->\s*(<template id=\"([^\"]{0,40}?B:[0-9a-z]{1,12})\"></template>)"
     r"(?:(?!<!--[$/]).){0,20000}?<!--/\$-->",
     re.DOTALL,
 )
-# the moves as the page's scripts call them: completeBoundary and completeSegment
-_MOVE = re.compile(r"\$R([CS])\(\"([^\"]{1,64})\",\s*\"([^\"]{1,64})\"")
+# the moves as the page's scripts make them: completeBoundary ($RC; $RR, with style sheets)
+# and completeSegment ($RS), or the same as data attributes for React's external runtime
+_MOVE = re.compile(
+    r"\$R([CRS])\(\"([^\"]{1,64})\",\s*\"([^\"]{1,64})\"|<template (data-r[crs]i)\b[^>]{0,300}>"
+)
+_DATA_ID = re.compile(r"data-([bsp])id=\"([^\"]{1,64})\"")
+_HIDDEN_PART = re.compile(r"<div hidden[^>]{0,40}? id=\"([^\"]{0,40}?)S:([0-9a-z]{1,12})\"")
 _PART_ID = re.compile(r"(.{0,40}?)([BPS]):([0-9a-z]{1,12})")
 _MAX_PARTS = 2000  # a page's parts taken at most: bounded work on a hostile page
 
@@ -36,20 +41,45 @@ def is_streamed(page: str) -> bool:
     return "<template id=" in page
 
 
+def scripted_moves(page: str) -> list[tuple[str, str]]:
+    """(part, place) for each move the page's scripts make, in their order."""
+    moves = []
+    for found in _MOVE.finditer(page):
+        kind, first, second, data = found.groups()
+        if data:
+            ids = dict(_DATA_ID.findall(found.group(0)))
+            part, place = ids.get("s"), ids.get("p" if data == "data-rsi" else "b")
+        else:
+            part, place = (first, second) if kind == "S" else (second, first)
+        if part and place:
+            moves.append((part, place))
+    return moves
+
+
 def without_fallbacks(page: str) -> str:
-    """The page with each pending boundary's fallback removed (what the browser removes
-    when the part arrives), found by the comments that the parser would drop."""
-    return _FALLBACK.sub(r"\1", page) if "<!--$?-->" in page else page
+    """The page with the fallback of each pending boundary whose part arrived removed (what
+    the browser removes when it moves the part in), found by the comments that the parser
+    would drop. A boundary whose part never came (a client-side render) keeps its fallback."""
+    if "<!--$?-->" not in page:
+        return page
+    moves = scripted_moves(page)
+    if moves:
+        arrived = {place for _, place in moves}
+    else:  # a page saved without its scripts: a hidden part of the same number
+        arrived = {f"{prefix}B:{number}" for prefix, number in _HIDDEN_PART.findall(page)}
+
+    def removed(found: re.Match[str]) -> str:
+        return found.group(1) if found.group(2) in arrived else found.group(0)
+
+    return _FALLBACK.sub(removed, page)
 
 
 def part_moves(page: str, ids: set[str]) -> list[tuple[str, str]]:
     """(part, place) pairs in the order the page's scripts make them. A page saved without
-    its scripts pairs each hidden part with the placeholder of the same number, the number
-    that React gives a part and its placeholder."""
-    moves = [
-        (content, target) if kind == "C" else (target, content)
-        for kind, target, content in _MOVE.findall(page)
-    ]
+    its scripts pairs each hidden part with the placeholder of the same number: the number
+    React gives a part and the placeholder it fills (`S:3`, `P:3`), and, on the pages seen,
+    the boundary it completes (`B:3`) too, though React counts those apart."""
+    moves = scripted_moves(page)
     if moves:
         return [(part, place) for part, place in moves if part in ids and place in ids]
     pairs = []
@@ -57,7 +87,7 @@ def part_moves(page: str, ids: set[str]) -> list[tuple[str, str]]:
         found = _PART_ID.fullmatch(part)
         if found and found.group(2) == "S":
             prefix, number = found.group(1), found.group(3)
-            places = (f"{prefix}B:{number}", f"{prefix}P:{number}")
+            places = (f"{prefix}P:{number}", f"{prefix}B:{number}")
             place = next((p for p in places if p in ids), None)
             if place:
                 pairs.append((part, place))

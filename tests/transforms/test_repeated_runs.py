@@ -45,3 +45,9 @@ def test_a_repeated_line_or_two_are_the_writers_and_stay():
     assert without_repeated_runs(refrain) == refrain  # runs of one and of two long lines
     short = "\n".join(["Yes.", "No.", "Yes.", "No.", "Yes.", "No."])
     assert without_repeated_runs(short) == short  # short lines alone never make a copy
+
+
+def test_lines_quoted_again_out_of_order_are_the_writers():
+    """A summary that takes up three paragraphs in another order is not a copy."""
+    summary = "\n".join([INTRO, *STEPS, "Key points", STEPS[3], STEPS[0], STEPS[2]])
+    assert without_repeated_runs(summary) == summary

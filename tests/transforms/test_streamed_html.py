@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from transforms.extract import extract_article
 from transforms.metadata import parse_html
-from transforms.streamed_html import part_moves, reveal_parts, without_fallbacks
+from transforms.streamed_html import part_moves, reveal_parts, scripted_moves, without_fallbacks
 
 URL = "https://gardens.example/guides/raised-beds"
 SECTIONS = [
@@ -65,6 +65,7 @@ def test_a_fallback_holding_another_boundary_is_left_as_it_is():
     nested = (
         '<!--$?--><template id="B:0"></template><div><!--$?--><template id="B:1"></template>'
         "<p>Loading</p><!--/$--></div><!--/$-->"
+        '<script>$RC("B:1","S:1");$RC("B:0","S:0")</script>'
     )
     assert without_fallbacks(nested) == nested.replace(
         '<!--$?--><template id="B:1"></template><p>Loading</p><!--/$-->',
@@ -72,6 +73,43 @@ def test_a_fallback_holding_another_boundary_is_left_as_it_is():
     )
     plain = "<p>No parts here.</p><!--$--><p>A finished boundary.</p><!--/$-->"
     assert without_fallbacks(plain) == plain
+
+
+TEASER = (
+    "While this guide loads, read our most popular story of the week: how one allotment in "
+    "Leeds fed forty families through a whole winter, and what its gardeners learned."
+)
+
+
+def test_a_fallback_goes_only_where_its_part_arrived():
+    """The browser swaps a fallback for its part; a part that never came (rendered on the
+    client instead) leaves its fallback on the page."""
+    page = streamed_guide().decode()
+    page = page.replace("<div>Loading <!-- -->paragraph<!-- -->...</div>", f"<p>{TEASER}</p>")
+    record = extract_article(page.encode(), URL, datetime.now(UTC))
+    assert TEASER not in record.text
+    assert record.text.split("\n") == [line for s in SECTIONS for line in s]
+    never = page.replace('$RC("B:0","S:1")', '$RX("B:0")')
+    assert TEASER in without_fallbacks(never)
+
+
+def test_moves_with_style_sheets_and_from_the_external_runtime_are_made():
+    """`$RR` completes a boundary that brings style sheets; React's external runtime writes
+    each move as a template's data attributes instead of a script call."""
+    styles = streamed_guide().decode().replace('$RC("B:0","S:1")', '$RR("B:0","S:1",[["/a.css"]])')
+    data = (
+        streamed_guide()
+        .decode()
+        .replace(
+            '<script>$RS("S:2","P:2")</script><script>$RC("B:0","S:1")</script>',
+            '<template data-rsi="" data-sid="S:2" data-pid="P:2"></template>'
+            '<template data-rci="" data-bid="B:0" data-sid="S:1"></template>',
+        )
+    )
+    for page in (styles, data):
+        assert scripted_moves(page) == [("S:2", "P:2"), ("S:1", "B:0")]
+        record = extract_article(page.encode(), URL, datetime.now(UTC))
+        assert record.text.split("\n") == [line for s in SECTIONS for line in s]
 
 
 def test_a_part_is_not_moved_into_itself_and_a_page_without_parts_is_untouched():
