@@ -472,6 +472,8 @@ def main() -> None:
         f"rerun, nothing new: {rerun['wall']:.1f} s = {rerun['wall'] / first['wall']:.3f} of "
         f"the first run (start-up {rerun['startup']:.1f} s)"
     )
+    for stage, seconds in rerun["stages"].items():
+        print(f"  {stage:<18} {seconds:7.1f} s")
     print(
         f"BENCH e2e n={n} runner={args.task_runner} prefect_server={int(args.prefect_server)} "
         f"bare_pps={n / bare:.2f} "
