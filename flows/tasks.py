@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -214,6 +214,15 @@ def _reporting(advance: Callable[[int], None]) -> Callable[[Package, Built, list
     return on_staged
 
 
+def batch_context(context: StageContext, batch: list[Candidate]) -> StageContext:
+    """The run's context with the validators of one batch's URLs only. A Dask task's
+    arguments are hashed and shipped to its worker: with every URL's validators, each task
+    carried the whole night's conditional fetches, O(N) a task and O(N²) a night."""
+    validators = context.validators
+    mine = {c.url: validators[c.url] for c in batch if c.url in validators}
+    return replace(context, validators=mine)
+
+
 @task(name="stage-on-cluster", cache_policy=NO_CACHE)
 def stage_on_cluster(
     batches: list[list[Candidate]], context: StageContext, address: str | None
@@ -224,6 +233,7 @@ def stage_on_cluster(
     if not batches:  # nothing new tonight: no cluster to start
         return staged
     logger = get_run_logger()
+    staging_only = replace(context, robots={}, validators={})  # staging reads neither
     with dask_runner(address) as runner:
         # a batch's fetch waits for the fetch of the last batch on its hosts (politeness), not
         # for its staging: waiting for the whole of it left one core extracting per host
@@ -233,12 +243,12 @@ def stage_on_cluster(
             parameters = {
                 "batch": batch,  # no quote(): Dask takes its tuple apart on the way
                 "name": batch_name("b", i),
-                "context": context,
+                "context": batch_context(context, batch),
             }
             wait_for = [fetches[j] for j in waits]
             with ahead_of_the_rest():
                 fetches.append(runner.submit(fetch_remote_task, parameters, wait_for=wait_for))
-            staging = {"work": fetches[-1], "context": context}
+            staging = {"work": fetches[-1], "context": staging_only}
             futures.append(runner.submit(stage_remote_task, staging))
         sizes = {id(f): len(b) for f, b in zip(futures, batches, strict=True)}
         with progress.reporter().stage("fetch and stage", sum(sizes.values())) as stage:
