@@ -29,10 +29,14 @@ _FALLBACK = re.compile(
 _MOVE = re.compile(
     r"\$R([CRS])\(\"([^\"]{1,64})\",\s*\"([^\"]{1,64})\"|<template (data-r[crs]i)\b[^>]{0,300}>"
 )
-_DATA_ID = re.compile(r"data-([bsp])id=\"([^\"]{1,64})\"")
-_HIDDEN_PART = re.compile(r"<div hidden[^>]{0,40}? id=\"([^\"]{0,40}?)S:([0-9a-z]{1,12})\"")
-_PART_ID = re.compile(r"(.{0,40}?)([BPS]):([0-9a-z]{1,12})")
 _MAX_PARTS = 2000  # a page's parts taken at most: bounded work on a hostile page
+# a part's id (`B:0`, `S:1`, `P:1`, after the page's own prefix, if any), a hidden part as
+# the server sends it, and an id in the external runtime's data attributes
+_PART_ID, _HIDDEN_PART, _DATA_ID = (
+    re.compile(r"(.{0,40}?)([BPS]):([0-9a-z]{1,12})"),
+    re.compile(r"<div hidden[^>]{0,40}? id=\"([^\"]{0,40}?)S:([0-9a-z]{1,12})\""),
+    re.compile(r"data-([bsp])id=\"([^\"]{1,64})\""),
+)
 
 
 def is_streamed(page: str) -> bool:
