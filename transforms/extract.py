@@ -438,6 +438,18 @@ def _add_organisation(organisations: list[str], name: str) -> None:
     organisations.append(name)
 
 
+def _fragment_of(person: str, organisations: list[str]) -> bool:
+    """Whether a "person" is the first words of an organisation the page names, cut before a
+    lower-case word: trafilatura reads "Human in the Loop" (a blog's name) as an author
+    "Human" in a place "the Loop". A byline read as one organisation ("Brian Truitt USA
+    TODAY") goes on with a capital and keeps its person."""
+    start = person.casefold() + " "
+    return any(
+        o.casefold().startswith(start) and o[len(start) : len(start) + 1].islower()
+        for o in organisations
+    )
+
+
 def choose_authors(
     meta: PageMeta,
     extracted_author: str | Callable[[], str | None] | None,
@@ -464,6 +476,7 @@ def choose_authors(
             people.extend(p for p in found if p not in people)
             for organisation in orgs:
                 _add_organisation(organisations, organisation)
+        people = [p for p in people if not _fragment_of(p, organisations)]
         if people and not chosen:
             chosen.extend(people)
             source = voice

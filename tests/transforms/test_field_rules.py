@@ -546,3 +546,21 @@ def test_a_bylines_text_is_read_whole(markup, text):
 
     node = parse_html(f"<html><body><div class='byline'>{markup}</div></body></html>")
     assert short_block_text(node.find(".//div"), 80) == text
+
+
+def test_a_blogs_name_cut_at_a_small_word_is_no_person():
+    """trafilatura reads "Life in the City" as an author "Life" in a place "the City"; the
+    page names the blog, an organisation, and no person."""
+    story = "".join(
+        f"<p>Paragraph {n}: the market square filled early on Saturday as growers from the "
+        f"valley brought the first apples of the season to town ({n}).</p>"
+        for n in range(6)
+    )
+    page = f"""<html><head><title>Apple day at the market</title>
+    <meta name="author" content="Life in the City">
+    <meta property="og:site_name" content="Life in the City"></head><body><header>
+    <h1 id="blog-title"><a rel="author" href="/">Life in the City</a></h1></header>
+    <article><h2>Apple day at the market</h2>{story}</article></body></html>"""
+    record = extract_article(page.encode(), "https://lifeinthecity.example/apple", NOW)
+    assert record.authors == ()
+    assert record.organisations == ("Life in the City",)
