@@ -104,7 +104,7 @@ def staging_suite(now: datetime) -> SuiteSpec:
 ARTICLE_SQL = """
     select article_key, version, source_key, url, title, length(title) as title_length,
            length(text) as text_length, published_at, language, word_count,
-           len(regexp_extract_all(text, '[^ \\t\\n\\r\\f\\v]+')) as words_in_text,
+           words_in_text(text) as words_in_text,
            encoding_source, robots_decision
     from fact_article where is_current
 """

@@ -55,6 +55,7 @@ from transforms.repeated_runs import without_repeated_runs
 from transforms.streamed_html import is_streamed, reveal_parts, without_fallbacks
 from transforms.tone import article_tone
 from transforms.urls import normalise_url
+from transforms.words import count_words
 
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
@@ -70,15 +71,6 @@ class DateChoice:
     precision: str | None
     local_date: date | None
     rejected: int
-
-
-_WORD = re.compile(r"[^ \t\n\r\f\v]+")
-
-
-def count_words(text: str) -> int:
-    """Runs of non-space characters (ASCII whitespace only, as DuckDB's regex counts them,
-    so the quality gate can recount in SQL and agree)."""
-    return len(_WORD.findall(text))
 
 
 class ExtractionError(ValueError):

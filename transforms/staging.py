@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from transforms.article import Article
-from transforms.extract import count_words
 from transforms.model import record_key
+from transforms.words import count_words
 
 
 def staging_frame(articles: Sequence[Article]) -> pl.DataFrame:

@@ -12,12 +12,12 @@ from transforms.encoding import decode_page
 from transforms.extract import (
     EXTRACTOR_VERSION,
     ExtractionError,
-    count_words,
     detect_language,
     resolve_language,
 )
 from transforms.fingerprint import content_fingerprint
 from transforms.tone import article_tone
+from transforms.words import count_words
 
 _HEADER = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
