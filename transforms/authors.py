@@ -121,6 +121,12 @@ _ROLE = re.compile(
 # Trends Reporter"), words up to a role noun are one role, whatever they hold: "Ana Ruiz,
 # Privacy and Digital Security Expert" (split at "and" first, "Privacy" would read as a name)
 _ROLE_AFTER_COMMA = re.compile(rf"[,|][^,;|]*?\b{_ROLE_NOUNS}\s*(?=$|[,;|])", re.IGNORECASE)
+# one capitalised word after a comma that follows a full name is the name's publication
+# or trade ("Victor Tangermann, Futurism", "Tracy Parker, Dietitian"), not a second author:
+# a second author has a full name too
+_WORD_AFTER_NAME = re.compile(
+    r"(?:^|[,;|]\s*)(?:[A-Z][\w.'’-]+\s+){1,4}[A-Z][\w.'’-]+\s*,\s*([A-Z][\w'’-]+)\s*(?=$|[,;|])"
+)
 # the lower-case words a name may begin with
 _PARTICLES = frozenset(
     "abu af al av ben bin bint d' da dal dalla dalle das de degli dei del della delle dello den "
@@ -448,6 +454,7 @@ def parse_byline(
     text = _OTHER_ROLES.sub("", value.replace("\xa0", " "))
     text = _NOISE.sub(" ", _DATE_LABEL.sub("", _BY.sub("", _NAME_LABEL.sub("", text))))
     text = _ROLE_AFTER_COMMA.sub("", text)
+    after_name = set(_WORD_AFTER_NAME.findall(text))
     for part in _SPLIT.split(text):
         source = _SOURCE_LABEL.match(part)
         part = _squash(_NAME_LABEL.sub("", _BY.sub("", part[source.end() :] if source else part)))
@@ -477,6 +484,10 @@ def parse_byline(
             continue  # credentials after a comma: CFP, PhD, MD, MRCGP
         if _QUALIFICATION.match(part):
             continue  # "Licensed Q Arabica Grader", "M.A. Journalism": what, not who
+        if part in after_name:
+            if part not in orgs:  # "Victor Tangermann, Futurism": where he writes, not who
+                orgs.append(part)
+            continue
         name = _squash(_ROLE.sub("", part))
         if name != part and len(name.split()) < 2:
             continue  # a role with a qualifier ("Shipping Expert"), not a name

@@ -564,3 +564,22 @@ def test_a_blogs_name_cut_at_a_small_word_is_no_person():
     record = extract_article(page.encode(), "https://lifeinthecity.example/apple", NOW)
     assert record.authors == ()
     assert record.organisations == ("Life in the City",)
+
+
+@pytest.mark.parametrize(
+    ("byline", "people", "organisations"),
+    [
+        ("By Marta Kowalska, Ecologist", ["Marta Kowalska"], ["Ecologist"]),
+        ("Jonas Berg, Nordic Wire Weekly", ["Jonas Berg"], []),  # several words: not this rule
+        ("Jonas Berg, Skyline", ["Jonas Berg"], ["Skyline"]),
+        ("Author: Lena Vogt, Contributor, Gadgetwelt", ["Lena Vogt"], ["Gadgetwelt"]),
+        ("Lena Vogt, Kim Ode", ["Lena Vogt", "Kim Ode"], []),  # a second author: a full name
+        ("Lena Vogt, Cher and Kim Ode", ["Lena Vogt", "Cher", "Kim Ode"], []),
+    ],
+)
+def test_one_word_after_a_full_name_and_a_comma_is_where_or_what_not_who(
+    byline, people, organisations
+):
+    found, orgs = parse_byline(byline)
+    assert found == people
+    assert [o for o in orgs if o in organisations] == organisations
