@@ -484,8 +484,8 @@ def parse_byline(
             continue  # credentials after a comma: CFP, PhD, MD, MRCGP
         if _QUALIFICATION.match(part):
             continue  # "Licensed Q Arabica Grader", "M.A. Journalism": what, not who
-        if part in after_name:
-            if part not in orgs:  # "Victor Tangermann, Futurism": where he writes, not who
+        if part in after_name:  # "Victor Tangermann, Futurism": where he writes, not who
+            if part not in orgs and not is_place(part):  # "Ana Ruiz, Madrid": a dateline
                 orgs.append(part)
             continue
         name = _squash(_ROLE.sub("", part))
